@@ -1,0 +1,137 @@
+"""The records that flow through the pipeline: one frozen dataclass per stage.
+
+Change a record with ``dataclasses.replace``; collections inside records are tuples, and every
+datetime is timezone-aware UTC.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Article:
+    """One normalized news item, from a feed entry or an article file."""
+
+    id: str                      # stable across runs: derived from guid / canonical url / origin
+    title: str
+    text: str                    # clean paragraphs separated by blank lines
+    origin: str                  # the file path as given, or the feed URL
+    url: str | None = None       # canonical URL (tracking stripped, AMP folded)
+    link: str | None = None      # the link as the source gave it
+    guid: str | None = None      # the feed entry id, when there is one
+    source: str | None = None    # outlet name
+    author: str | None = None
+    published: datetime | None = None
+    published_guessed: bool = False   # True when `published` is the time first seen
+    language: str | None = None
+    image: str | None = None
+    summary: str | None = None   # the feed's own summary, cleaned, when it has one
+    tags: tuple[str, ...] = ()
+    weight: float = 1.0          # the configured weight of its source
+
+    def to_json(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["published"] = self.published.isoformat() if self.published else None
+        d["tags"] = list(self.tags)
+        return d
+
+
+@dataclass(frozen=True)
+class SourceError:
+    """A source (file, folder entry or feed) that could not be read; the run goes on."""
+
+    origin: str
+    message: str
+    warning: bool = False        # survivable (feedparser bozo with entries, say)
+
+    def __str__(self) -> str:
+        kind = "warning" if self.warning else "error"
+        return f"{self.origin}: {kind}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Member:
+    """An article inside a story, with the reason it joined."""
+
+    article_id: str
+    reason: str                  # "seed", "duplicate", "same story"
+    score: float = 1.0
+    duplicate_of: str | None = None
+    shared: tuple[str, ...] = ()  # shared entities / terms that support the join
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    outlet: str | None
+    url: str | None
+    title: str
+    published: datetime | None
+    article_id: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "outlet": self.outlet,
+            "url": self.url,
+            "title": self.title,
+            "published": self.published.isoformat() if self.published else None,
+            "article_id": self.article_id,
+        }
+
+
+@dataclass(frozen=True)
+class Story:
+    """Articles from one or more outlets about the same event."""
+
+    id: str
+    headline: str
+    summary: tuple[tuple[str, str], ...]   # (sentence, article_id it came from)
+    sources: tuple[SourceRef, ...]          # earliest first, one per distinct article
+    members: tuple[Member, ...]
+    first_seen: datetime | None = None
+    last_updated: datetime | None = None
+    key_facts: tuple[str, ...] = ()         # facts at least two sources agree on
+    disputed: tuple[str, ...] = ()          # facts on which the sources differ
+    entities: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    is_update: bool = False
+
+    @property
+    def summary_text(self) -> str:
+        return " ".join(s for s, _ in self.summary)
+
+    @property
+    def outlets(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for s in self.sources:
+            if s.outlet:
+                seen.setdefault(s.outlet, None)
+        return tuple(seen)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """One file for review in the outbox: the digest or one post."""
+
+    id: str
+    channel: str                 # "email" or a network name
+    path: str                    # relative to the digest folder
+    content: str
+    story_id: str | None = None
+    status: str = "draft"
+    extra: tuple[tuple[str, str], ...] = field(default=())  # more files: (relative path, content)
+
+
+@dataclass(frozen=True)
+class RunReport:
+    started: datetime
+    finished: datetime | None = None
+    articles: int = 0
+    new_articles: int = 0
+    stories: int = 0
+    drafts: int = 0
+    errors: tuple[SourceError, ...] = ()
+    outbox: str | None = None
