@@ -1,0 +1,244 @@
+"""The `newsdesk` command: thin — parse arguments, call one function, print the result."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from pipeline import __version__
+from pipeline.errors import NewsdeskError
+
+log = logging.getLogger("pipeline")
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def safe(text: object) -> str:
+    """Text from feeds made safe for a terminal: no control or bidi-override characters."""
+    from pipeline.normalize import _CONTROL
+
+    return _CONTROL.sub("", str(text)).replace("\x1b", "")
+
+
+def _settings(args: argparse.Namespace):
+    from pipeline.config import load_settings
+
+    overrides: dict[str, Any] = {}
+    if getattr(args, "outbox", None):
+        overrides["outbox"] = Path(args.outbox)
+    if getattr(args, "state_dir", None):
+        overrides["state_dir"] = Path(args.state_dir)
+    return load_settings(getattr(args, "config", None), overrides=overrides)
+
+
+def _progress(args: argparse.Namespace) -> bool | None:
+    return False if getattr(args, "quiet", False) else None
+
+
+# --- init ------------------------------------------------------------------------------------
+def cmd_init(args: argparse.Namespace) -> int:
+    from pipeline.config import CONFIG_NAME, EXAMPLE
+
+    path = Path(args.path or CONFIG_NAME)
+    if path.exists() and not args.force:
+        print(f"{path} exists; not overwriting it (use --force)", file=sys.stderr)
+        return 1
+    path.write_text(EXAMPLE, encoding="utf-8")
+    print(f"wrote {path}")
+    return 0
+
+
+# --- ingest ----------------------------------------------------------------------------------
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from pipeline.ingest import ingest, spec_for
+    from pipeline.store import open_store
+
+    settings = _settings(args)
+    specs = [spec_for(s) for s in args.sources] if args.sources else list(settings.sources)
+    with open_store(settings.state_dir) as store:
+        result = ingest(specs, store=store, max_bytes=settings.max_bytes,
+                        fetch_timeout=settings.fetch_timeout, workers=settings.fetch_workers,
+                        per_host=settings.fetch_per_host, progress=_progress(args))
+    for err in result.errors:
+        if not err.warning or args.verbose:
+            print(safe(err), file=sys.stderr)
+    out = sys.stdout
+    if args.jsonl:
+        for a in result.articles:
+            out.write(json.dumps(a.to_json(), ensure_ascii=False) + "\n")
+    else:
+        for a in result.articles:
+            when = a.published.strftime("%Y-%m-%d %H:%M") if a.published else "?"
+            out.write(f"{a.id}  {when}  {safe(a.source or '-')[:24]:24}  {safe(a.title)[:90]}\n")
+        warnings = sum(e.warning for e in result.errors)
+        print(f"{len(result.articles)} articles, {len(result.errors) - warnings} errors, "
+              f"{warnings} warnings", file=sys.stderr)
+    return 0 if result.articles or not result.errors else 1
+
+
+# --- sources ---------------------------------------------------------------------------------
+def cmd_sources_list(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    rows = [(s.name, s.location, f"{s.weight:g}", ",".join(s.tags)) for s in settings.sources]
+    _table(("NAME", "LOCATION", "WEIGHT", "TAGS"), rows)
+    return 0
+
+
+def cmd_sources_import(args: argparse.Namespace) -> int:
+    from pipeline.config import CONFIG_NAME, EXAMPLE, load_settings
+    from pipeline.sources.opml import read_opml
+
+    found = read_opml(Path(args.opml))
+    config = Path(args.config or os.environ.get("NEWSDESK_CONFIG") or CONFIG_NAME)
+    if not config.exists():
+        config.write_text(EXAMPLE, encoding="utf-8")
+    known = {s.url for s in load_settings(config).sources if s.url}
+    new = [s for s in found if s.url not in known]
+    if new:
+        blocks = "".join(f"\n[[sources]]\nname = {_toml_str(s.name)}\nurl = {_toml_str(s.url or '')}\n"
+                         for s in new)
+        text = config.read_text(encoding="utf-8")
+        tmp = config.with_name(config.name + ".tmp")
+        tmp.write_text(text.rstrip("\n") + "\n" + blocks, encoding="utf-8")
+        load_settings(tmp)  # never leave a config we cannot read
+        os.replace(tmp, config)
+    print(f"{len(new)} feeds added to {config} ({len(found) - len(new)} already there)")
+    return 0
+
+
+def _toml_str(s: str) -> str:
+    return json.dumps(s, ensure_ascii=False)  # a JSON string is a valid TOML basic string
+
+
+def cmd_sources_status(args: argparse.Namespace) -> int:
+    from pipeline.store import open_store
+
+    settings = _settings(args)
+    with open_store(settings.state_dir) as store:
+        states = {f.url: f for f in store.feeds() if not f.url.startswith("file:")}
+    rows = []
+    for spec in settings.sources:
+        if not spec.url:
+            rows.append((spec.name, "local", "-", "-", "-", "-", ""))
+            continue
+        st = states.get(spec.url)
+        if st is None:
+            rows.append((spec.name, "never fetched", "-", "-", "0", "0", ""))
+            continue
+        health = "FAILING" if st.consecutive_failures >= settings.failure_warning else (
+            "failing" if st.consecutive_failures else "ok")
+        rows.append((spec.name, health, st.last_status or "-", (st.last_success or "-")[:16],
+                     str(st.consecutive_failures), str(st.items_seen), (st.last_error or "")[:60]))
+    _table(("NAME", "HEALTH", "STATUS", "LAST SUCCESS", "FAILS", "ITEMS", "LAST ERROR"), rows)
+    return 0
+
+
+def _table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    rows = [tuple(safe(c) for c in r) for r in rows]
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)] if rows else [len(h) for h in head]
+    for r in (head, *rows):
+        print("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip())
+
+
+def cmd_state_rebuild(args: argparse.Namespace) -> int:
+    from pipeline.store import rebuild
+
+    settings = _settings(args)
+    backup = rebuild(settings.state_dir)
+    print(f"moved the state store aside to {backup}; the next run starts afresh" if backup
+          else "no state store to rebuild")
+    return 0
+
+
+# --- parser ----------------------------------------------------------------------------------
+def _add(sub: Any, name: str, handler: Handler, help: str, example: str) -> argparse.ArgumentParser:
+    p = sub.add_parser(name, help=help, description=help,
+                       epilog=f"example:\n  {example}", formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.set_defaults(handler=handler)
+    return p
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsdesk", description="Feeds and article files in; one reviewed email digest and "
+        "short social posts out.", formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="example:\n  newsdesk digest            # one run on newsdesk.toml (or seeds/) into outbox/")
+    parser.add_argument("--version", action="version", version=f"newsdesk {__version__}")
+    parser.add_argument("--config", "-c", metavar="FILE", help="configuration file (default: ./newsdesk.toml)")
+    parser.add_argument("--state-dir", metavar="DIR", help="state folder (default: .newsdesk/)")
+    parser.add_argument("--quiet", "-q", action="store_true", help="only errors")
+    parser.add_argument("--verbose", "-v", action="store_true", help="more detail, warnings included")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = _add(sub, "init", cmd_init, "write a commented example newsdesk.toml", "newsdesk init")
+    p.add_argument("path", nargs="?", help="where to write it (default: newsdesk.toml)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+    p = _add(sub, "ingest", cmd_ingest, "read sources and print the normalized articles",
+             "newsdesk ingest seeds/ https://example.org/feed.xml --jsonl")
+    p.add_argument("sources", nargs="*", metavar="SOURCE", help="file, folder or URL (default: the configured sources)")
+    p.add_argument("--jsonl", action="store_true", help="one JSON article a line")
+
+    src = _add(sub, "sources", lambda a: (src.print_help(), 0)[1], "list, import and check sources",
+               "newsdesk sources status")
+    ssub = src.add_subparsers(dest="sources_command", metavar="ACTION")
+    _add(ssub, "list", cmd_sources_list, "show the configured sources", "newsdesk sources list")
+    p = _add(ssub, "import", cmd_sources_import, "add the feeds of an OPML file to newsdesk.toml",
+             "newsdesk sources import subscriptions.opml")
+    p.add_argument("opml", metavar="FILE.opml")
+    _add(ssub, "status", cmd_sources_status, "feed health: last success, failures, items seen",
+         "newsdesk sources status")
+
+    st = _add(sub, "state", lambda a: (st.print_help(), 0)[1], "manage the state store",
+              "newsdesk state rebuild")
+    stsub = st.add_subparsers(dest="state_command", metavar="ACTION")
+    _add(stsub, "rebuild", cmd_state_rebuild, "move a damaged state store aside and start afresh",
+         "newsdesk state rebuild")
+
+    for register in _registrars():
+        register(sub)
+    return parser
+
+
+def _registrars() -> list[Callable[[Any], None]]:
+    """Command groups that live beside the module they drive."""
+    out = []
+    for module in ("pipeline.commands", "pipeline.review"):
+        try:
+            mod = __import__(module, fromlist=["register"])
+        except ModuleNotFoundError as e:
+            if e.name != module:
+                raise
+            continue
+        out.append(mod.register)
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = logging.WARNING if args.quiet else (logging.DEBUG if args.verbose else logging.INFO)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.handler(args)
+    except NewsdeskError as e:
+        print(f"newsdesk: {safe(e)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("newsdesk: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        sys.stderr.close()
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

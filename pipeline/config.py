@@ -1,0 +1,336 @@
+"""One TOML file -> one frozen Settings. Precedence: defaults < file < environment < flags.
+
+Read once, at the edge (the CLI), and passed down; nothing else reads the environment.
+"""
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+from pipeline.errors import ConfigError
+
+CONFIG_NAME = "newsdesk.toml"
+NETWORKS = ("x", "bluesky", "mastodon", "threads", "linkedin")
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """One configured source: a feed URL, or a path (feed file, or folder of feeds/articles)."""
+
+    name: str
+    url: str | None = None
+    path: Path | None = None
+    weight: float = 1.0
+    tags: tuple[str, ...] = ()
+    include: tuple[str, ...] = ()   # regular expressions an item must match (title or text)
+    exclude: tuple[str, ...] = ()   # regular expressions that drop an item
+
+    @property
+    def location(self) -> str:
+        return self.url if self.url else str(self.path)
+
+
+@dataclass(frozen=True)
+class Settings:
+    sources: tuple[SourceSpec, ...]
+    outbox: Path
+    state_dir: Path
+    config_path: Path | None = None
+    # digest
+    title: str = "Newsdesk digest"
+    top_n: int = 10
+    max_age_hours: float = 48.0
+    story_window_days: float = 7.0
+    sections: tuple[str, ...] = ()          # tags that become digest sections, in order
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    template_dir: Path | None = None
+    timezone: str = "UTC"
+    language: str = "en"
+    from_addr: str = "Newsdesk <newsdesk@localhost>"
+    to_addrs: tuple[str, ...] = ("readers@localhost",)
+    unsubscribe_url: str | None = None
+    networks: tuple[str, ...] = NETWORKS
+    limits: tuple[tuple[str, int], ...] = ()  # per-network overrides, e.g. a Mastodon instance's 1000
+    thread: bool = False
+    # fetching
+    fetch_timeout: float = 20.0
+    fetch_workers: int = 8
+    fetch_per_host: int = 2
+    max_bytes: int = 20 * 1024 * 1024
+    failure_warning: int = 3               # warn after this many consecutive failures of a feed
+    # schedule
+    schedule_at: str | None = "07:00"
+    schedule_every_hours: float | None = None
+    schedule_grace_hours: float = 6.0
+
+    def to_json(self) -> dict[str, Any]:
+        """The settings as the manifest records them (no secrets are kept in Settings)."""
+        out: dict[str, Any] = {}
+        for k, v in self.__dict__.items():
+            if k == "sources":
+                out[k] = [{"name": s.name, "location": s.location, "weight": s.weight,
+                           "tags": list(s.tags)} for s in v]
+            elif isinstance(v, Path):
+                out[k] = str(v)
+            elif isinstance(v, tuple):
+                out[k] = [list(x) if isinstance(x, tuple) else x for x in v]
+            else:
+                out[k] = v
+        return out
+
+
+DEFAULT_SEEDS = "seeds"
+
+_TOP_KEYS = {
+    "title": str, "top_n": int, "max_age_hours": (int, float), "story_window_days": (int, float),
+    "sections": list, "include": list, "exclude": list, "template_dir": str, "timezone": str,
+    "language": str, "from": str, "to": (str, list), "unsubscribe_url": str, "networks": list,
+    "limits": dict, "thread": bool, "outbox": str, "state_dir": str, "fetch_timeout": (int, float),
+    "fetch_workers": int, "fetch_per_host": int, "max_bytes": int, "failure_warning": int,
+}
+_SCHEDULE_KEYS = {"at": str, "every_hours": (int, float), "grace_hours": (int, float), "timezone": str}
+_SOURCE_KEYS = {"name": str, "url": str, "path": str, "weight": (int, float), "tags": list,
+                "include": list, "exclude": list}
+
+
+def _line_of(text: str, key: str, nth_table: tuple[str, int] | None = None) -> int | None:
+    """The line where `key = ...` is written (inside the nth [[table]] when given)."""
+    lines = text.splitlines()
+    start, end = 0, len(lines)
+    if nth_table:
+        name, n = nth_table
+        heads = [i for i, l in enumerate(lines) if re.match(rf"\s*\[\[\s*{re.escape(name)}\s*\]\]", l)]
+        if n < len(heads):
+            start = heads[n]
+            end = next((i for i, l in enumerate(lines) if i > start and re.match(r"\s*\[", l)), len(lines))
+            if key == "":
+                return start + 1
+    for i in range(start, end):
+        if re.match(rf"\s*\"?{re.escape(key)}\"?\s*=", lines[i]):
+            return i + 1
+    return None
+
+
+def _where(path: Path | None, text: str, key: str, table: tuple[str, int] | None = None) -> str:
+    line = _line_of(text, key, table) if text else None
+    loc = str(path) if path else "configuration"
+    return f"{loc}:{line}" if line else loc
+
+
+def _check(value: Any, kind: Any, key: str, where: str) -> None:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if isinstance(value, bool) and bool not in kinds:
+        ok = False
+    else:
+        ok = isinstance(value, kinds)
+    if not ok:
+        names = " or ".join(k.__name__ for k in kinds)
+        raise ConfigError(f"{where}: key '{key}' must be {names}, not {type(value).__name__} ({value!r})")
+
+
+def _regexes(values: list, key: str, where: str) -> tuple[str, ...]:
+    out = []
+    for v in values:
+        _check(v, str, key, where)
+        try:
+            re.compile(v)
+        except re.error as e:
+            raise ConfigError(f"{where}: key '{key}': bad regular expression {v!r}: {e}") from None
+        out.append(v)
+    return tuple(out)
+
+
+def parse_sources(items: Any, base: Path, text: str = "", path: Path | None = None) -> tuple[SourceSpec, ...]:
+    if not isinstance(items, list):
+        raise ConfigError(f"{_where(path, text, 'sources')}: 'sources' must be an array of tables ([[sources]])")
+    specs = []
+    for n, item in enumerate(items):
+        where_table = _where(path, text, "", ("sources", n))
+        if not isinstance(item, dict):
+            raise ConfigError(f"{where_table}: each [[sources]] entry must be a table")
+        for key, value in item.items():
+            where = _where(path, text, key, ("sources", n))
+            if key not in _SOURCE_KEYS:
+                raise ConfigError(f"{where}: unknown key '{key}' in [[sources]] #{n + 1} "
+                                  f"(known: {', '.join(sorted(_SOURCE_KEYS))})")
+            _check(value, _SOURCE_KEYS[key], key, where)
+        url, p = item.get("url"), item.get("path")
+        if bool(url) == bool(p):
+            raise ConfigError(f"{where_table}: [[sources]] #{n + 1} needs exactly one of 'url' or 'path'")
+        if url and not re.match(r"https?://", url, re.I):
+            raise ConfigError(f"{_where(path, text, 'url', ('sources', n))}: key 'url' must be an http(s) URL, not {url!r}")
+        name = item.get("name") or url or p
+        tags = tuple(str(t) for t in item.get("tags", ()))
+        where = _where(path, text, "include", ("sources", n))
+        specs.append(SourceSpec(
+            name=str(name), url=url, path=(base / p) if p else None,
+            weight=float(item.get("weight", 1.0)), tags=tags,
+            include=_regexes(item.get("include", []), "include", where),
+            exclude=_regexes(item.get("exclude", []), "exclude", where),
+        ))
+    return tuple(specs)
+
+
+def find_config(explicit: str | Path | None, env: Mapping[str, str]) -> Path | None:
+    if explicit:
+        return Path(explicit)
+    if env.get("NEWSDESK_CONFIG"):
+        return Path(env["NEWSDESK_CONFIG"])
+    here = Path(CONFIG_NAME)
+    return here if here.is_file() else None
+
+
+def load_settings(config: str | Path | None = None, *, env: Mapping[str, str] | None = None,
+                  overrides: Mapping[str, Any] | None = None, cwd: Path | None = None) -> Settings:
+    """Defaults < file < environment (NEWSDESK_OUTBOX, NEWSDESK_STATE_DIR, NEWSDESK_TOP_N,
+    NEWSDESK_MAX_AGE_HOURS) < flags (`overrides`, keys of Settings)."""
+    env = os.environ if env is None else env
+    cwd = cwd or Path.cwd()
+    path = find_config(config, env)
+    data: dict[str, Any] = {}
+    text = ""
+    if path is not None:
+        if not path.is_absolute():
+            path = cwd / path
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: configuration file not found") from None
+        except (OSError, UnicodeDecodeError) as e:
+            raise ConfigError(f"{path}: cannot read configuration: {e}") from None
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as e:
+            raise ConfigError(f"{path}: invalid TOML: {e}") from None
+    base = path.parent if path else cwd
+
+    for key, value in data.items():
+        if key in ("sources", "schedule", "newsdesk"):
+            continue
+        if key not in _TOP_KEYS:
+            raise ConfigError(f"{_where(path, text, key)}: unknown key '{key}' "
+                              f"(known: sources, schedule, {', '.join(sorted(_TOP_KEYS))})")
+        _check(value, _TOP_KEYS[key], key, _where(path, text, key))
+
+    sources = (parse_sources(data["sources"], base, text, path) if "sources" in data
+               else (SourceSpec(name="seeds", path=base / DEFAULT_SEEDS),))
+    sched = data.get("schedule", {})
+    if not isinstance(sched, dict):
+        raise ConfigError(f"{_where(path, text, 'schedule')}: 'schedule' must be a table")
+    for key, value in sched.items():
+        if key not in _SCHEDULE_KEYS:
+            raise ConfigError(f"{_where(path, text, key)}: unknown key '{key}' in [schedule]")
+        _check(value, _SCHEDULE_KEYS[key], key, _where(path, text, key))
+    if "at" in sched and not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", sched["at"]):
+        raise ConfigError(f"{_where(path, text, 'at')}: key 'at' must be HH:MM, not {sched['at']!r}")
+
+    limits = data.get("limits", {})
+    for net, lim in limits.items():
+        if net not in NETWORKS or not isinstance(lim, int) or isinstance(lim, bool) or lim <= 0:
+            raise ConfigError(f"{_where(path, text, net)}: limits.{net} must be a positive integer "
+                              f"for one of {', '.join(NETWORKS)}")
+    networks = tuple(data.get("networks", NETWORKS))
+    for net in networks:
+        if net not in NETWORKS:
+            raise ConfigError(f"{_where(path, text, 'networks')}: unknown network {net!r} "
+                              f"(known: {', '.join(NETWORKS)})")
+    tz = sched.get("timezone", data.get("timezone", "UTC"))
+    _check_timezone(tz, _where(path, text, "timezone"))
+    to = data.get("to", ["readers@localhost"])
+    settings = Settings(
+        sources=sources,
+        outbox=base / data.get("outbox", "outbox"),
+        state_dir=base / data.get("state_dir", ".newsdesk"),
+        config_path=path,
+        title=data.get("title", Settings.title),
+        top_n=data.get("top_n", Settings.top_n),
+        max_age_hours=float(data.get("max_age_hours", Settings.max_age_hours)),
+        story_window_days=float(data.get("story_window_days", Settings.story_window_days)),
+        sections=tuple(data.get("sections", ())),
+        include=_regexes(data.get("include", []), "include", _where(path, text, "include")),
+        exclude=_regexes(data.get("exclude", []), "exclude", _where(path, text, "exclude")),
+        template_dir=(base / data["template_dir"]) if "template_dir" in data else None,
+        timezone=tz,
+        language=data.get("language", "en"),
+        from_addr=data.get("from", Settings.from_addr),
+        to_addrs=tuple([to] if isinstance(to, str) else to),
+        unsubscribe_url=data.get("unsubscribe_url"),
+        networks=networks,
+        limits=tuple(sorted(limits.items())),
+        thread=data.get("thread", False),
+        fetch_timeout=float(data.get("fetch_timeout", Settings.fetch_timeout)),
+        fetch_workers=data.get("fetch_workers", Settings.fetch_workers),
+        fetch_per_host=data.get("fetch_per_host", Settings.fetch_per_host),
+        max_bytes=data.get("max_bytes", Settings.max_bytes),
+        failure_warning=data.get("failure_warning", Settings.failure_warning),
+        schedule_at=sched.get("at", None if "every_hours" in sched else "07:00"),
+        schedule_every_hours=sched.get("every_hours"),
+        schedule_grace_hours=float(sched.get("grace_hours", 6.0)),
+    )
+    if settings.top_n <= 0:
+        raise ConfigError(f"{_where(path, text, 'top_n')}: key 'top_n' must be positive")
+
+    env_map: dict[str, Any] = {}
+    for var, key, conv in (("NEWSDESK_OUTBOX", "outbox", Path), ("NEWSDESK_STATE_DIR", "state_dir", Path),
+                           ("NEWSDESK_TOP_N", "top_n", int), ("NEWSDESK_MAX_AGE_HOURS", "max_age_hours", float)):
+        if env.get(var):
+            try:
+                env_map[key] = conv(env[var])
+            except ValueError:
+                raise ConfigError(f"environment variable {var}: cannot read {env[var]!r}") from None
+    settings = replace(settings, **env_map)
+    if overrides:
+        settings = replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+    return settings
+
+
+def _check_timezone(name: str, where: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{where}: unknown time zone {name!r} (use an IANA name such as Europe/Berlin)") from None
+
+
+EXAMPLE = '''\
+# newsdesk.toml: the sources and settings of one newsletter.
+# Paths are relative to this file. Environment variables NEWSDESK_OUTBOX, NEWSDESK_STATE_DIR,
+# NEWSDESK_TOP_N and NEWSDESK_MAX_AGE_HOURS, and command-line flags, override what is here.
+
+title = "Morning digest"          # the digest's name: subject line and folder slug
+top_n = 10                        # stories in one digest
+max_age_hours = 48                # a digest only considers items published this recently
+# outbox = "outbox"               # where drafts are written for review
+# state_dir = ".newsdesk"         # SQLite state: seen articles, stories, feed health
+# timezone = "Europe/Berlin"      # for dates shown in the digest
+# from = "Newsdesk <digest@example.org>"
+# to = ["readers@example.org"]
+# unsubscribe_url = "https://example.org/unsubscribe"
+# include = ["(?i)lupus|autoimmune"]   # keep only stories matching one of these
+# exclude = ["(?i)sponsored"]          # drop items matching any of these
+# networks = ["x", "bluesky", "mastodon", "threads", "linkedin"]
+# [limits]
+# mastodon = 500                  # your instance's limit
+
+[schedule]
+at = "07:00"                      # every day at this local time ...
+timezone = "UTC"                  # ... in this IANA time zone
+# every_hours = 6                 # or every N hours instead of `at`
+grace_hours = 6                   # a missed slot still runs if no later than this
+
+[[sources]]
+name = "Sample articles"
+path = "seeds"                    # a feed file, or a folder of feeds / .txt .md .html articles
+
+# [[sources]]
+# name = "Example feed"
+# url = "https://example.org/feed.xml"
+# weight = 1.5                    # counts more in ranking
+# tags = ["science"]
+'''

@@ -1,0 +1,213 @@
+"""Normalization: clean text, canonical URLs, UTC dates, clean titles, stable ids, language.
+
+Pure functions of their inputs; the sources call them to build Article records.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+
+import ftfy
+
+# Query parameters that only track the reader; they never change what a page shows.
+TRACKING_PARAMS = frozenset({
+    "fbclid", "gclid", "dclid", "gclsrc", "msclkid", "yclid", "igshid", "mc_cid", "mc_eid",
+    "_ga", "_gl", "ocid", "cmpid", "wt.mc_id", "ns_mchannel", "ns_source", "ns_campaign",
+    "ns_linkname", "ns_fee", "sr_share", "smid", "at_medium", "at_campaign", "guccounter",
+    "ito", "ref_src", "taid", "outputtype", "amp", "rss", "feedtype",
+})
+TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "oly_")
+_AMP_PATH = re.compile(r"(?:/amp/?|\.amp|/amp\.html)$", re.IGNORECASE)
+_DEFAULT_PORTS = {"http": "80", "https": "443"}
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_BLANKS = re.compile(r"\n\s*\n+")
+
+
+def stable_id(*parts: str | None) -> str:
+    """A short id that is the same in every run for the same identifying parts."""
+    h = hashlib.sha256("\x1f".join(p or "" for p in parts).encode("utf-8"))
+    return h.hexdigest()[:16]
+
+
+def canonical_url(link: str | None) -> str | None:
+    """The URL that identifies a page: lowercase scheme and host, no tracking parameters,
+    no fragment, no default port, AMP and trailing-slash variants folded. None if not http(s)."""
+    if not link:
+        return None
+    link = link.strip()
+    try:
+        parts = urlsplit(link)
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        return None
+    host = parts.hostname.lower().rstrip(".")
+    # Google's AMP cache: https://www.google.com/amp/s/example.com/story -> https://example.com/story
+    if host.endswith("google.com") and parts.path.startswith("/amp/s/"):
+        return canonical_url("https://" + parts.path[len("/amp/s/"):])
+    if host.endswith(".cdn.ampproject.org") and parts.path.startswith(("/c/s/", "/v/s/")):
+        return canonical_url("https://" + parts.path[5:])
+    for prefix in ("www.", "amp.", "m."):
+        if host.startswith(prefix) and host.count(".") >= 2:
+            host = host[len(prefix):]
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    netloc = host if port is None or str(port) == _DEFAULT_PORTS.get(scheme) else f"{host}:{port}"
+    path = unquote(parts.path) or "/"
+    path = _AMP_PATH.sub("", path) or "/"
+    if path.startswith("/amp/"):
+        path = path[4:]
+    if len(path) > 1:
+        path = path.rstrip("/") or "/"
+    query = [
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if k.lower() not in TRACKING_PARAMS and not k.lower().startswith(TRACKING_PREFIXES)
+    ]
+    query.sort()
+    # Both schemes serve the same page nearly everywhere today; fold to https for identity.
+    return urlunsplit(("https", netloc, path, urlencode(query), ""))
+
+
+def clean_text(text: str) -> str:
+    """Repair broken encodings, drop control and bidi-override characters, normalize spaces,
+    keep paragraphs (blank-line separated)."""
+    if not text:
+        return ""
+    text = ftfy.fix_text(text, normalization="NFC")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROL.sub("", text)
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    text = "\n".join(lines)
+    text = _BLANKS.sub("\n\n", text)
+    return text.strip()
+
+
+def clean_inline(text: str | None) -> str:
+    """One line of clean text (titles, names)."""
+    return " ".join(clean_text(text or "").split())
+
+
+_SUFFIX_SEPARATORS = re.compile(r"\s+(?:[-|–—•·:]|::)\s+")
+_DOMAINISH = re.compile(r"\.(?:com|net|org|co\.uk|co|io|news|info|de|fr|jp|in|au|ca)\b", re.I)
+
+
+def _squash(s: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "", s.lower())
+
+
+def clean_title(title: str | None, *, outlet: str | None = None, url: str | None = None) -> str:
+    """A headline without the site suffix (" - Bloomberg.com", " | Reuters") or prefix."""
+    title = clean_inline(title)
+    if not title:
+        return ""
+    names = {_squash(outlet)} if outlet else set()
+    if url:
+        host = (urlsplit(url).hostname or "").lower()
+        for label in host.split("."):
+            if len(label) > 3 and label not in ("www", "news", "com"):
+                names.add(_squash(label))
+    names.discard("")
+
+    def is_site(segment: str) -> bool:
+        sq = _squash(segment)
+        if not sq or len(segment) > 40 or len(segment.split()) > 5:
+            return False
+        if _DOMAINISH.search(segment):
+            return True
+        return any(sq == n or (len(n) > 4 and (sq.startswith(n) or n.startswith(sq))) for n in names)
+
+    for _ in range(2):
+        parts = _SUFFIX_SEPARATORS.split(title)
+        if len(parts) < 2:
+            break
+        if is_site(parts[-1]) and len(" ".join(parts[:-1])) >= 10:
+            title = title[: title.rfind(parts[-1])].rstrip(" -|–—•·:")
+        elif is_site(parts[0]) and len(" ".join(parts[1:])) >= 10:
+            title = title[len(parts[0]):].lstrip(" -|–—•·:")
+        else:
+            break
+    return title.strip()
+
+
+def to_utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+def parse_date(value: str | None) -> datetime | None:
+    """ISO 8601 or RFC 2822 into aware UTC; a naive time is taken as UTC. None if unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return to_utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
+    except ValueError:
+        pass
+    try:
+        return to_utc(parsedate_to_datetime(value))
+    except (TypeError, ValueError, IndexError):
+        pass
+    try:
+        import feedparser  # its date handlers read the many formats feeds use
+
+        parsed = feedparser._parse_date(value)  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 - a date we cannot read is just missing
+        parsed = None
+    if parsed:
+        return datetime(*parsed[:6], tzinfo=timezone.utc)
+    return None
+
+
+_EN_STOP = frozenset(
+    "the of and to in a is that for it on was with as by at be are from has this have an "
+    "not but his her they said were which their been will who would had its".split()
+)
+
+
+def detect_language(text: str, declared: str | None = None) -> str | None:
+    """The declared language (normalized, 'en-US' -> 'en'), else a cheap guess from the script
+    and English stop words. None when unsure."""
+    if declared:
+        code = declared.strip().lower().replace("_", "-").split("-")[0]
+        if re.fullmatch(r"[a-z]{2,3}", code):
+            return code
+    sample = text[:2000]
+    if not sample.strip():
+        return None
+    letters = [c for c in sample if c.isalpha()]
+    if not letters:
+        return None
+    kana = sum(1 for c in letters if "\u3040" <= c <= "\u30ff")
+    cjk = sum(1 for c in letters if "\u4e00" <= c <= "\u9fff")
+    hangul = sum(1 for c in letters if "\uac00" <= c <= "\ud7af")
+    cyr = sum(1 for c in letters if "\u0400" <= c <= "\u04ff")
+    arabic = sum(1 for c in letters if "\u0600" <= c <= "\u06ff")
+    n = len(letters)
+    if kana / n > 0.05:
+        return "ja"
+    if cjk / n > 0.3:
+        return "zh"
+    if hangul / n > 0.3:
+        return "ko"
+    if cyr / n > 0.3:
+        return "ru"
+    if arabic / n > 0.3:
+        return "ar"
+    words = re.findall(r"[a-z']+", sample.lower())
+    if len(words) >= 5 and sum(w in _EN_STOP for w in words) / len(words) > 0.12:
+        return "en"
+    if len(words) < 5 and all(unicodedata.name(c, "").startswith("LATIN") for c in letters):
+        return "en" if any(w in _EN_STOP for w in words) else None
+    return None

@@ -1,0 +1,303 @@
+"""SQLite state: feed validators and health, seen articles, stories, overrides, what was sent.
+
+One file (`<state_dir>/state.db`), WAL mode, a schema version in `PRAGMA user_version`; the file
+is backed up before a migration. Only this module speaks SQL.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import sqlite3
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from pipeline.errors import StoreError
+from pipeline.model import Article
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS feeds (
+    url TEXT PRIMARY KEY,
+    name TEXT,
+    etag TEXT,
+    last_modified TEXT,
+    fingerprint TEXT,            -- size:mtime:sha of a local feed file, to skip re-parsing it
+    last_attempt TEXT,
+    last_success TEXT,
+    last_status TEXT,
+    last_error TEXT,
+    consecutive_failures INTEGER NOT NULL DEFAULT 0,
+    items_seen INTEGER NOT NULL DEFAULT 0,
+    next_attempt TEXT
+);
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    origin TEXT NOT NULL,
+    first_seen TEXT NOT NULL,
+    published TEXT,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_origin ON articles(origin);
+CREATE INDEX IF NOT EXISTS articles_published ON articles(published);
+CREATE TABLE IF NOT EXISTS stories (
+    id TEXT PRIMARY KEY,
+    first_seen TEXT NOT NULL,
+    last_updated TEXT NOT NULL,
+    closed INTEGER NOT NULL DEFAULT 0,
+    data TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS story_members (
+    article_id TEXT PRIMARY KEY,
+    story_id TEXT NOT NULL,
+    why TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS story_members_story ON story_members(story_id);
+CREATE TABLE IF NOT EXISTS overrides (
+    n INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,          -- 'split' (article leaves its story) or 'merge' (two stories join)
+    a TEXT NOT NULL,
+    b TEXT,
+    created TEXT NOT NULL,
+    by TEXT
+);
+CREATE TABLE IF NOT EXISTS deliveries (
+    story_id TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    status TEXT NOT NULL,        -- approved / sent
+    at TEXT NOT NULL,
+    outlets TEXT NOT NULL,       -- JSON list of outlets the story had then
+    facts TEXT NOT NULL,         -- JSON list of key facts it had then
+    PRIMARY KEY (story_id, channel, digest)
+);
+CREATE TABLE IF NOT EXISTS blobs (
+    name TEXT PRIMARY KEY,
+    data BLOB NOT NULL,
+    updated TEXT NOT NULL
+);
+"""
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _iso(dt: datetime | None) -> str | None:
+    return dt.astimezone(timezone.utc).isoformat() if dt else None
+
+
+@dataclass(frozen=True)
+class FeedState:
+    url: str
+    name: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    fingerprint: str | None = None
+    last_attempt: str | None = None
+    last_success: str | None = None
+    last_status: str | None = None
+    last_error: str | None = None
+    consecutive_failures: int = 0
+    items_seen: int = 0
+    next_attempt: str | None = None
+
+
+def article_from_json(d: dict[str, Any]) -> Article:
+    from pipeline.normalize import parse_date
+
+    fields = {k: v for k, v in d.items() if k in Article.__dataclass_fields__}
+    fields["published"] = parse_date(d.get("published")) if d.get("published") else None
+    fields["tags"] = tuple(d.get("tags") or ())
+    return Article(**fields)
+
+
+class Store:
+    """The state store. Use as a context manager; every write is one transaction."""
+
+    def __init__(self, path: Path, *, timeout: float = 10.0):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None)
+            self.db.execute("PRAGMA busy_timeout = %d" % int(timeout * 1000))
+            version = self.db.execute("PRAGMA user_version").fetchone()[0]
+            ok = self.db.execute("PRAGMA quick_check").fetchone()[0]
+        except sqlite3.DatabaseError as e:
+            raise StoreError(self._corrupt_message(e)) from None
+        if ok != "ok":
+            raise StoreError(self._corrupt_message(ok))
+        try:
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.execute("PRAGMA synchronous = NORMAL")
+            if version < SCHEMA_VERSION:
+                self._migrate(version)
+            elif version > SCHEMA_VERSION:
+                raise StoreError(f"{self.path}: written by a newer Newsdesk (schema {version}; "
+                                 f"this one knows {SCHEMA_VERSION})")
+        except sqlite3.OperationalError as e:
+            if "locked" in str(e):
+                raise StoreError(f"{self.path}: the state store is locked by another process ({e})") from None
+            raise StoreError(f"{self.path}: {e}") from None
+
+    def _corrupt_message(self, detail: object) -> str:
+        return (f"{self.path}: the state store is damaged ({detail}). Move it aside and start "
+                f"afresh with `newsdesk state rebuild` (the old file is kept as a backup).")
+
+    def _migrate(self, version: int) -> None:
+        if version > 0 and self.path.stat().st_size:
+            backup = self.path.with_name(f"{self.path.name}.v{version}.bak")
+            with sqlite3.connect(str(backup)) as dst:
+                self.db.backup(dst)
+            log.info("backed up %s to %s before migrating", self.path, backup)
+        with self.tx():
+            self.db.executescript(_SCHEMA.replace("BEGIN", ""))
+            self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def tx(self) -> Iterator[sqlite3.Connection]:
+        for attempt in range(5):
+            try:
+                self.db.execute("BEGIN IMMEDIATE")
+                break
+            except sqlite3.OperationalError as e:
+                if "locked" not in str(e) or attempt == 4:
+                    raise StoreError(f"{self.path}: cannot write the state store: {e}") from None
+                time.sleep(0.2 * (attempt + 1))
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        else:
+            self.db.execute("COMMIT")
+
+    # --- feeds -------------------------------------------------------------------------------
+    def feed(self, url: str) -> FeedState | None:
+        row = self.db.execute(f"SELECT {', '.join(FeedState.__dataclass_fields__)} FROM feeds WHERE url = ?",
+                              (url,)).fetchone()
+        return FeedState(*row) if row else None
+
+    def feeds(self) -> list[FeedState]:
+        rows = self.db.execute(f"SELECT {', '.join(FeedState.__dataclass_fields__)} FROM feeds ORDER BY url")
+        return [FeedState(*r) for r in rows]
+
+    def record_fetch(self, url: str, *, name: str | None, ok: bool, status: str, error: str | None = None,
+                     etag: str | None = None, last_modified: str | None = None,
+                     fingerprint: str | None = None, items: int = 0, keep_validators: bool = False,
+                     next_attempt: datetime | None = None, now: datetime | None = None) -> FeedState:
+        """Health after one attempt. A failure keeps the validators and everything stored."""
+        now_s = _iso(now or utcnow())
+        with self.tx() as db:
+            db.execute("INSERT OR IGNORE INTO feeds(url, name) VALUES (?, ?)", (url, name))
+            if ok:
+                sets = ["last_success = :now", "consecutive_failures = 0", "last_error = NULL",
+                        "items_seen = items_seen + :items", "next_attempt = NULL"]
+                if not keep_validators:
+                    sets += ["etag = :etag", "last_modified = :lm", "fingerprint = :fp"]
+            else:
+                sets = ["consecutive_failures = consecutive_failures + 1", "last_error = :error",
+                        "next_attempt = :next"]
+            sets += ["last_attempt = :now", "last_status = :status", "name = COALESCE(:name, name)"]
+            db.execute(f"UPDATE feeds SET {', '.join(sets)} WHERE url = :url", {
+                "now": now_s, "items": items, "etag": etag, "lm": last_modified, "fp": fingerprint,
+                "error": error, "status": status, "name": name, "url": url, "next": _iso(next_attempt)})
+        state = self.feed(url)
+        assert state is not None
+        return state
+
+    # --- articles ----------------------------------------------------------------------------
+    def save_articles(self, articles: Iterable[Article], now: datetime | None = None) -> dict[str, datetime]:
+        """Insert or refresh articles; returns each id's first-seen time (kept from the first run)."""
+        now_s = _iso(now or utcnow())
+        arts = list(articles)
+        first: dict[str, datetime] = {}
+        with self.tx() as db:
+            for chunk in _chunks(arts, 500):
+                ids = [a.id for a in chunk]
+                q = f"SELECT id, first_seen FROM articles WHERE id IN ({','.join('?' * len(ids))})"
+                known = dict(db.execute(q, ids).fetchall())
+                rows = []
+                for a in chunk:
+                    seen = known.get(a.id, now_s)
+                    first[a.id] = datetime.fromisoformat(seen)
+                    rows.append((a.id, a.origin, seen, _iso(a.published), json.dumps(a.to_json())))
+                db.executemany(
+                    "INSERT INTO articles(id, origin, first_seen, published, data) VALUES (?,?,?,?,?) "
+                    "ON CONFLICT(id) DO UPDATE SET origin = excluded.origin, published = excluded.published, "
+                    "data = excluded.data", rows)
+        return first
+
+    def first_seen(self, ids: Iterable[str]) -> dict[str, datetime]:
+        out = {}
+        for chunk in _chunks(list(ids), 500):
+            q = f"SELECT id, first_seen FROM articles WHERE id IN ({','.join('?' * len(chunk))})"
+            out.update({i: datetime.fromisoformat(s) for i, s in self.db.execute(q, chunk)})
+        return out
+
+    def articles_from(self, origin: str) -> list[Article]:
+        rows = self.db.execute("SELECT data FROM articles WHERE origin = ? ORDER BY id", (origin,))
+        return [article_from_json(json.loads(r[0])) for r in rows]
+
+    def articles(self, ids: Iterable[str] | None = None, *, since: datetime | None = None) -> list[Article]:
+        if ids is not None:
+            out = []
+            for chunk in _chunks(list(ids), 500):
+                q = f"SELECT data FROM articles WHERE id IN ({','.join('?' * len(chunk))})"
+                out += [article_from_json(json.loads(r[0])) for r in self.db.execute(q, chunk)]
+            return out
+        if since is not None:
+            rows = self.db.execute("SELECT data FROM articles WHERE published >= ?", (_iso(since),))
+        else:
+            rows = self.db.execute("SELECT data FROM articles")
+        return [article_from_json(json.loads(r[0])) for r in rows]
+
+    # --- blobs -------------------------------------------------------------------------------
+    def get_blob(self, name: str) -> bytes | None:
+        row = self.db.execute("SELECT data FROM blobs WHERE name = ?", (name,)).fetchone()
+        return bytes(row[0]) if row else None
+
+    def put_blob(self, name: str, data: bytes) -> None:
+        with self.tx() as db:
+            db.execute("INSERT INTO blobs(name, data, updated) VALUES (?,?,?) ON CONFLICT(name) "
+                       "DO UPDATE SET data = excluded.data, updated = excluded.updated",
+                       (name, data, _iso(utcnow())))
+
+
+def _chunks(items: list, n: int) -> Iterator[list]:
+    for i in range(0, len(items), n):
+        yield items[i:i + n]
+
+
+def open_store(state_dir: Path) -> Store:
+    return Store(Path(state_dir) / "state.db")
+
+
+def rebuild(state_dir: Path) -> Path | None:
+    """Move a damaged state file aside (kept as a backup) so the next run starts afresh."""
+    path = Path(state_dir) / "state.db"
+    if not path.exists():
+        return None
+    stamp = utcnow().strftime("%Y%m%dT%H%M%SZ")
+    backup = path.with_name(f"state.db.damaged-{stamp}")
+    shutil.move(str(path), backup)
+    for extra in ("-wal", "-shm"):
+        side = path.with_name(path.name + extra)
+        if side.exists():
+            shutil.move(str(side), backup.with_name(backup.name + extra))
+    return backup
