@@ -1,0 +1,112 @@
+"""One run at a time: an flock on a lock file in the state folder, shared by manual and scheduled runs.
+
+flock is released by the kernel when its holder dies, so a crashed run never leaves a stale lock;
+the file's content (pid, host, command, start time) is only there to say who holds it.
+The file is never unlinked: unlinking a flock'd file lets two processes lock two different inodes.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import socket
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pipeline.errors import LockedError, NewsdeskError
+
+log = logging.getLogger(__name__)
+
+LOCK_NAME = "run.lock"
+# How often a waiting run retries; short enough that a waiter starts promptly after a release,
+# long enough not to spin (runs last seconds to minutes).
+POLL_SECONDS = 0.05
+
+
+@dataclass(frozen=True)
+class LockInfo:
+    """Who holds (or last took) a lock, as recorded in the lock file."""
+
+    pid: int | None
+    host: str | None
+    command: str | None
+    started: str | None
+
+    def describe(self) -> str:
+        if self.pid is None:
+            return "an unknown process (it has not written its details yet)"
+        return (f"pid {self.pid} on {self.host or '?'} since {self.started or '?'}"
+                f" (command: {self.command or '?'})")
+
+
+def read_info(path: Path) -> LockInfo:
+    """The holder details in a lock file; empty fields when the file is empty or unreadable."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8") or "{}")
+    except (OSError, ValueError):
+        data = {}
+    if not isinstance(data, dict):
+        data = {}
+    pid = data.get("pid")
+    return LockInfo(pid=pid if isinstance(pid, int) else None, host=data.get("host"),
+                    command=data.get("command"), started=data.get("started"))
+
+
+def _try_flock(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+
+
+@contextlib.contextmanager
+def file_lock(path: Path, *, wait: bool = True, timeout: float | None = None) -> Iterator[int]:
+    """Hold an exclusive flock on `path` (created if needed); yields the open descriptor.
+
+    Raises LockedError when the lock is taken and `wait` is false, or still taken after `timeout`.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise NewsdeskError(f"{path}: cannot open lock file: {exc.strerror}") from exc
+    try:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not _try_flock(fd):
+            if not wait or (deadline is not None and time.monotonic() >= deadline):
+                raise LockedError(f"{path}: another run holds the lock: {read_info(path).describe()}")
+            time.sleep(POLL_SECONDS)
+        yield fd
+    finally:
+        os.close(fd)   # closing the descriptor releases the flock
+
+
+@contextlib.contextmanager
+def run_lock(state_dir: Path, *, wait: bool = False, timeout: float | None = None,
+             command: str | None = None) -> Iterator[LockInfo]:
+    """The run lock: raises LockedError naming the holder (pid, host, since, command) when taken.
+
+    With wait=True, waits for the holder to finish (at most `timeout` seconds when given).
+    """
+    path = Path(state_dir) / LOCK_NAME
+    with file_lock(path, wait=wait, timeout=timeout) as fd:
+        info = LockInfo(pid=os.getpid(), host=socket.gethostname(),
+                        command=command if command is not None else " ".join(sys.argv),
+                        started=datetime.now(UTC).isoformat(timespec="seconds"))
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(asdict(info)).encode("utf-8") + b"\n", 0)
+        os.fsync(fd)
+        log.debug("run lock taken: %s", info.describe())
+        try:
+            yield info
+        finally:
+            # Cleared while still held, so a later holder's details are never erased.
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
