@@ -1,0 +1,92 @@
+"""newsdesk.toml -> Settings: defaults, sources, precedence, and errors that name key and line."""
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import EXAMPLE, load_settings
+from pipeline.errors import ConfigError
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "newsdesk.toml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_defaults_without_a_file(tmp_path):
+    s = load_settings(None, env={}, cwd=tmp_path)
+    assert [(x.name, x.path) for x in s.sources] == [("seeds", tmp_path / "seeds")]
+    assert s.outbox == tmp_path / "outbox"
+    assert s.state_dir == tmp_path / ".newsdesk"
+    assert s.top_n == 10 and s.max_age_hours == 48
+
+
+def test_sources_paths_relative_to_the_file(tmp_path):
+    cfg = write(tmp_path, '[[sources]]\nname = "A"\nurl = "https://a.example/feed"\nweight = 2\n'
+                          'tags = ["x"]\n\n[[sources]]\nname = "B"\npath = "feeds/b.xml"\n')
+    s = load_settings(cfg, env={}, cwd=Path("/"))
+    a, b = s.sources
+    assert (a.url, a.weight, a.tags) == ("https://a.example/feed", 2.0, ("x",))
+    assert b.path == tmp_path / "feeds" / "b.xml" and b.url is None
+
+
+def test_precedence_file_then_env_then_flags(tmp_path):
+    cfg = write(tmp_path, 'top_n = 5\noutbox = "out-file"\n')
+    assert load_settings(cfg, env={}).top_n == 5
+    s = load_settings(cfg, env={"NEWSDESK_TOP_N": "7", "NEWSDESK_OUTBOX": "/tmp/out-env"})
+    assert s.top_n == 7 and s.outbox == Path("/tmp/out-env")
+    s = load_settings(cfg, env={"NEWSDESK_TOP_N": "7"}, overrides={"top_n": 3})
+    assert s.top_n == 3
+
+
+def test_config_from_environment_variable(tmp_path):
+    cfg = write(tmp_path, 'title = "From env"\n')
+    assert load_settings(None, env={"NEWSDESK_CONFIG": str(cfg)}).title == "From env"
+
+
+def test_example_config_loads(tmp_path):
+    s = load_settings(write(tmp_path, EXAMPLE), env={})
+    assert s.title == "Morning digest" and s.sources[0].path == tmp_path / "seeds"
+
+
+BAD = [
+    ("wrong-type", 'title = "x"\ntop_n = "ten"\n', "top_n", 2),
+    ("unknown-key", 'title = "x"\n\ncolour = "red"\n', "colour", 3),
+    ("source-no-location", '[[sources]]\nname = "A"\n', "url", 1),
+    ("source-both", '[[sources]]\nname = "A"\nurl = "https://a.example"\npath = "x"\n', "url", 1),
+    ("source-bad-url", '[[sources]]\nname = "A"\nurl = "ftp://a.example"\n', "url", 3),
+    ("source-unknown-key", '[[sources]]\nname = "A"\nurl = "https://a.example"\nwieght = 2\n', "wieght", 4),
+    ("second-source-bad-weight", '[[sources]]\nname = "A"\nurl = "https://a.example"\n\n'
+     '[[sources]]\nname = "B"\nurl = "https://b.example"\nweight = "heavy"\n', "weight", 8),
+    ("bad-regex", 'include = ["(unclosed"]\n', "include", 1),
+    ("bad-time", '[schedule]\nat = "7am"\n', "at", 2),
+    ("bad-timezone", '[schedule]\ntimezone = "Mars/Olympus"\n', "time zone", 2),
+    ("bad-network", 'networks = ["myspace"]\n', "myspace", 1),
+]
+
+
+@pytest.mark.parametrize("text,key,line", [(t, k, l) for _, t, k, l in BAD], ids=[n for n, *_ in BAD])
+def test_errors_name_the_key_and_line(tmp_path, text, key, line):
+    cfg = write(tmp_path, text)
+    with pytest.raises(ConfigError) as e:
+        load_settings(cfg, env={})
+    msg = str(e.value)
+    assert key in msg
+    assert f"{cfg}:{line}" in msg
+
+
+def test_invalid_toml_names_the_file_and_line(tmp_path):
+    cfg = write(tmp_path, 'title = "x"\ntop_n = = 3\n')
+    with pytest.raises(ConfigError, match=r"newsdesk.toml: invalid TOML: .*line 2"):
+        load_settings(cfg, env={})
+
+
+def test_missing_file_is_a_clear_error(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        load_settings(tmp_path / "nope.toml", env={})
+
+
+def test_settings_are_frozen(tmp_path):
+    s = load_settings(None, env={}, cwd=tmp_path)
+    with pytest.raises(Exception):
+        s.top_n = 3  # type: ignore[misc]
