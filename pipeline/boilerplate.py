@@ -36,15 +36,20 @@ SHORT_TEXT_CHARS = 900
 # scored 0.33-0.56, site sections and other stories mostly 0.00-0.27; the seeds' appended
 # items score 0.06.
 COHERENT_SHARE = 0.3
+# Share of non-prose lines allowed in a section joined across a wall.
+MAX_NOISE_SHARE = 0.25
 # A run of furniture lines (sidebar) longer than this ends the story even when prose follows.
 MAX_GAP_LINES = 40
 # Words besides the date on a dateline ("Chris Davies - Nov 19, 2019, 10:31 pm CST"); more than
 # this is a list item or a sentence (tour dates "June 9 - West Palm Beach, FL @ ...").
 DATELINE_MAX_REST = 6
-# A repeated line this long counts once as prose (a pull quote, a dek shown twice) unless it is
-# longer than REPEAT_PROSE_CHARS: copies of a whole article (metadata) are not paragraphs.
-REPEAT_PROSE_WORDS = 30
-REPEAT_PROSE_CHARS = 2000
+# Weight of a section behind a wall relative to the one before it (comment threads after a
+# short story outweigh it: 4 paragraphs against 30 comments on the AEB dev half).
+AFTER_WALL_DISCOUNT = 0.2
+# Prose weight (about characters) of a section that can be a story: less is a stray line.
+MIN_STORY_WEIGHT = 150
+# Weight of a furniture section heading: a story bridges it only with a paragraph or two more.
+SECTION_PENALTY = 200
 # Weight of a short line that is not prose (nav item, label, teaser headline), per line.
 NAV_PENALTY = 25
 # A line repeated on the page this often (nav, teaser lists, title echoes) is not story text.
@@ -54,7 +59,9 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _SPACE = re.compile(r"\s+")
 _BULLET = re.compile(r"^(?:[•·▪►●◦■□▸‣∙*+>|]|-(?=\s)|–(?=\s))\s*")
 # Ends like a sentence: terminal punctuation, optionally closed by quotes or brackets.
-_SENT_END = re.compile(r"[.!?…:;][\"'”’»)\]]*$")
+_SENT_END = re.compile(r"[.!?…:;。！？][\"'”’»)\]」』）]*$")
+# Scripts written without spaces: word counts come from characters (about two a word).
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _SENT_INNER = re.compile(r"\w[.!?][\"'”’)]*\s+[\"'“‘(]?[A-Z0-9]")
 
 # Phrases that mark a whole line as boilerplate wherever it stands. Each alternative is a KIND
@@ -83,23 +90,31 @@ _BOILER = re.compile(
     | ^(?:read|see|watch|listen|click)\s+(?:more|also|next|here|now)\b
     | \ball\s+rights\s+reserved\b | ^(?:©|\(c\)|copyright\b)
     | \b(?:privacy\s+policy|terms\s+(?:of\s+(?:use|service)|and\s+conditions|&\s+conditions))\b
-    | \bclick\s+here\b | \bdownload\s+(?:our|the)\s+app\b | \bfollow\s+us\b
+    | \bclick\s+here\b | ^click\s+to\b | \(opens\s+in\s+(?:a\s+)?new\s+window\) | \bdownload\s+(?:our|the)\s+app\b | \bfollow\s+us\b
     | \bsupport\s+(?:our|independent)\s+journalism\b | \bbecome\s+a\s+(?:member|subscriber)\b
     | ^(?:\d+\.\s+)?\S.{0,40}\s(?:says|said|wrote|writes|replied):$
     | \bsorry,\s+your\s+(?:blog|browser)\b | \benable\s+javascript\b
     """
 )
-# End-of-story walls: after these, what follows is comments, related items or other stories.
+# End-of-story walls: after these come comments, sign-up forms or a trailer, not the story.
 _WALL = re.compile(
     r"""(?ix)
-    ^(?:\d+\s+)?(?:comments?|responses|replies|discussion|reader\s+comments)\s*(?:\(\d+\))?:?$
+    ^\d+\s+(?:comments?|responses|replies)$ | ^(?:comments?|responses|replies)\s*\(\d+\)$
+    | ^(?:join|start)\s+the\s+(?:discussion|conversation)\b | ^(?:reader\s+)?comments\s*:$
     | \b(?:leave|post|add|write)\s+a\s+(?:reply|comment)\b | ^share\s+your\s+(?:experience|thoughts|comments|views)
-    | ^(?:related|recommended|trending|popular|most\s+(?:popular|read|viewed|shared|recent))\b.{0,30}$
+    | ^\d+\s+(?:responses|comments|replies|thoughts)\s+(?:to|on)\b
+    | ^(?:source|sources|end|ends)\s*:?$
+    """
+)
+# Section headings of site furniture (related items, most read, tags): often a sidebar dropped
+# into the middle of a story, so they weigh heavily against a span but do not end it.
+_SECTION = re.compile(
+    r"""(?ix)
+    ^(?:related|recommended|trending|popular|most\s+(?:popular|read|viewed|shared|recent))\b.{0,30}$
     | ^(?:you\s+(?:may|might)\s+(?:also\s+)?like|more\s+(?:from|in|on|stories|news|articles)\b.{0,30}$)
     | ^(?:also\s+read|read\s+next|what\s+to\s+read\s+next|more\s+to\s+explore|further\s+reading)\b
-    | ^(?:about\s+the\s+author|tags|topics|filed\s+under|source|sources)\s*:?\s*$
+    | ^(?:about\s+the\s+author|tags|topics|filed\s+under|comments|discussion)\s*:?\s*$
     | ^(?:tags|topics|filed\s+under)\s*:
-    | ^\d+\s+(?:responses|comments|replies|thoughts)\s+(?:to|on)\b
     """
 )
 # Image captions and credits: a credit word or an agency at the end, "Photo: ...", licences.
@@ -111,6 +126,11 @@ _CAPTION = re.compile(
     | (?:[|/(]\s*|\b)(?:getty\s+images|shutterstock|istock(?:photo)?|alamy|afp|ap\s+photo|epa(?:-efe)?|
        reuters/[\w .-]+|wikimedia(?:\s+commons)?|unsplash|pexels|pixabay|courtesy(?:\s+of)?\s+[\w .-]+)\)?\s*$
     """
+)
+# Wire-photo captions can run long ("In this Dec. 12, 2006, file photo, made available by ...").
+_LONG_CAPTION = re.compile(
+    r"(?i)\bin\s+this\s+(?:[\w.,'’-]+\s+){0,5}(?:photo|image|picture|photograph|video|handout)\b"
+    r"|^file\s*[-–—:]\s|\((?:[\w .]+\s)?(?:ap|afp|reuters|getty)\s+(?:photo|images?)\b"
 )
 # Long consent and membership notices: only when the line opens with them.
 _NOTICE = re.compile(
@@ -163,6 +183,7 @@ class _Line:
     wall: bool          # ends the story (comments, related items, trailers)
     bullet: bool
     repeated: bool      # occurs more than once on the page
+    section: bool       # heads a block of site furniture (related, most read, tags)
     copy: bool = False  # a later occurrence of an earlier line
 
 
@@ -179,6 +200,10 @@ def _line_features(text: str, bullet: bool, repeated: bool) -> _Line:
     n = len(toks)
     lower = [t.lower() for t in toks]
     stop = sum(1 for t in lower if t in _STOP) / n if n else 0.0
+    cjk = len(_CJK.findall(text))
+    if cjk * 3 > len(text):
+        # No stop-word list for these scripts: length and punctuation decide.
+        n, stop = max(n, cjk // 2), 0.3
     caps = sum(1 for t in toks if t[0].isupper()) / n if n else 0.0
     sentence = bool(_SENT_END.search(text)) and n >= 3
     inner = len(_SENT_INNER.findall(text))
@@ -186,7 +211,7 @@ def _line_features(text: str, bullet: bool, repeated: bool) -> _Line:
     prose = min(1.0, stop * 2.5) * 0.5 + (0.3 if sentence else 0.0) + min(0.2, 0.1 * inner)
     if caps > 0.7 and n >= 4 and not sentence:
         prose *= 0.5
-    boiler = bool(_NOTICE.match(text)) or n < 40 and bool(
+    boiler = bool(_NOTICE.match(text)) or (n < 80 and bool(_LONG_CAPTION.search(text))) or n < 40 and bool(
         _BOILER.search(text)
         or _CAPTION.search(text)
         or (_BYLINE.match(text) and n <= 12)
@@ -194,7 +219,8 @@ def _line_features(text: str, bullet: bool, repeated: bool) -> _Line:
         or (_CROSSLINK.match(text) and not sentence and caps > 0.5)
     )
     wall = n <= 12 and bool(_WALL.search(text))
-    return _Line(text, n, sentence, prose, boiler or wall, wall, bullet, repeated)
+    section = n <= 12 and bool(_SECTION.search(text))
+    return _Line(text, n, sentence, prose, boiler or wall or section, wall, bullet, repeated, section)
 
 
 def _split_lines(text: str) -> list[_Line]:
@@ -225,11 +251,13 @@ def _split_lines(text: str) -> list[_Line]:
 
 def _weight(ln: _Line) -> float:
     """Signed weight: positive for story-like lines, negative for furniture."""
+    if ln.section:
+        return -SECTION_PENALTY
     if ln.boiler:
         return -max(NAV_PENALTY, len(ln.text))
-    if ln.copy or ln.repeated and (ln.words < REPEAT_PROSE_WORDS or len(ln.text) > REPEAT_PROSE_CHARS):
-        # Menus, teasers and title echoes repeat; a repeated paragraph counts once, and a
-        # repeated page-long blob is page metadata (JSON-LD descriptions, share texts).
+    if ln.repeated:
+        # Menus, teasers, title echoes and page metadata repeat; story paragraphs do not
+        # (counting repeated prose once scored 0.002 lower on the AEB dev half).
         return -NAV_PENALTY
     if ln.words >= GOOD_MIN_WORDS and ln.prose >= 0.45 and not (ln.bullet and not ln.sentence):
         return len(ln.text) * ln.prose
@@ -268,7 +296,10 @@ def _story_span(lines: list[_Line], weights: list[float], title: str | None) -> 
     bounds = [0, *[w + 1 for w in walls], len(lines)]
     segments = [(bounds[k], bounds[k + 1]) for k in range(len(bounds) - 1)]
     runs = [_best_run(weights, lo, hi) for lo, hi in segments]
-    k = max(range(len(runs)), key=lambda n: runs[n][0])
+    # Comments come after the story and can outweigh it: each wall behind the first section
+    # with prose discounts what follows it.
+    first = next((n for n, r in enumerate(runs) if r[0] >= MIN_STORY_WEIGHT), 0)
+    k = max(range(len(runs)), key=lambda n: runs[n][0] * AFTER_WALL_DISCOUNT ** max(0, n - first))
     score, i, j = runs[k]
     if score <= 0:
         return 0, 0
@@ -281,8 +312,11 @@ def _story_span(lines: list[_Line], weights: list[float], title: str | None) -> 
             s2, i2, j2 = runs[n]
             if s2 > 0:
                 share = _coherence(lines[i2:j2], story)
-                log.debug("segment %d..%d coherence %.2f", i2, j2, share)
-                if share < COHERENT_SHARE:
+                noise = sum(1 for w in weights[i2:j2] if w <= 0) / (j2 - i2)
+                log.debug("segment %d..%d coherence %.2f noise %.2f", i2, j2, share, noise)
+                # A comment thread shares the story's words but is broken up by name and
+                # date lines; the rest of a story split by a stray prompt is not.
+                if share < COHERENT_SHARE or noise > MAX_NOISE_SHARE:
                     break
                 if step == 1:
                     j = j2
