@@ -4,7 +4,7 @@
 Routes map a path to one of:
 
 * a ``Response`` (served every time),
-* a list of ``Response`` (served in order, the last one repeated: "503, 503, then 200"),
+* a list of those two (served in order, the last one repeated: "503, 503, then 200"),
 * a callable ``(request, handler) -> Response | None``; returning None means the callable wrote
   to ``handler.wfile`` itself (trickling, dropping the connection, never answering).
 
@@ -34,7 +34,6 @@ class Response:
     status: int = 200
     body: bytes = b""
     headers: tuple[tuple[str, str], ...] = ()
-    delay: float = 0.0           # seconds to wait before answering (a slow server)
 
     @classmethod
     def feed(cls, body: bytes | str, content_type: str = "application/rss+xml; charset=utf-8",
@@ -56,7 +55,7 @@ class RecordedRequest:
 
 
 Handler = Callable[[RecordedRequest, BaseHTTPRequestHandler], Union[Response, None]]
-Route = Union[Response, list[Response], Handler]
+Route = Union[Response, Handler, list[Union[Response, Handler]]]
 
 
 class _RequestHandler(BaseHTTPRequestHandler):
@@ -87,6 +86,7 @@ class LoopbackServer:
         self._served: Counter[str] = Counter()
         self._in_flight: Counter[str] = Counter()
         self.max_in_flight: Counter[str] = Counter()   # host -> most requests at once
+        self.max_in_flight_total = 0                     # most requests at once, all hosts
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -95,7 +95,7 @@ class LoopbackServer:
         self._httpd = _Server(("127.0.0.1", 0), _RequestHandler)
         self._httpd.owner = self
         self._thread = threading.Thread(target=self._httpd.serve_forever,
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
+                                        kwargs={"poll_interval": 0.01}, daemon=True)
         self._thread.start()
         return self
 
@@ -142,31 +142,34 @@ class LoopbackServer:
             self._served[h.path] += 1
             self._in_flight[host] += 1
             self.max_in_flight[host] = max(self.max_in_flight[host], self._in_flight[host])
+            self.max_in_flight_total = max(self.max_in_flight_total,
+                                           sum(self._in_flight.values()))
+        in_flight = True
         try:
-            route = self.routes.get(h.path.split("?", 1)[0])
-            if route is None:
-                response: Response | None = Response(404, b"not found")
-            elif isinstance(route, Response):
-                response = route
-            elif isinstance(route, list):
-                response = route[min(nth, len(route) - 1)]
-            else:
-                response = route(request, h)
+            route = self.routes.get(h.path.split("?", 1)[0], Response(404, b"not found"))
+            if isinstance(route, list):
+                route = route[min(nth, len(route) - 1)]
+            response = route if isinstance(route, Response) else route(request, h)
             if response is not None:
-                write_response(h, response, self.stopping)
+                # Count the request as finished before the client can see the last byte, or
+                # its next request could overlap this one in the count.
+                in_flight = self._done(host)
+                write_response(h, response)
         except (BrokenPipeError, ConnectionResetError):
             pass                  # the client gave up first: that is what some tests are about
         finally:
             h.close_connection = True
-            with self._lock:
-                self._in_flight[host] -= 1
+            if in_flight:
+                self._done(host)
+
+    def _done(self, host: str) -> bool:
+        with self._lock:
+            self._in_flight[host] -= 1
+        return False
 
 
-def write_response(h: BaseHTTPRequestHandler, response: Response,
-                   stopping: threading.Event | None = None) -> None:
+def write_response(h: BaseHTTPRequestHandler, response: Response) -> None:
     """Write a whole response with Content-Length and Connection: close."""
-    if response.delay:
-        (stopping or threading.Event()).wait(response.delay)
     h.send_response(response.status)
     names = {name.lower() for name, _ in response.headers}
     for name, value in response.headers:
@@ -283,3 +286,17 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
             return True
         time.sleep(0.01)
     return predicate()
+
+
+def without_length(body: bytes, content_type: str = "application/rss+xml") -> Handler:
+    """A body delimited only by closing the connection (no Content-Length, not chunked)."""
+
+    def handle(request: RecordedRequest, h: BaseHTTPRequestHandler) -> None:
+        h.send_response(200)
+        h.send_header("Content-Type", content_type)
+        h.send_header("Connection", "close")
+        h.end_headers()
+        h.wfile.write(body)
+        h.wfile.flush()
+
+    return handle
