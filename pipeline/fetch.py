@@ -35,6 +35,8 @@ MAX_REDIRECTS = 5              # what browsers and feed readers tolerate before 
 DEADLINE_FACTOR = 3.0          # default per-attempt deadline = 3 x the per-read timeout
 JITTER = 0.1                   # up to +10% on each backoff wait, so clients do not retry in step
 CHUNK = 64 * 1024
+_SAFE_PATH = "/%:@!$&'()*+,;=~"
+_SAFE_QUERY = _SAFE_PATH + "?"
 
 # A connection factory: (split URL, timeout) -> an unconnected HTTP(S)Connection. Lets a caller
 # bring its own TLS context or proxy tunnel (HTTPConnection.set_tunnel).
@@ -245,11 +247,13 @@ def _with_retries(url: str, current: str, headers: dict[str, str], limits: _Limi
 
 def _attempt(url: str, current: str, headers: dict[str, str], limits: _Limits) -> _Answer:
     parts = urlsplit(current)
-    target = quote(parts.path or "/", safe="/%:@!$&'()*+,;=~") + (
-        "?" + parts.query if parts.query else "")
-    conn = limits.opener(parts, limits.timeout)
+    # Escape what http.client would refuse (spaces, non-ASCII), keep what is already escaped.
+    target = quote(parts.path or "/", safe=_SAFE_PATH) + (
+        "?" + quote(parts.query, safe=_SAFE_QUERY) if parts.query else "")
+    conn: http.client.HTTPConnection | None = None
     watchdog: _Watchdog | None = None
     try:
+        conn = limits.opener(parts, limits.timeout)
         conn.connect()
         watchdog = _Watchdog(conn.sock, limits.deadline)
         conn.request("GET", target, headers=headers)
@@ -280,7 +284,8 @@ def _attempt(url: str, current: str, headers: dict[str, str], limits: _Limits) -
     finally:
         if watchdog is not None:
             watchdog.cancel()
-        conn.close()
+        if conn is not None:
+            conn.close()
 
 
 def _read_body(url: str, response: http.client.HTTPResponse, max_bytes: int) -> bytes:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gzip
+import http.client
 import socket
 import time
 import zlib
@@ -68,6 +69,25 @@ def test_header_map_is_ready_for_feedparser(http_server: LoopbackServer) -> None
     assert headers["content-type"] == "application/rss+xml; charset=utf-8"
     assert headers["x-twice"] == "a, b"
     assert headers["content-location"] == url
+
+
+def test_unsafe_characters_in_url_are_escaped(http_server: LoopbackServer) -> None:
+    http_server.route("/caf%C3%A9%20feed.xml", Response.feed(RSS))
+    result = fetch(http_server.url("/caf\u00e9 feed.xml?q=a b&lang=fr"))
+    assert result.content == RSS
+    assert http_server.requests[0].path == "/caf%C3%A9%20feed.xml?q=a%20b&lang=fr"
+
+
+def test_custom_opener_makes_the_connections(http_server: LoopbackServer) -> None:
+    made: list[tuple[str, float]] = []
+
+    def opener(parts, timeout):
+        made.append((parts.path, timeout))
+        return http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+
+    url = http_server.route("/feed.xml", Response.feed(RSS))
+    assert fetch(url, opener=opener, timeout=2.5).content == RSS
+    assert made == [("/feed.xml", 2.5)]
 
 
 # -- conditional GET ---------------------------------------------------------------------------
