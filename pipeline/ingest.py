@@ -105,7 +105,9 @@ def ingest(specs: Sequence[SourceSpec], *, store: Store | None = None, max_bytes
                     bar.advance()
                     continue
             todo.append((path, origin, spec, single))
-        jobs = [(str(p), o, s.name if single else None, s.weight, s.tags, max_bytes, single)
+        # A command-line SOURCE is named by its own path: that is no outlet name.
+        jobs = [(str(p), o, s.name if single and s.name != str(s.path) else None, s.weight, s.tags,
+                 max_bytes, single)
                 for p, o, s, single in todo]
         if len(jobs) >= PARALLEL_MIN_FILES and (os.cpu_count() or 1) > 1:
             with ProcessPoolExecutor(max_workers=os.cpu_count()) as pool:

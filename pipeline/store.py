@@ -156,9 +156,8 @@ class Store:
             with sqlite3.connect(str(backup)) as dst:
                 self.db.backup(dst)
             log.info("backed up %s to %s before migrating", self.path, backup)
-        with self.tx():
-            self.db.executescript(_SCHEMA.replace("BEGIN", ""))
-            self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        # executescript commits first, so the script carries its own transaction.
+        self.db.executescript(f"BEGIN IMMEDIATE;\n{_SCHEMA}\nPRAGMA user_version = {SCHEMA_VERSION};\nCOMMIT;")
 
     def close(self) -> None:
         self.db.close()

@@ -9,7 +9,8 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
-from pipeline.boilerplate import html_to_text, remove_boilerplate
+from pipeline.boilerplate import remove_boilerplate
+from pipeline.extract import html_to_text
 from pipeline.model import Article, SourceError
 from pipeline.normalize import (canonical_url, clean_inline, clean_text, clean_title,
                                 detect_language, parse_date, stable_id)
@@ -84,8 +85,12 @@ def make_article(*, origin: str, feed_key: str, guid: str | None, link: str | No
     url = canonical_url(link)
     title = clean_title(title, outlet=outlet, url=link)
     text = remove_boilerplate(body, title) if body else ""
-    if not text and summary:
-        text = remove_boilerplate(summary, title)
+    if summary:
+        summary = remove_boilerplate(summary, title)
+        if not text:
+            text, summary = summary, ""
+        elif _squash_start(summary) == _squash_start(text):
+            summary = ""  # the feed's summary is only the start of the text
     if not title:
         title = _headline_from(text)
     identity = guid or url or link or f"{title}|{published.isoformat() if published else ''}"
@@ -107,6 +112,10 @@ def make_article(*, origin: str, feed_key: str, guid: str | None, link: str | No
         tags=tags,
         weight=weight,
     )
+
+
+def _squash_start(text: str) -> str:
+    return "".join(text.split())[:120].lower()
 
 
 def _headline_from(text: str) -> str:
