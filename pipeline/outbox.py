@@ -449,8 +449,10 @@ def _plan(state: _State, wanted: list[tuple[Draft, list[tuple[str, bytes]]]], me
                 plan.actions.append(Action("write", rel, reason if disk[rel] or e.get("sha256") is None
                                            else f"{reason} (file was missing)"))
                 changed = True
-        if changed and reason == "refreshed":
-            e["history"].append(_event(DRAFT, at, by, "refreshed by a new run"))
+        if reason == "refreshed" and changed:
+            refreshed = dict(_files(e)) != {rel: _sha(data) for rel, data in files}
+            e["history"].append(_event(DRAFT, at, by, "refreshed by a new run" if refreshed
+                                       else "missing file written again"))
         e.update({"id": e["id"], "path": d.path, "channel": d.channel, "story": d.story_id,
                   "status": DRAFT, "sha256": _sha(files[0][1]), "edited": False,
                   "extra": [{"path": rel, "sha256": _sha(data)} for rel, data in files[1:]],
