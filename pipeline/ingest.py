@@ -71,7 +71,11 @@ def apply_rules(articles: Iterable[Article], include: Sequence[str], exclude: Se
 def ingest(specs: Sequence[SourceSpec], *, store: Store | None = None, max_bytes: int = 20 * 1024 * 1024,
            fetch_timeout: float = 20.0, workers: int = 8, per_host: int = 2,
            now: datetime | None = None, progress: bool | None = None,
-           honour_backoff: bool = False) -> IngestResult:
+           honour_backoff: bool = False, fetch_options: dict | None = None) -> IngestResult:
+    """Read every source; never raises for a bad source (its error is in the result).
+
+    `honour_backoff` skips feeds that keep failing until their next attempt time (the scheduled
+    job uses it; a manual run tries everything). `fetch_options` go to pipeline.fetch.fetch."""
     now = now or datetime.now(timezone.utc)
     articles: list[Article] = []
     errors: list[SourceError] = []
@@ -124,7 +128,7 @@ def ingest(specs: Sequence[SourceSpec], *, store: Store | None = None, max_bytes
     if urls:
         _fetch_all(urls, store, per_spec, errors, counts, max_bytes=max_bytes, timeout=fetch_timeout,
                    workers=workers, per_host=per_host, now=now, progress=progress,
-                   honour_backoff=honour_backoff)
+                   honour_backoff=honour_backoff, fetch_options=fetch_options or {})
 
     for spec in specs:
         arts = per_spec.get(spec, [])
@@ -183,7 +187,7 @@ def _remember_file(store: Store, path: Path, origin: str, arts: list[Article]) -
 
 def _fetch_all(urls: list[SourceSpec], store: Store | None, per_spec: dict, errors: list,
                counts: dict, *, max_bytes: int, timeout: float, workers: int, per_host: int,
-               now: datetime, progress: bool | None, honour_backoff: bool) -> None:
+               now: datetime, progress: bool | None, honour_backoff: bool, fetch_options: dict) -> None:
     from pipeline.errors import FetchError
     from pipeline.fetch import FetchJob, fetch_many
 
@@ -200,7 +204,7 @@ def _fetch_all(urls: list[SourceSpec], store: Store | None, per_spec: dict, erro
                              last_modified=state.last_modified if state else None, key=spec))
     with Progress("fetching feeds", len(jobs), enabled=progress) as bar:
         for job, outcome in fetch_many(jobs, max_workers=workers, per_host=per_host,
-                                       timeout=timeout, max_bytes=max_bytes):
+                                       timeout=timeout, max_bytes=max_bytes, **fetch_options):
             spec: SourceSpec = job.key
             bar.advance(note=spec.name)
             if isinstance(outcome, FetchError) or isinstance(outcome, Exception):

@@ -17,7 +17,9 @@ from pipeline.normalize import (canonical_url, clean_inline, clean_text, clean_t
 
 log = logging.getLogger(__name__)
 
-# feedparser resolves relative links and sanitizes HTML by default; we want both.
+# We never keep feed HTML: html_to_text turns it into plain text (dropping script, style and
+# every attribute), so feedparser's own sanitizing and relative-URI pass only cost time: with
+# them off feedparser reads the wire bench 2.2x faster (540 -> 1,193 entries/s, bench/ingest.py).
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "html", "xhtml")
 # Harmless problems feedparser reports while still giving entries: a warning, not an error.
 _SURVIVABLE = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
@@ -135,7 +137,7 @@ def parse_feed(content: bytes, origin: str, *, headers: Mapping[str, str] | None
         return parse_json_feed(content, origin, name=name, weight=weight, tags=tags, now=now)
     try:
         d = feedparser.parse(content, response_headers=dict(headers or {}),
-                             sanitize_html=True, resolve_relative_uris=True)
+                             sanitize_html=False, resolve_relative_uris=False)
     except Exception as e:  # noqa: BLE001 - feedparser should never raise; if it does, one feed fails
         return [], [SourceError(origin, f"feed parser failed: {type(e).__name__}: {e}")]
     errors: list[SourceError] = []
