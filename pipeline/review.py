@@ -69,17 +69,22 @@ def _by(args: argparse.Namespace) -> str:
     return getattr(args, "by", None) or os.environ.get("USER") or outbox.UNKNOWN_REVIEWER
 
 
-def length_check(channel: str, text: str) -> tuple[int, int | None]:
-    """(length, limit) of a post by its network's rule (pipeline.social), or (characters, None)."""
+def length_check(channel: str, text: str) -> tuple[int, int | None, bool]:
+    """(length, limit, valid) of a post by its network's rules in pipeline.social, when it exists;
+    else (characters, None, True). A thread is measured part by part (its longest part shown)."""
     text = text.rstrip("\n")
     try:
-        from pipeline.social import LIMITS, post_length
-    except ImportError:
-        return len(text), None
-    limit = LIMITS.get(channel)
+        from pipeline import social
+    except ModuleNotFoundError as exc:
+        if exc.name != "pipeline.social":
+            raise
+        return len(text), None, True
+    limit = social.LIMITS.get(channel)
     if limit is None:
-        return len(text), None
-    return post_length(text, channel), getattr(limit, "chars", limit)
+        return len(text), None, True
+    parts = text.split(social.THREAD_SEPARATOR)
+    length = max(social.post_length(p, channel) for p in parts)
+    return length, limit, all(social.is_valid(p, channel) for p in parts)
 
 
 # ---------------------------------------------------------------- commands
@@ -112,11 +117,12 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(f"the file {safe(d.path)} is missing")
         return 1
     text = (folder / d.path).read_text(encoding="utf-8", errors="replace")
-    length, limit = length_check(d.channel, text)
+    length, limit, ok = length_check(d.channel, text)
     if limit is None:
         print(f"length: {length} characters")
     else:
-        print(f"length: {length}/{limit}" + (f"  TOO LONG by {length - limit}" if length > limit else ""))
+        print(f"length: {length}/{limit}" + ("" if ok else "  NOT VALID for " + safe(d.channel)
+                                             + (f": too long by {length - limit}" if length > limit else "")))
     print("-" * 40)
     print(safe(text, lines=True).rstrip("\n"))
     print("-" * 40)
@@ -175,11 +181,11 @@ def cmd_edit(args: argparse.Namespace) -> int:
     if after == before:
         print(f"{d.id}: unchanged")
         return 0
-    length, limit = length_check(d.channel, after.decode("utf-8", errors="replace"))
-    if limit is not None and length > limit:
+    length, limit, ok = length_check(d.channel, after.decode("utf-8", errors="replace"))
+    if not ok:
         outbox.atomic_write(path, before)
-        print(f"{d.id}: the edited {safe(d.channel)} post is {length} long, over the limit of {limit};"
-              " kept the previous text", file=sys.stderr)
+        why = f"is {length} long, over the limit of {limit}" if length > limit else "breaks the network's rules"
+        print(f"{d.id}: the edited {safe(d.channel)} post {why}; kept the previous text", file=sys.stderr)
         return 1
     entry = outbox.check_edits(box, d.id, by=_by(args))
     print(f"edited {entry.id}: now {entry.status}" + (" (was approved)" if d.status == outbox.APPROVED else ""))
