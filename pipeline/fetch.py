@@ -113,7 +113,7 @@ def fetch(url: str, *, etag: str | None = None, last_modified: str | None = None
     """GET a feed. Raises FetchError (naming the URL, the status when there was one, and why).
 
     `timeout` bounds the connect and each read; `deadline` (default 3 x timeout) bounds one
-    whole attempt, so a server trickling bytes cannot hold the run. `retries` is the number of
+    attempt from connection to last byte, so a server trickling bytes cannot hold the run. `retries` is the number of
     extra attempts after the first on 429, 5xx, connection errors and timeouts.
     """
     started = time.monotonic()
@@ -271,6 +271,9 @@ def _attempt(url: str, current: str, headers: dict[str, str], limits: _Limits) -
         if watchdog is not None and watchdog.fired:
             raise _Retryable(f"no complete answer within the deadline of {limits.deadline:g} s")
         raise _Retryable(f"timed out (no data for {limits.timeout:g} s)") from exc
+    except (ValueError, http.client.InvalidURL) as exc:
+        # A stored validator with a line break, a URL http.client refuses: no retry will help.
+        raise FetchError(url, f"invalid request: {exc}") from exc
     except (OSError, http.client.HTTPException) as exc:
         if watchdog is not None and watchdog.fired:
             raise _Retryable(f"no complete answer within the deadline of {limits.deadline:g} s")

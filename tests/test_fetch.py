@@ -113,6 +113,13 @@ def test_304_when_last_modified_matches(http_server: LoopbackServer) -> None:
     assert request.header("If-Modified-Since") == LAST_MODIFIED
 
 
+def test_broken_stored_validator_is_a_clear_error(http_server: LoopbackServer) -> None:
+    url = http_server.route("/feed.xml", Response.feed(RSS))
+    with pytest.raises(FetchError, match="invalid request"):
+        fetch(url, etag='"v1"\r\nX-Injected: yes')
+    assert http_server.requests == []
+
+
 def test_200_when_validator_is_stale(http_server: LoopbackServer) -> None:
     url = http_server.route("/feed.xml", conditional(RSS, etag='"v2"'))
     result = fetch(url, etag=ETAG)
