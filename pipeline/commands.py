@@ -100,6 +100,30 @@ def cmd_cluster(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_digest(args: argparse.Namespace) -> int:
+    from pipeline.cli import _settings, safe
+    from pipeline.run import run_digest
+
+    settings = _settings(args)
+    if args.max_age_hours is not None:
+        from dataclasses import replace
+        settings = replace(settings, max_age_hours=args.max_age_hours)
+    report = run_digest(settings, dry_run=args.dry_run, wait=args.wait,
+                        progress=False if args.quiet else None)
+    if args.dry_run:
+        print("dry run: nothing was written")
+        for action in report.actions:
+            print(f"  would {safe(action)}")
+    for err in report.errors:
+        if not err.warning or args.verbose:
+            print(safe(err), file=sys.stderr)
+    if not args.quiet:
+        print(safe(report.summary()))
+        if report.digest and not args.dry_run:
+            print(f"review the drafts: newsdesk outbox list   (files in {safe(report.digest)})")
+    return 0 if report.selected or not [e for e in report.errors if not e.warning] else 1
+
+
 def _add(sub: Any, name: str, handler, help: str, example: str) -> argparse.ArgumentParser:
     p = sub.add_parser(name, help=help, description=help, epilog=f"example:\n  {example}",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -112,3 +136,10 @@ def register(sub: Any) -> None:
              "newsdesk ingest feeds/ --jsonl | newsdesk cluster - --jsonl")
     p.add_argument("file", nargs="?", default="-", metavar="FILE|-", help="JSON lines (default: stdin)")
     p.add_argument("--jsonl", action="store_true", help="print each record's id, guid and story as JSON")
+
+    p = _add(sub, "digest", cmd_digest, "one full run: ingest, merge, select and render drafts into the outbox",
+             "newsdesk digest --config newsdesk.toml --dry-run")
+    p.add_argument("--dry-run", action="store_true", help="print what would be written; change nothing")
+    p.add_argument("--outbox", metavar="DIR", help="write drafts here (default: outbox/)")
+    p.add_argument("--max-age-hours", type=float, metavar="H", help="only items published this recently")
+    p.add_argument("--wait", action="store_true", help="wait for a running digest instead of exiting")

@@ -225,8 +225,7 @@ def _fetch_all(urls: list[SourceSpec], store: Store | None, per_spec: dict, erro
                     per_spec.setdefault(spec, []).extend(store.articles_from(spec.url))
                 continue
             counts["fetched"] += 1
-            headers = dict(outcome.headers) if outcome.headers else {}
-            headers = {k.lower(): v for k, v in headers.items()}
+            headers = outcome.header_map()  # charset and content-location for feedparser
             arts, errs = parse_document(outcome.content or b"", spec.url, headers=headers,
                                         name=spec.name if spec.name != spec.url else None,
                                         weight=spec.weight, tags=spec.tags, now=now)

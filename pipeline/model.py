@@ -98,6 +98,7 @@ class Story:
     keywords: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     is_update: bool = False
+    whats_new: tuple[str, ...] = ()         # for an update: new outlets and facts since it went out
 
     @property
     def summary_text(self) -> str:
@@ -129,9 +130,40 @@ class Draft:
 class RunReport:
     started: datetime
     finished: datetime | None = None
-    articles: int = 0
-    new_articles: int = 0
-    stories: int = 0
-    drafts: int = 0
+    articles: int = 0            # articles read this run
+    new_articles: int = 0        # never seen before
+    stories: int = 0             # open stories in the window
+    selected: int = 0            # stories in the digest
+    updates: int = 0             # of which come back as updates
+    drafts_written: int = 0
+    drafts_kept: int = 0         # reviewed drafts left alone
     errors: tuple[SourceError, ...] = ()
-    outbox: str | None = None
+    failing_feeds: tuple[str, ...] = ()   # feeds past the consecutive-failure warning
+    digest: str | None = None    # the digest folder
+    dry_run: bool = False
+    actions: tuple[str, ...] = ()         # what a dry run would do
+
+    def to_json(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["started"] = self.started.isoformat()
+        d["finished"] = self.finished.isoformat() if self.finished else None
+        d["errors"] = [{"origin": e.origin, "message": e.message, "warning": e.warning} for e in self.errors]
+        return d
+
+    def summary(self) -> str:
+        """A few lines for a person: what this run found and wrote."""
+        hard = [e for e in self.errors if not e.warning]
+        lines = [
+            f"{self.articles} articles ({self.new_articles} new), {self.stories} open stories, "
+            f"{self.selected} in the digest ({self.updates} updates)",
+            f"drafts: {self.drafts_written} written, {self.drafts_kept} reviewed and kept"
+            + (" (dry run: nothing written)" if self.dry_run else ""),
+        ]
+        if self.digest:
+            lines.append(f"digest: {self.digest}")
+        if hard:
+            lines.append(f"{len(hard)} sources failed: " + "; ".join(str(e) for e in hard[:5])
+                         + (" ..." if len(hard) > 5 else ""))
+        if self.failing_feeds:
+            lines.append("failing repeatedly: " + ", ".join(self.failing_feeds))
+        return "\n".join(lines)

@@ -1,0 +1,177 @@
+"""One run of the pipeline: the ordered stages, returning a RunReport.
+
+ingest -> stories (cluster, merge, keep ids) -> select -> render -> outbox
+The scheduled job and `newsdesk digest` both call `run_digest`.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from contextlib import ExitStack
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from slugify import slugify
+
+from pipeline.config import Settings
+from pipeline.model import Article, Draft, RunReport, Story
+
+log = logging.getLogger(__name__)
+
+EMAIL = "email"
+
+
+def _sync_reviews(store, outbox: Path) -> None:
+    """Copy what reviewers approved or sent in the outbox into the store's delivery memory."""
+    from pipeline import outbox as ob
+    from pipeline.store import mark_delivery
+
+    if not outbox.is_dir():
+        return
+    for info in ob.list_digests(outbox):
+        for d in info.drafts:
+            if d.status not in ("approved", "sent"):
+                continue
+            at = d.history[-1].at if d.history else ""
+            story_ids = [d.story] if d.story else [s.id for s in info.stories]
+            for sid in story_ids:
+                entry = info.story(sid)
+                outlets = [src.outlet for src in entry.sources if src.outlet] if entry else []
+                mark_delivery(store, story_id=sid, channel=d.channel, digest=info.folder.name,
+                              status=d.status, at=at, outlets=outlets)
+
+
+def digest_options(settings: Settings, day):
+    from pipeline.render import DigestOptions
+
+    return DigestOptions(date=day, title=settings.title, template_dir=settings.template_dir,
+                         from_addr=settings.from_addr, to_addrs=settings.to_addrs,
+                         unsubscribe_url=settings.unsubscribe_url, language=settings.language,
+                         timezone=settings.timezone)
+
+
+def render_all(stories: list[Story], settings: Settings, day) -> list[Draft]:
+    from pipeline.render import render_digest, render_posts
+
+    options = digest_options(settings, day)
+    drafts = list(render_digest(stories, options))
+    for story in stories:
+        drafts += render_posts(story, options, settings.networks, limits=dict(settings.limits),
+                               thread=settings.thread)
+    return drafts
+
+
+def run_digest(settings: Settings, *, now: datetime | None = None, dry_run: bool = False,
+               progress: bool | None = None, wait: bool = False,
+               honour_backoff: bool = False) -> RunReport:
+    from pipeline import store as st
+    from pipeline.ingest import ingest
+    from pipeline.lock import run_lock
+    from pipeline.outbox import write_digest
+    from pipeline.rank import select
+    from pipeline.stories import Override, as_update, build_stories
+
+    now = now or datetime.now(timezone.utc)
+    started = datetime.now(timezone.utc)
+    with ExitStack() as stack:
+        if dry_run:
+            store = st.open_store_readonly(settings.state_dir)
+        else:
+            settings.state_dir.mkdir(parents=True, exist_ok=True)
+            stack.enter_context(run_lock(settings.state_dir, wait=wait, command="newsdesk digest"))
+            store = st.open_store(settings.state_dir)
+        if store is not None:
+            stack.callback(store.close)
+
+        # 1. ingest (a dry run reads but stores nothing)
+        known_before: set[str] = set()
+        result = ingest(settings.sources, store=None if dry_run else store, max_bytes=settings.max_bytes,
+                        fetch_timeout=settings.fetch_timeout, workers=settings.fetch_workers,
+                        per_host=settings.fetch_per_host, now=now, progress=progress,
+                        honour_backoff=honour_backoff)
+        if store is not None:
+            known_before = set(st.story_of_articles(store, [a.id for a in result.articles]))
+        new_articles = [a for a in result.articles if a.id not in known_before]
+
+        # 2. stories over the window (stored articles plus what this run read)
+        window_start = now - timedelta(days=settings.story_window_days)
+        window: dict[str, Article] = {}
+        if store is not None:
+            for a in store.articles(since=window_start):
+                window[a.id] = a
+        for a in result.articles:
+            if a.published is None or a.published >= window_start:
+                window[a.id] = a
+        previous = st.story_of_articles(store, window) if store is not None else {}
+        stored = {s.id: s for s in st.load_stories(store, ids=set(previous.values()))} if store else {}
+        overrides = [Override(*o) for o in st.overrides(store)] if store is not None else []
+        if not new_articles and stored and set(previous) >= set(window) and not overrides:
+            stories = list(stored.values())  # nothing new: the stored stories stand
+        else:
+            stories = build_stories(sorted(window.values(), key=lambda a: a.id), previous=previous,
+                                    stored=stored, overrides=overrides, now=now)
+        if store is not None and not dry_run:
+            st.save_stories(store, stories, closed_before=window_start)
+            st.drop_stories(store, set(stored) - {s.id for s in stories})
+
+        # 3. select: recent stories, not already sent unless they come back as updates
+        day = now.astimezone(ZoneInfo(settings.timezone)).date()
+        slug = slugify(settings.title, max_length=60) or "digest"
+        folder_name = f"{day.isoformat()}-{slug}"
+        if store is not None and not dry_run:
+            _sync_reviews(store, settings.outbox)
+        sent = {sid: v for sid, v in (st.deliveries(store) if store is not None else {}).items()
+                if v[2] != folder_name}
+        cutoff = now - timedelta(hours=settings.max_age_hours)
+        by_id = window
+        candidates, updates = [], 0
+        for s in stories:
+            if not any((by_id[m.article_id].published or now) >= cutoff
+                       for m in s.members if m.article_id in by_id):
+                continue
+            if s.id in sent:
+                s = as_update(s, sent[s.id][0], sent[s.id][1])
+                if s is None:
+                    continue
+            candidates.append(s)
+        weights = {a.id: a.weight for a in window.values()}
+        ranked = select(candidates, now=now, top_n=settings.top_n, weights=weights,
+                        include=settings.include, exclude=settings.exclude, sections=settings.sections)
+        chosen = [r.story for r in ranked]
+        updates = sum(s.is_update for s in chosen)
+
+        # 4. render and write the outbox
+        drafts = render_all(chosen, settings, day) if chosen else []
+        report = RunReport(started=started, articles=len(result.articles), new_articles=len(new_articles),
+                           stories=len(stories), selected=len(chosen), updates=updates,
+                           errors=result.errors, dry_run=dry_run,
+                           failing_feeds=_failing(store, settings) if store is not None else ())
+        if chosen:
+            written = write_digest(settings.outbox, day, slug, chosen, drafts, settings.to_json(),
+                                   dry_run=dry_run, now=now)
+            report = replace(report, digest=str(written.folder), drafts_written=len(written.written),
+                             drafts_kept=len(written.kept),
+                             actions=tuple(f"{a.kind} {a.path} ({a.reason})" for a in written.actions))
+            if store is not None and not dry_run:
+                st.record_drafted(store, digest=written.folder.name, stories=chosen,
+                                  channels=(EMAIL, *settings.networks), at=now)
+        report = replace(report, finished=datetime.now(timezone.utc))
+        if report.digest and not dry_run:
+            _write_report(Path(report.digest), report)
+        return report
+
+
+def _failing(store, settings: Settings) -> tuple[str, ...]:
+    names = {s.url: s.name for s in settings.sources if s.url}
+    return tuple(names.get(f.url, f.url) for f in store.feeds()
+                 if f.url in names and f.consecutive_failures >= settings.failure_warning)
+
+
+def _write_report(folder: Path, report: RunReport) -> None:
+    from pipeline.outbox import atomic_write
+
+    atomic_write(folder / "report.json", (json.dumps(report.to_json(), indent=2, ensure_ascii=False)
+                                          + "\n").encode("utf-8"))
+    atomic_write(folder / "report.txt", (report.summary() + "\n").encode("utf-8"))
