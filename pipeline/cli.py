@@ -208,7 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _registrars() -> list[Callable[[Any], None]]:
     """Command groups that live beside the module they drive."""
     out = []
-    for module in ("pipeline.commands", "pipeline.review"):
+    for module in ("pipeline.commands", "pipeline.review", "pipeline.schedule"):
         try:
             mod = __import__(module, fromlist=["register"])
         except ModuleNotFoundError as e:
