@@ -1,0 +1,103 @@
+"""The CLI: README and --help agree, every command has help with an example, ingest prints JSON
+lines a benchmark can read, and errors are one clear line."""
+import argparse
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import build_parser, main
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _commands(parser: argparse.ArgumentParser, prefix=()):
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield prefix + (name,), sub
+                yield from _commands(sub, prefix + (name,))
+
+
+ALL = list(_commands(build_parser()))
+
+
+@pytest.mark.parametrize("path,parser", ALL, ids=[" ".join(p) for p, _ in ALL])
+def test_every_command_has_help_with_an_example(path, parser):
+    text = parser.format_help()
+    assert parser.description, path
+    assert "example:" in text and "newsdesk " + path[0] in text.split("example:")[1]
+
+
+def test_readme_lists_every_top_level_command_and_no_other():
+    in_help = {p[0] for p, _ in ALL if len(p) == 1}
+    in_readme = set(re.findall(r"^\| `newsdesk (\w+)", README, flags=re.M))
+    assert in_help == in_readme
+
+
+def test_readme_subcommands_exist():
+    known = {" ".join(p) for p, _ in ALL}
+    for group, subs in re.findall(r"^\| `newsdesk (\w+) ([a-z|\\]+)`", README, flags=re.M):
+        for sub in subs.replace("\\", "").split("|"):
+            assert f"{group} {sub}" in known, f"README names `newsdesk {group} {sub}`"
+
+
+def test_readme_opens_with_the_two_commands():
+    first_block = README.split("```")[1]
+    lines = [l for l in first_block.splitlines()[1:] if l.strip()]
+    assert [l.split("#")[0].strip() for l in lines] == ["make demo", "make test"]
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert ci.rstrip().splitlines()[-1].strip() == "make test"
+
+
+def test_python_dash_m_works():
+    out = subprocess.run([sys.executable, "-m", "pipeline", "--version"], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0 and out.stdout.startswith("newsdesk ")
+
+
+def test_ingest_jsonl_fields(tmp_path, capsys):
+    feeds = ROOT / "tests" / "fixtures" / "feeds" / "rss20.xml"
+    assert main(["--state-dir", str(tmp_path / "s"), "ingest", str(feeds), "--jsonl"]) == 0
+    rows = [json.loads(l) for l in capsys.readouterr().out.splitlines()]
+    assert len(rows) == 2
+    for r in rows:
+        assert {"id", "guid", "origin", "link", "url", "title", "text", "source", "published", "author",
+                "language"} <= set(r)
+        assert r["origin"] == str(feeds)
+
+
+def test_bad_config_is_one_clear_line(tmp_path, capsys):
+    cfg = tmp_path / "newsdesk.toml"
+    cfg.write_text('top_n = "many"\n')
+    assert main(["--config", str(cfg), "sources", "list"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "top_n" in err[0] and f"{cfg}:1" in err[0]
+
+
+def test_init_writes_a_loadable_example_and_never_overwrites(tmp_path, capsys):
+    target = tmp_path / "newsdesk.toml"
+    assert main(["init", str(target)]) == 0
+    assert main(["--config", str(target), "sources", "list"]) == 0
+    assert "Sample articles" in capsys.readouterr().out
+    target.write_text("# mine\n")
+    assert main(["init", str(target)]) == 1 and target.read_text() == "# mine\n"
+
+
+def test_sources_import_opml(tmp_path, capsys):
+    opml = tmp_path / "subs.opml"
+    opml.write_text('<?xml version="1.0"?><opml version="2.0"><body>'
+                    '<outline text="Tech"><outline text="A feed" xmlUrl="https://a.example/rss"/>'
+                    '<outline title="B &amp; co" xmlUrl="https://b.example/atom"/>'
+                    '<outline text="not a feed" xmlUrl="javascript:alert(1)"/></outline></body></opml>')
+    cfg = tmp_path / "newsdesk.toml"
+    assert main(["--config", str(cfg), "sources", "import", str(opml)]) == 0
+    assert main(["--config", str(cfg), "sources", "import", str(opml)]) == 0  # nothing twice
+    capsys.readouterr()
+    assert main(["--config", str(cfg), "sources", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "https://a.example/rss" in out and "B & co" in out and "javascript" not in out
+    assert cfg.read_text().count("https://a.example/rss") == 1
