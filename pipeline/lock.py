@@ -1,8 +1,14 @@
-"""One run at a time: an flock on a lock file in the state folder, shared by manual and scheduled runs.
+"""Files shared between processes that may die at any moment: the run lock and atomic writes.
+
+One run at a time: an flock on a lock file in the state folder, shared by manual and scheduled runs.
 
 flock is released by the kernel when its holder dies, so a crashed run never leaves a stale lock;
 the file's content (pid, host, command, start time) is only there to say who holds it.
 The file is never unlinked: unlinking a flock'd file lets two processes lock two different inodes.
+
+Atomic writes: temp file in the same folder, fsync, rename over the old file; a reader or a crash
+sees the old file or the new one, never a torn one. Temp files a killed writer leaves end in
+TEMP_SUFFIX and start with a dot, so they are found and removed, and never taken for content.
 """
 from __future__ import annotations
 
@@ -13,17 +19,19 @@ import logging
 import os
 import socket
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline.errors import LockedError, NewsdeskError
+from pipeline.errors import LockedError, NewsdeskError, OutboxError
 
 log = logging.getLogger(__name__)
 
 LOCK_NAME = "run.lock"
+TEMP_SUFFIX = ".ndtmp"
 # How often a waiting run retries; short enough that a waiter starts promptly after a release,
 # long enough not to spin (runs last seconds to minutes).
 POLL_SECONDS = 0.05
@@ -110,3 +118,39 @@ def run_lock(state_dir: Path, *, wait: bool = False, timeout: float | None = Non
             # Cleared while still held, so a later holder's details are never erased.
             with contextlib.suppress(OSError):
                 os.ftruncate(fd, 0)
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write `data` to `path` so that a reader or a crash sees either the old file or the new one."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
+    except OSError as exc:
+        raise OutboxError(f"{path}: cannot write: {exc.strerror}") from exc
+    try:
+        with os.fdopen(fd, "wb") as f:
+            os.fchmod(f.fileno(), 0o644)
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise OutboxError(f"{path}: cannot write: {exc.strerror}") from exc
+        raise
+
+
+def temp_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.rglob(f".*{TEMP_SUFFIX}") if p.is_file())

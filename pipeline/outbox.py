@@ -3,11 +3,10 @@
 Layout: ``outbox/<YYYY-MM-DD>-<slug>/`` with the drafts' files and ``manifest.json`` (stories,
 settings, and per draft: id, path, channel, story, status, sha256, history).
 
-Crash safety. Every file goes to a temp file in its own folder, is fsynced, then renamed over the
-old one, so each file is always either old or new. Before a run rewrites any draft it records its
-plan in ``.pending.json``; the manifest is written last and the plan removed after it. A run killed
-in between leaves the plan behind, and the next run (or review command) repairs the manifest from
-it: a file whose content matches the plan was written by us, not edited by a reviewer.
+Crash safety. Each file is written atomically (pipeline.lock.atomic_write). Before a run rewrites
+any draft it records its plan in ``.pending.json``; the manifest is written last, then the plan is
+removed. The next run or review command repairs a killed run's manifest from its plan: a file that
+matches the plan was written by us, not edited by a reviewer.
 
 Review. ``draft -> approved -> sent``, ``draft|approved -> rejected``. The sha256 in the manifest is
 the content that was generated or reviewed; a file that no longer matches was edited: it is marked
@@ -23,16 +22,15 @@ import json
 import logging
 import os
 import re
-import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from pipeline.errors import OutboxError
-from pipeline.lock import file_lock
-from pipeline.model import Draft, Story
+from pipeline.lock import TEMP_SUFFIX, atomic_write, file_lock, fsync_dir, temp_files
+from pipeline.model import Draft, SourceRef, Story
 
 log = logging.getLogger(__name__)
 
@@ -41,13 +39,13 @@ STATUSES = (DRAFT, APPROVED, REJECTED, SENT)
 TRANSITIONS = frozenset({(DRAFT, APPROVED), (APPROVED, SENT), (DRAFT, REJECTED), (APPROVED, REJECTED)})
 MANIFEST = "manifest.json"
 JOURNAL = ".pending.json"
-TEMP_SUFFIX = ".ndtmp"
 OUTBOX_LOCK = ".outbox.lock"
 MANIFEST_VERSION = 1
 # 6 base32 characters = 30 bits: short enough to type, and a collision among the few thousand
 # drafts an outbox holds is rare (and lengthened away when it happens).
 ID_LENGTH = 6
 UNKNOWN_REVIEWER = "unknown"
+_NEWEST = lambda info: (info.name[:10], info.created or "")  # noqa: E731  (sort key, reversed)
 _SAFE_PART = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*")
 
 
@@ -76,19 +74,11 @@ class DraftEntry:
 
 
 @dataclass(frozen=True)
-class SourceEntry:
-    url: str | None
-    outlet: str | None
-    title: str
-    published: str | None
-
-
-@dataclass(frozen=True)
 class StoryEntry:
     id: str
     headline: str
     summary: str
-    sources: tuple[SourceEntry, ...]
+    sources: tuple[SourceRef, ...]
 
 
 @dataclass(frozen=True)
@@ -138,42 +128,6 @@ def _file_sha(path: Path) -> str | None:
         raise OutboxError(f"{path}: cannot read: {exc.strerror}") from exc
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so that a reader or a crash sees either the old file or the new one."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
-    except OSError as exc:
-        raise OutboxError(f"{path}: cannot write: {exc.strerror}") from exc
-    try:
-        with os.fdopen(fd, "wb") as f:
-            os.fchmod(f.fileno(), 0o644)
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise OutboxError(f"{path}: cannot write: {exc.strerror}") from exc
-        raise
-
-
-def _temp_files(folder: Path) -> list[Path]:
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.rglob(f".*{TEMP_SUFFIX}") if p.is_file())
-
-
 def _read_json(path: Path) -> dict[str, Any] | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -190,11 +144,9 @@ def _dump(data: dict[str, Any]) -> bytes:
     return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-@contextlib.contextmanager
-def _outbox_lock(outbox_dir: Path) -> Iterator[None]:
+def _outbox_lock(outbox_dir: Path) -> contextlib.AbstractContextManager[int]:
     """Serialises manifest read-modify-writes between a run and review commands."""
-    with file_lock(Path(outbox_dir) / OUTBOX_LOCK, wait=True):
-        yield
+    return file_lock(Path(outbox_dir) / OUTBOX_LOCK, wait=True)
 
 
 def _stamp(now: datetime | None) -> str:
@@ -212,10 +164,7 @@ def _files(entry: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def _event(status: str, at: str, by: str, reason: str | None = None) -> dict[str, Any]:
-    ev: dict[str, Any] = {"status": status, "at": at, "by": by}
-    if reason:
-        ev["reason"] = reason
-    return ev
+    return {"status": status, "at": at, "by": by, **({"reason": reason} if reason else {})}
 
 
 def _record(folder: Path, e: dict[str, Any]) -> DraftEntry:
@@ -224,16 +173,16 @@ def _record(folder: Path, e: dict[str, Any]) -> DraftEntry:
         status=e.get("status", DRAFT), sha256=e.get("sha256", ""),
         history=tuple(Event(h.get("status", ""), h.get("at", ""), h.get("by", ""), h.get("reason"))
                       for h in e.get("history", [])),
-        edited=bool(e.get("edited")),
-        extra=tuple((x["path"], x["sha256"]) for x in e.get("extra", [])),
+        edited=bool(e.get("edited")), extra=tuple((x["path"], x["sha256"]) for x in e.get("extra", [])),
         missing=not (folder / e["path"]).is_file())
 
 
 def _digest_record(folder: Path, m: dict[str, Any]) -> DigestInfo:
     stories = tuple(
         StoryEntry(s.get("id", ""), s.get("headline", ""), s.get("summary", ""),
-                   tuple(SourceEntry(r.get("url"), r.get("outlet"), r.get("title", ""), r.get("published"))
-                         for r in s.get("sources", [])))
+                   tuple(SourceRef(r.get("outlet"), r.get("url"), r.get("title", ""),
+                                   datetime.fromisoformat(r["published"]) if r.get("published") else None,
+                                   r.get("article_id", "")) for r in s.get("sources", [])))
         for s in m.get("stories", []))
     return DigestInfo(folder.name, folder, m.get("created"), m.get("updated"),
                       tuple(_record(folder, e) for e in m.get("drafts", [])), stories)
@@ -241,9 +190,7 @@ def _digest_record(folder: Path, m: dict[str, Any]) -> DigestInfo:
 
 def _story_json(s: Story) -> dict[str, Any]:
     return {"id": s.id, "headline": s.headline, "summary": s.summary_text,
-            "sources": [{"url": r.url, "outlet": r.outlet, "title": r.title,
-                         "published": r.published.isoformat() if r.published else None}
-                        for r in s.sources]}
+            "sources": [r.to_json() for r in s.sources]}
 
 
 # ---------------------------------------------------------------- loading, repair, edit detection
@@ -287,13 +234,10 @@ def _repair(folder: Path, old: dict[str, Any] | None, journal: dict[str, Any]) -
             entry = copy.deepcopy(o)
         else:
             continue                 # a new draft whose file was never written
-        ours = {}
-        for src in (o, p):
-            for rel, sha in _files(src) if src else []:
-                ours.setdefault(rel, set()).add(sha)
+        ours = {(rel, sha) for src in (o, p) if src for rel, sha in _files(src)}
         for f in [entry] + entry.get("extra", []):
             sha = _file_sha(folder / f["path"])
-            if sha is not None and sha in ours.get(f["path"], set()):
+            if (f["path"], sha) in ours:
                 f["sha256"] = sha
         drafts.append(entry)
     repaired = copy.deepcopy(planned)
@@ -310,12 +254,10 @@ def _detect_edits(folder: Path, m: dict[str, Any], at: str, by: str, notes: list
                 f["sha256"], changed = sha, True
         if not changed:
             continue
-        e["edited"] = True
-        if e["status"] == APPROVED:
-            e["status"] = DRAFT
-            e["history"].append(_event(DRAFT, at, by, "edited after approval"))
-        else:
-            e["history"].append(_event(e["status"], at, by, "file edited"))
+        e["edited"], approved = True, e["status"] == APPROVED
+        e["status"] = DRAFT if approved else e["status"]
+        why = "edited after approval" if approved else "file edited"
+        e["history"].append(_event(e["status"], at, by, why))
         notes.append(Action("edited", e["path"], f"draft {e['id']} was edited; now {e['status']}"))
 
 
@@ -333,7 +275,7 @@ def _load(folder: Path, *, at: str, by: str) -> _State:
         notes.append(Action("repair", MANIFEST, "completing an interrupted run"))
     if manifest is not None:
         _detect_edits(folder, manifest, at, by, notes)
-    return _State(folder, raw, manifest, journal, _temp_files(folder), notes)
+    return _State(folder, raw, manifest, journal, temp_files(folder), notes)
 
 
 def _save(state: _State) -> None:
@@ -347,7 +289,7 @@ def _save(state: _State) -> None:
         with contextlib.suppress(FileNotFoundError):
             (state.folder / JOURNAL).unlink()
     if state.dirty:
-        _fsync_dir(state.folder)
+        fsync_dir(state.folder)
     state.raw, state.journal, state.temps = copy.deepcopy(state.manifest), None, []
 
 
@@ -360,18 +302,14 @@ def _digest_folders(outbox_dir: Path) -> list[Path]:
 
 
 def _all_ids(outbox_dir: Path, skip: Path | None = None) -> set[str]:
-    ids: set[str] = set()
-    for folder in _digest_folders(outbox_dir):
-        if folder != skip:
-            m = _read_json(folder / MANIFEST) or {}
-            ids.update(e["id"] for e in m.get("drafts", []))
-    return ids
+    return {e["id"] for f in _digest_folders(outbox_dir) if f != skip
+            for e in (_read_json(f / MANIFEST) or {}).get("drafts", [])}
 
 
 def draft_id(folder_name: str, path: str, taken: set[str]) -> str:
     """A short id, stable for the same (digest folder, path); lengthened until unique in `taken`."""
-    key = base64.b32encode(hashlib.sha256(f"{folder_name}/{path}".encode()).digest()).decode()
-    key = key.rstrip("=").lower()
+    digest = hashlib.sha256(f"{folder_name}/{path}".encode()).digest()
+    key = base64.b32encode(digest).decode().rstrip("=").lower()
     for n in range(ID_LENGTH, len(key) + 1):
         if key[:n] not in taken:
             return key[:n]
@@ -425,8 +363,7 @@ def _plan(state: _State, wanted: list[tuple[Draft, list[tuple[str, bytes]]]], me
         if e is not None and (e["status"] != DRAFT or e.get("edited")):
             why = "edited by hand" if e.get("edited") else e["status"]
             for rel, data in files:
-                same = disk[rel] == _sha(data)
-                plan.actions.append(Action("unchanged" if same else "keep", rel, why))
+                plan.actions.append(Action("unchanged" if disk[rel] == _sha(data) else "keep", rel, why))
             drafts.append(e)
             continue
         if e is None:
@@ -453,10 +390,9 @@ def _plan(state: _State, wanted: list[tuple[Draft, list[tuple[str, bytes]]]], me
             refreshed = dict(_files(e)) != {rel: _sha(data) for rel, data in files}
             e["history"].append(_event(DRAFT, at, by, "refreshed by a new run" if refreshed
                                        else "missing file written again"))
-        e.update({"id": e["id"], "path": d.path, "channel": d.channel, "story": d.story_id,
-                  "status": DRAFT, "sha256": _sha(files[0][1]), "edited": False,
-                  "extra": [{"path": rel, "sha256": _sha(data)} for rel, data in files[1:]],
-                  "history": e["history"]})
+        e.update({"path": d.path, "channel": d.channel, "story": d.story_id, "status": DRAFT,
+                  "sha256": _sha(files[0][1]), "edited": False,
+                  "extra": [{"path": rel, "sha256": _sha(data)} for rel, data in files[1:]]})
         drafts.append({k: e[k] for k in ("id", "path", "channel", "story", "status", "sha256",
                                          "edited", "extra", "history")})
     for e in olds.values():          # no longer produced: drop unreviewed drafts, keep the rest
@@ -537,23 +473,18 @@ def _apply(folder: Path, plan: _Plan, changed: bool) -> None:
             with contextlib.suppress(OSError):
                 parent.rmdir()
             parent = parent.parent
-        dirs.add(folder)
     for d in sorted(dirs):
         if d.is_dir():
-            _fsync_dir(d)            # the renames are durable before the manifest names them
+            fsync_dir(d)            # the renames are durable before the manifest names them
     if changed:
         atomic_write(folder / MANIFEST, _dump(plan.manifest))
     if journal:
         (folder / JOURNAL).unlink()
-    _fsync_dir(folder)
+    fsync_dir(folder)
     log.info("%s: %d files written, %d removed", folder, len(plan.writes), len(plan.removes))
 
 
 # ---------------------------------------------------------------- review
-
-def _sort_key(info: DigestInfo) -> tuple[str, str]:
-    return (info.name[:10], info.created or "")
-
 
 def list_digests(outbox_dir: Path, *, by: str | None = None, now: datetime | None = None) -> list[DigestInfo]:
     """Every digest, newest first; edits found on disk and interrupted runs are recorded first."""
@@ -567,7 +498,7 @@ def list_digests(outbox_dir: Path, *, by: str | None = None, now: datetime | Non
                 _save(state)
             if state.manifest is not None:
                 infos.append(_digest_record(folder, state.manifest))
-    return sorted(infos, key=_sort_key, reverse=True)
+    return sorted(infos, key=_NEWEST, reverse=True)
 
 
 def load_digest(folder: Path) -> DigestInfo:
@@ -580,7 +511,7 @@ def load_digest(folder: Path) -> DigestInfo:
 
 def find_digest(outbox_dir: Path, name: str | None = None) -> DigestInfo:
     """The digest named `name` (a unique prefix of its folder name is enough), or the newest."""
-    infos = sorted((load_digest(f) for f in _digest_folders(outbox_dir)), key=_sort_key, reverse=True)
+    infos = sorted((load_digest(f) for f in _digest_folders(outbox_dir)), key=_NEWEST, reverse=True)
     if not infos:
         raise OutboxError(f"{outbox_dir}: the outbox holds no digest")
     if name is None:
@@ -600,8 +531,7 @@ def find_draft(outbox_dir: Path, draft_id: str) -> tuple[Path, DraftEntry]:
     if not hits:
         raise OutboxError(f"no draft {draft_id!r} in {outbox_dir} (see `newsdesk outbox list`)")
     if len(hits) > 1:
-        raise OutboxError(f"ambiguous draft id {draft_id!r}: "
-                          + ", ".join(sorted(d.id for _, d in hits)))
+        raise OutboxError(f"ambiguous draft id {draft_id!r}: {', '.join(sorted(d.id for _, d in hits))}")
     return hits[0]
 
 

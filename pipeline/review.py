@@ -130,7 +130,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     if story is not None:
         print(f"story: {safe(story.headline)}")
         for s in story.sources:
-            when = f" ({safe(s.published[:10])})" if s.published else ""
+            when = f" ({s.published.date().isoformat()})" if s.published else ""
             print(f"  - {safe(s.outlet or '?')}: {safe(s.title)}{when} {safe(s.url or '')}".rstrip())
     return 0
 

@@ -77,7 +77,8 @@ def test_first_run_writes_layout_and_manifest(tmp_path):
     assert m["created"] == "2024-05-02T06:00:00+00:00" and m["settings"] == {"top_n": 2}
     assert m["stories"][1] == {"id": "s1", "headline": "Headline 1", "summary": "Sentence 1.",
                                "sources": [{"url": "https://example.org/1", "outlet": "Outlet 1",
-                                            "title": "Title 1", "published": "2024-05-01T12:01:00+00:00"}]}
+                                            "title": "Title 1", "published": "2024-05-01T12:01:00+00:00",
+                                            "article_id": "a1"}]}
     assert len(m["drafts"]) == 3 + 2 * 5
     for e in m["drafts"]:
         data = (folder / e["path"]).read_bytes()
