@@ -171,7 +171,10 @@ def cmd_edit(args: argparse.Namespace) -> int:
     path = folder / d.path
     before = path.read_bytes()
     editor = os.environ.get("EDITOR") or os.environ.get("VISUAL") or DEFAULT_EDITOR
-    code = subprocess.call([*shlex.split(editor), str(path)])
+    try:
+        code = subprocess.call([*shlex.split(editor), str(path)])
+    except OSError as exc:
+        raise OutboxError(f"cannot start the editor {editor!r} (set $EDITOR): {exc.strerror}") from exc
     after = path.read_bytes() if path.is_file() else b""
     if code != 0 or not after.strip():
         outbox.atomic_write(path, before)

@@ -247,6 +247,9 @@ def test_cli_edit_keeps_the_text_when_the_editor_fails(tmp_path, cli, editor):
     code, _, err = cli("edit", i)
     assert code == 1 and "exited with 3" in err
     assert (tmp_path / "2024-05-02-morning/posts/bridge/bluesky.txt").read_text() == "Bridge reopened\n"
+    editor.setenv("EDITOR", str(tmp_path / "no-such-editor"))
+    with pytest.raises(OutboxError, match="cannot start the editor"):
+        cli("edit", i)
     outbox.set_status(tmp_path, [i], "approved", by="ann")
     outbox.mark_sent(tmp_path, [i], by="ann")
     with pytest.raises(OutboxError, match="sent already"):
