@@ -5,6 +5,7 @@ conditional GET, so an unchanged feed costs a 304 and a read of what the store a
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -37,6 +38,7 @@ class IngestResult:
     fetched: int = 0
     not_modified: int = 0
     skipped_unchanged: int = 0
+    unchanged_ids: tuple[str, ...] = ()   # ids of unchanged sources' articles, when not loaded
 
 
 def spec_for(location: str) -> SourceSpec:
@@ -71,15 +73,19 @@ def apply_rules(articles: Iterable[Article], include: Sequence[str], exclude: Se
 def ingest(specs: Sequence[SourceSpec], *, store: Store | None = None, max_bytes: int = 20 * 1024 * 1024,
            fetch_timeout: float = 20.0, workers: int = 8, per_host: int = 2,
            now: datetime | None = None, progress: bool | None = None,
-           honour_backoff: bool = False, fetch_options: dict | None = None) -> IngestResult:
+           honour_backoff: bool = False, fetch_options: dict | None = None,
+           load_unchanged: bool = True) -> IngestResult:
     """Read every source; never raises for a bad source (its error is in the result).
 
     `honour_backoff` skips feeds that keep failing until their next attempt time (the scheduled
-    job uses it; a manual run tries everything). `fetch_options` go to pipeline.fetch.fetch."""
+    job uses it; a manual run tries everything). `fetch_options` go to pipeline.fetch.fetch.
+    With `load_unchanged=False` an unchanged file or a 304 feed costs no article load: only its
+    article ids come back (`unchanged_ids`) — the digest reads its window from the store anyway."""
     now = now or datetime.now(timezone.utc)
     articles: list[Article] = []
     errors: list[SourceError] = []
     counts = {"fetched": 0, "not_modified": 0, "skipped": 0}
+    unchanged_ids: list[str] = []
 
     # Local files: (path, origin, spec)
     files: list[tuple[Path, str, SourceSpec, bool]] = []
@@ -102,7 +108,12 @@ def ingest(specs: Sequence[SourceSpec], *, store: Store | None = None, max_bytes
         todo = []
         for path, origin, spec, single in files:
             if store is not None:
-                cached = _cached(store, path, origin)
+                cached = _cached(store, path, origin, load=load_unchanged)
+                if isinstance(cached, tuple):
+                    unchanged_ids.extend(cached)
+                    counts["skipped"] += 1
+                    bar.advance()
+                    continue
                 if cached is not None:
                     per_spec.setdefault(spec, []).extend(cached)
                     counts["skipped"] += 1
@@ -128,7 +139,8 @@ def ingest(specs: Sequence[SourceSpec], *, store: Store | None = None, max_bytes
     if urls:
         _fetch_all(urls, store, per_spec, errors, counts, max_bytes=max_bytes, timeout=fetch_timeout,
                    workers=workers, per_host=per_host, now=now, progress=progress,
-                   honour_backoff=honour_backoff, fetch_options=fetch_options or {})
+                   honour_backoff=honour_backoff, fetch_options=fetch_options or {},
+                   load_unchanged=load_unchanged, unchanged_ids=unchanged_ids)
 
     for spec in specs:
         arts = per_spec.get(spec, [])
@@ -146,7 +158,7 @@ def ingest(specs: Sequence[SourceSpec], *, store: Store | None = None, max_bytes
         articles = [replace(a, published=first[a.id]) if a.published_guessed and a.id in first else a
                     for a in articles]
     return IngestResult(tuple(articles), tuple(errors), counts["fetched"], counts["not_modified"],
-                        counts["skipped"])
+                        counts["skipped"], tuple(unchanged_ids))
 
 
 def _tick(results, bar: Progress):
@@ -158,17 +170,24 @@ def _tick(results, bar: Progress):
 _FILE_CACHE = "file:"
 
 
-def _cached(store: Store, path: Path, origin: str) -> list[Article] | None:
-    """The stored articles of a local file that has not changed since it was last read."""
+def _cached(store: Store, path: Path, origin: str, load: bool = True) -> list[Article] | tuple[str, ...] | None:
+    """The stored articles of a local file that has not changed since it was last read (only
+    their ids when `load` is false); None when it must be read again."""
     state = store.feed(_FILE_CACHE + str(path.resolve()))
     try:
         fp = _fingerprint(path)
     except OSError:
         return None
-    if state is None or state.fingerprint != fp or state.last_error:
+    if state is None or state.fingerprint != fp or state.last_error or state.ids is None:
         return None
-    arts = store.articles_from(origin)
-    return arts if len(arts) == state.items_seen else None
+    ids = state.article_ids
+    if not load:
+        return tuple(ids)
+    arts = store.articles(ids)
+    if len(arts) != len(ids):
+        return None
+    # The same item may be stored from another file: this file's origin is what we report.
+    return [a if a.origin == origin else replace(a, origin=origin) for a in arts]
 
 
 def _remember_file(store: Store, path: Path, origin: str, arts: list[Article]) -> None:
@@ -178,16 +197,18 @@ def _remember_file(store: Store, path: Path, origin: str, arts: list[Article]) -
     except OSError:
         return
     with store.tx() as db:
-        db.execute("INSERT INTO feeds(url, fingerprint, items_seen, last_success, last_status) "
-                   "VALUES (?,?,?,?,?) ON CONFLICT(url) DO UPDATE SET fingerprint = excluded.fingerprint, "
+        db.execute("INSERT INTO feeds(url, fingerprint, items_seen, last_success, last_status, ids) "
+                   "VALUES (?,?,?,?,?,?) ON CONFLICT(url) DO UPDATE SET fingerprint = excluded.fingerprint, "
                    "items_seen = excluded.items_seen, last_success = excluded.last_success, "
-                   "last_status = excluded.last_status, last_error = NULL",
-                   (key, fp, len(arts), datetime.now(timezone.utc).isoformat(), "read"))
+                   "last_status = excluded.last_status, last_error = NULL, ids = excluded.ids",
+                   (key, fp, len(arts), datetime.now(timezone.utc).isoformat(), "read",
+                    json.dumps(sorted({a.id for a in arts}))))
 
 
 def _fetch_all(urls: list[SourceSpec], store: Store | None, per_spec: dict, errors: list,
                counts: dict, *, max_bytes: int, timeout: float, workers: int, per_host: int,
-               now: datetime, progress: bool | None, honour_backoff: bool, fetch_options: dict) -> None:
+               now: datetime, progress: bool | None, honour_backoff: bool, fetch_options: dict,
+               load_unchanged: bool, unchanged_ids: list[str]) -> None:
     from pipeline.errors import FetchError
     from pipeline.fetch import FetchJob, fetch_many
 
@@ -198,7 +219,7 @@ def _fetch_all(urls: list[SourceSpec], store: Store | None, per_spec: dict, erro
             errors.append(SourceError(spec.url, f"skipped: failing feed, next attempt after "
                                                 f"{state.next_attempt}", warning=True))
             if store is not None:
-                per_spec.setdefault(spec, []).extend(store.articles_from(spec.url))
+                per_spec.setdefault(spec, []).extend(store.feed_articles(spec.url))
             continue
         jobs.append(FetchJob(url=spec.url, etag=state.etag if state else None,
                              last_modified=state.last_modified if state else None, key=spec))
@@ -216,13 +237,17 @@ def _fetch_all(urls: list[SourceSpec], store: Store | None, per_spec: dict, erro
                     store.record_fetch(spec.url, name=spec.name, ok=False,
                                        status=str(getattr(outcome, "status", None) or "error"),
                                        error=getattr(outcome, "reason", str(outcome)), next_attempt=now + wait)
-                    per_spec.setdefault(spec, []).extend(store.articles_from(spec.url))
+                    per_spec.setdefault(spec, []).extend(store.feed_articles(spec.url))
                 continue
             if outcome.not_modified:
                 counts["not_modified"] += 1
                 if store is not None:
-                    store.record_fetch(spec.url, name=spec.name, ok=True, status="304", keep_validators=True)
-                    per_spec.setdefault(spec, []).extend(store.articles_from(spec.url))
+                    state = store.record_fetch(spec.url, name=spec.name, ok=True, status="304",
+                                               keep_validators=True)
+                    if load_unchanged:
+                        per_spec.setdefault(spec, []).extend(store.feed_articles(spec.url))
+                    else:
+                        unchanged_ids.extend(state.article_ids)
                 continue
             counts["fetched"] += 1
             headers = outcome.header_map()  # charset and content-location for feedparser
@@ -235,9 +260,9 @@ def _fetch_all(urls: list[SourceSpec], store: Store | None, per_spec: dict, erro
                 if failed:
                     store.record_fetch(spec.url, name=spec.name, ok=False, status=str(outcome.status),
                                        error=errs[0].message)
-                    arts = store.articles_from(spec.url)
+                    arts = store.feed_articles(spec.url)
                 else:
                     store.record_fetch(spec.url, name=spec.name, ok=True, status=str(outcome.status),
                                        etag=outcome.etag, last_modified=outcome.last_modified,
-                                       items=len(arts))
+                                       items=len(arts), ids=[a.id for a in arts])
             per_spec.setdefault(spec, []).extend(arts)

@@ -90,7 +90,7 @@ def run_digest(settings: Settings, *, now: datetime | None = None, dry_run: bool
         result = ingest(settings.sources, store=None if dry_run else store, max_bytes=settings.max_bytes,
                         fetch_timeout=settings.fetch_timeout, workers=settings.fetch_workers,
                         per_host=settings.fetch_per_host, now=now, progress=progress,
-                        honour_backoff=honour_backoff)
+                        honour_backoff=honour_backoff, load_unchanged=False)
         if store is not None:
             known_before = set(st.story_of_articles(store, [a.id for a in result.articles]))
         new_articles = [a for a in result.articles if a.id not in known_before]

@@ -35,7 +35,8 @@ CREATE TABLE IF NOT EXISTS feeds (
     last_error TEXT,
     consecutive_failures INTEGER NOT NULL DEFAULT 0,
     items_seen INTEGER NOT NULL DEFAULT 0,
-    next_attempt TEXT
+    next_attempt TEXT,
+    ids TEXT                     -- JSON list of the article ids of the last successful read
 );
 CREATE TABLE IF NOT EXISTS articles (
     id TEXT PRIMARY KEY,
@@ -107,13 +108,17 @@ class FeedState:
     consecutive_failures: int = 0
     items_seen: int = 0
     next_attempt: str | None = None
+    ids: str | None = None
+
+    @property
+    def article_ids(self) -> list[str]:
+        return json.loads(self.ids) if self.ids else []
 
 
 def article_from_json(d: dict[str, Any]) -> Article:
-    from pipeline.normalize import parse_date
-
     fields = {k: v for k, v in d.items() if k in Article.__dataclass_fields__}
-    fields["published"] = parse_date(d.get("published")) if d.get("published") else None
+    # Stored dates are our own ISO 8601 output: fromisoformat is exact and ten times faster.
+    fields["published"] = datetime.fromisoformat(d["published"]) if d.get("published") else None
     fields["tags"] = tuple(d.get("tags") or ())
     return Article(**fields)
 
@@ -199,7 +204,8 @@ class Store:
     def record_fetch(self, url: str, *, name: str | None, ok: bool, status: str, error: str | None = None,
                      etag: str | None = None, last_modified: str | None = None,
                      fingerprint: str | None = None, items: int = 0, keep_validators: bool = False,
-                     next_attempt: datetime | None = None, now: datetime | None = None) -> FeedState:
+                     next_attempt: datetime | None = None, now: datetime | None = None,
+                     ids: Iterable[str] | None = None) -> FeedState:
         """Health after one attempt. A failure keeps the validators and everything stored."""
         now_s = _iso(now or utcnow())
         with self.tx() as db:
@@ -208,14 +214,15 @@ class Store:
                 sets = ["last_success = :now", "consecutive_failures = 0", "last_error = NULL",
                         "items_seen = items_seen + :items", "next_attempt = NULL"]
                 if not keep_validators:
-                    sets += ["etag = :etag", "last_modified = :lm", "fingerprint = :fp"]
+                    sets += ["etag = :etag", "last_modified = :lm", "fingerprint = :fp", "ids = :ids"]
             else:
                 sets = ["consecutive_failures = consecutive_failures + 1", "last_error = :error",
                         "next_attempt = :next"]
             sets += ["last_attempt = :now", "last_status = :status", "name = COALESCE(:name, name)"]
             db.execute(f"UPDATE feeds SET {', '.join(sets)} WHERE url = :url", {
                 "now": now_s, "items": items, "etag": etag, "lm": last_modified, "fp": fingerprint,
-                "error": error, "status": status, "name": name, "url": url, "next": _iso(next_attempt)})
+                "error": error, "status": status, "name": name, "url": url, "next": _iso(next_attempt),
+                "ids": json.dumps(sorted(set(ids))) if ids is not None else None})
         state = self.feed(url)
         assert state is not None
         return state
@@ -249,9 +256,10 @@ class Store:
             out.update({i: datetime.fromisoformat(s) for i, s in self.db.execute(q, chunk)})
         return out
 
-    def articles_from(self, origin: str) -> list[Article]:
-        rows = self.db.execute("SELECT data FROM articles WHERE origin = ? ORDER BY id", (origin,))
-        return [article_from_json(json.loads(r[0])) for r in rows]
+    def feed_articles(self, url: str) -> list[Article]:
+        """The articles of a feed's (or file's) last successful read."""
+        state = self.feed(url)
+        return self.articles(state.article_ids) if state and state.ids else []
 
     def articles(self, ids: Iterable[str] | None = None, *, since: datetime | None = None) -> list[Article]:
         if ids is not None:

@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Ingest + normalize throughput, and the cost of an unchanged feed on a second run.
+
+usage: python bench/ingest.py BENCH_FEEDS_DIR   (e.g. ../shared/bench/feeds)
+
+1. Every feed file under the folder (RSS/Atom/JSON; feedparser's own corpus excluded unless
+   --corpus) read through the real ingest (both cores), entries/s over a cold store.
+2. The same feeds served from a loopback HTTP server with ETag/Last-Modified: first fetch, then
+   a second run where every feed answers 304: milliseconds per unchanged feed.
+3. The second local run (files unchanged: fingerprint check, articles from the store).
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pipeline.config import SourceSpec  # noqa: E402
+from pipeline.ingest import ingest  # noqa: E402
+from pipeline.sources import FEED_SUFFIXES, local_files  # noqa: E402
+from pipeline.store import open_store  # noqa: E402
+
+
+def serve(files: dict[str, bytes]) -> ThreadingHTTPServer:
+    class H(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            body = files.get(self.path)
+            if body is None:
+                self.send_response(404); self.end_headers(); return
+            etag = f'"{hash(body) & 0xffffffff:x}"'
+            if self.headers.get("If-None-Match") == etag:
+                self.send_response(304); self.send_header("ETag", etag); self.end_headers(); return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/rss+xml; charset=utf-8")
+            self.send_header("ETag", etag)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *a):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), H)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("feeds_dir", type=Path)
+    ap.add_argument("--corpus", action="store_true", help="include feedparser-corpus/")
+    args = ap.parse_args()
+    files = [p for p in local_files(args.feeds_dir) if p.suffix.lower() in FEED_SUFFIXES
+             and (args.corpus or "feedparser-corpus" not in p.parts)]
+    tmp = Path(tempfile.mkdtemp(prefix="newsdesk-bench-"))
+    try:
+        specs = [SourceSpec(name=str(p), path=p) for p in files]
+        with open_store(tmp / "local") as store:
+            t = time.perf_counter()
+            first = ingest(specs, store=store, progress=False)
+            dt = time.perf_counter() - t
+            n = len(first.articles)
+            print(f"local files: {len(files)} feeds, {n} entries in {dt:.2f} s = {n / dt:,.0f} entries/s "
+                  f"(both cores; {len(first.errors)} errors/warnings)")
+            for load in (True, False):
+                t = time.perf_counter()
+                second = ingest(specs, store=store, progress=False, load_unchanged=load)
+                dt2 = time.perf_counter() - t
+                what = "articles loaded from the store (ingest)" if load else "ids only (digest)"
+                print(f"local second run, unchanged, {what}: {dt2 * 1000:.0f} ms = "
+                      f"{dt2 * 1000 / len(files):.2f} ms/feed ({second.skipped_unchanged} skipped)")
+
+        served = {f"/{i}.xml": p.read_bytes() for i, p in enumerate(files)}
+        server = serve(served)
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        url_specs = [SourceSpec(name=f"feed {i}", url=base + path) for i, path in enumerate(served)]
+        with open_store(tmp / "http") as store:
+            t = time.perf_counter()
+            first = ingest(url_specs, store=store, progress=False)
+            dt = time.perf_counter() - t
+            print(f"http first run: {len(url_specs)} feeds, {len(first.articles)} entries in {dt:.2f} s "
+                  f"= {len(first.articles) / dt:,.0f} entries/s")
+            for load in (True, False):
+                t = time.perf_counter()
+                second = ingest(url_specs, store=store, progress=False, load_unchanged=load)
+                dt2 = time.perf_counter() - t
+                what = "articles loaded" if load else "ids only"
+                print(f"http second run, {what}: {second.not_modified} x 304 in {dt2 * 1000:.0f} ms = "
+                      f"{dt2 * 1000 / len(url_specs):.2f} ms per unchanged feed")
+        server.shutdown()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
