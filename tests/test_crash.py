@@ -22,7 +22,7 @@ from pipeline import outbox
 REPO = Path(__file__).resolve().parents[1]
 WRITER = Path(__file__).resolve().parent / "fixtures" / "outbox" / "crash_writer.py"
 KILLS = 32
-# One run of the writer takes ~0.26-0.75 s here (fsync per file), so kills within 0.35 s of its
+# One run of the writer takes ~0.26-0.75 s here (fsync per file), so kills within 0.3 s of its
 # start land inside the first or second run, mostly between the plan and the manifest.
 MAX_DELAY = 0.3
 
