@@ -16,10 +16,10 @@ Figures (bench/extraction.py on the AEB dev half; token F1, whole page text as i
 """
 from __future__ import annotations
 
-import dataclasses
 import logging
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from pipeline.extract import html_to_text
 
@@ -54,6 +54,8 @@ AFTER_WALL_DISCOUNT = 0.2
 MIN_STORY_WEIGHT = 150
 # Weight of a furniture section heading: a story bridges it only with a paragraph or two more.
 SECTION_PENALTY = 200
+# An agency credit ends a caption: looked for in this many last characters of a line.
+CREDIT_TAIL_CHARS = 60
 # Weight of a short line that is not prose (nav item, label, teaser headline), per line.
 NAV_PENALTY = 25
 # A line repeated on the page this often (nav, teaser lists, title echoes) is not story text.
@@ -63,44 +65,70 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _SPACE = re.compile(r"\s+")
 _BULLET = re.compile(r"^(?:[•·▪►●◦■□▸‣∙*+>|]|-(?=\s)|–(?=\s))\s*")
 # Ends like a sentence: terminal punctuation, optionally closed by quotes or brackets.
-_SENT_END = re.compile(r"[.!?…:;。！？][\"'”’»)\]」』）]*$")
+_TERMINALS = frozenset(".!?…:;。！？")
+_CLOSERS = "\"'”’»)]」』）"
 # Scripts written without spaces: word counts come from characters (about two a word).
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
-_SENT_INNER = re.compile(r"\w[.!?][\"'”’)]*\s+[\"'“‘(]?[A-Z0-9]")
+# A sentence break inside a line (starts with a character class: the regex engine scans fast).
+_SENT_INNER = re.compile(r"[.!?][\"'”’)]*\s+[\"'“‘(]?[A-Z0-9]")
 
-# Phrases that mark a whole line as boilerplate wherever it stands. Each alternative is a KIND
-# of page furniture, written for the general phrasing sites use, not for one page.
-_BOILER = re.compile(
+# Boilerplate line openings (tried at the start of a line only: cheap). Each alternative is a
+# KIND of page furniture, written for the general phrasing sites use, not for one page.
+_BOILER_START = re.compile(
     r"""(?ix)
-    \b(?:leave|post|add|write|submit)\s+a\s+(?:reply|comment|review)\b
-    | \byour\s+email\s+address\s+will\s+not\b | \brequired\s+fields\s+are\s+marked\b
-    | \b(?:view|show|load|read|hide|see)\s+(?:all\s+|more\s+)?comments?\b
-    | ^\d*\s*(?:comments?|replies|responses|shares?)\s*$
-    | \byou\s+are\s+commenting\b | \blog\s*in\s+to\s+(?:comment|reply)\b | \bakismet\b
-    | \bcookies?\b.*\b(?:use|uses|using|accept|policy|consent|settings|experience)\b
-    | \b(?:use|uses|using|accept)\b.*\bcookies?\b
-    | \b(?:sign(?:ing)?\s*(?:you\s+)?up|subscribe|subscribed|subscription|unsubscribe|opt-?in)\b
-      .*\b(?:newsletter|inbox|email|e-mail|updates|alerts|free|now|today|daily|weekly|here)\b
-    | \b(?:newsletter|inbox)\b.*\b(?:sign|subscribe|deliver|delivered|join|get|receive)\w*\b
-    | \b(?:delivered|sent|straight)\s+(?:straight\s+)?to\s+your\s+(?:inbox|email)\b
-    | \b(?:thank\s+you|thanks)\s+for\s+(?:signing|subscribing|registering|your\s+feedback)\b
-    | \b(?:issue|problem|error)\s+signing\s+you\s+up\b | \bspam\s+folder\b
-    | \bconfirmation\s+(?:mail|email|link)\b | \bfeedback\s+has\s+been\s+submitted\b
-    | ^(?:share|tweet|email|print|save|bookmark|follow|like)\b.{0,40}$
-    | ^share\s+(?:this|the|your|on|via|with)\b
-    | ^(?:advertisement|advertising|sponsored(?:\s+content)?|ad|adverti[sz]ement\s*-.*|promoted)$
-    | ^(?:exit|view|switch\s+to|go\s+to)\s+(?:the\s+)?(?:mobile|desktop|full)\s+(?:version|site)$
-    | ^(?:skip|jump)\s+to\b | ^back\s+to\s+(?:top|home)\b | ^(?:menu|search|close|home|more)$
-    | ^(?:source|sources|via|end|ends|tags?|topics?|filed\s+under|categories|category)\s*:?\s*$
-    | ^(?:read|see|watch|listen|click)\s+(?:more|also|next|here|now)\b
-    | \ball\s+rights\s+reserved\b | ^(?:©|\(c\)|copyright\b)
-    | \b(?:privacy\s+policy|terms\s+(?:of\s+(?:use|service)|and\s+conditions|&\s+conditions))\b
-    | \bclick\s+here\b | ^click\s+to\b | \(opens\s+in\s+(?:a\s+)?new\s+window\) | \bdownload\s+(?:our|the)\s+app\b | \bfollow\s+us\b
-    | \bsupport\s+(?:our|independent)\s+journalism\b | \bbecome\s+a\s+(?:member|subscriber)\b
-    | ^(?:\d+\.\s+)?\S.{0,40}\s(?:says|said|wrote|writes|replied):$
-    | \bsorry,\s+your\s+(?:blog|browser)\b | \benable\s+javascript\b
+    \d*\s*(?:comments?|replies|responses|shares?)\s*$
+    | (?:share|tweet|email|print|save|bookmark|follow|like)\b.{0,40}$
+    | share\s+(?:this|the|your|on|via|with)\b
+    | (?:advertisement|advertising|sponsored(?:\s+content)?|ad|adverti[sz]ement\s*-.*|promoted)$
+    | (?:exit|view|switch\s+to|go\s+to)\s+(?:the\s+)?(?:mobile|desktop|full)\s+(?:version|site)$
+    | (?:skip|jump)\s+to\b | back\s+to\s+(?:top|home)\b | (?:menu|search|close|home|more)$
+    | (?:source|sources|via|end|ends|tags?|topics?|filed\s+under|categories|category)\s*:?\s*$
+    | (?:read|see|watch|listen|click)\s+(?:more|also|next|here|now)\b | click\s+to\b
+    | (?:©|\(c\)|copyright\b)
     """
 )
+# The first words _BOILER_START can begin with (a set lookup spares the regex on most lines).
+_START_WORDS = frozenset(
+    """comment comments replies responses share shares tweet email print save bookmark follow like
+    advertisement advertising sponsored ad promoted exit view switch go skip jump back menu search
+    close home more source sources via end ends tag tags topic topics filed categories category
+    read see watch listen click copyright c""".split()
+)
+# A commenter's heading: "1. jane says:".
+_COMMENTER = re.compile(r"(?i)(?:\d+\.\s+)?\S.{0,40}\s(?:says|said|wrote|writes|replied):$")
+# Boilerplate phrases anywhere in a line, each searched only when one of its trigger words is
+# in the line (a regex search through every line would cost more than the rest together).
+_BOILER_PHRASES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = tuple(
+    (frozenset(triggers.split("|")), re.compile(pattern, re.IGNORECASE))
+    for triggers, pattern in (
+        ("reply|comment|comments|review|email|required|akismet|commenting|log|login",
+         r"\b(?:leave|post|add|write|submit)\s+a\s+(?:reply|comment|review)\b"
+         r"|\byour\s+email\s+address\s+will\s+not\b|\brequired\s+fields\s+are\s+marked\b"
+         r"|\b(?:view|show|load|read|hide|see)\s+(?:all\s+|more\s+)?comments?\b"
+         r"|\byou\s+are\s+commenting\b|\blog\s*in\s+to\s+(?:comment|reply)\b|\bakismet\b"),
+        ("cookie",
+         r"\bcookies?\b.*\b(?:use|uses|using|accept|policy|consent|settings|experience)\b"
+         r"|\b(?:use|uses|using|accept)\b.*\bcookies?\b"),
+        ("sign|signing|signup|subscribe|subscribed|subscription|unsubscribe|opt|optin|newsletter|"
+         "newsletters|inbox|email|delivered|sent",
+         r"\b(?:sign(?:ing)?\s*(?:you\s+)?up|subscribe|subscribed|subscription|unsubscribe|opt-?in)\b"
+         r".*\b(?:newsletter|inbox|email|e-mail|updates|alerts|free|now|today|daily|weekly|here)\b"
+         r"|\b(?:newsletter|inbox)\b.*\b(?:sign|subscribe|deliver|delivered|join|get|receive)\w*\b"
+         r"|\b(?:delivered|sent|straight)\s+(?:straight\s+)?to\s+your\s+(?:inbox|email)\b"
+         r"|\b(?:issue|problem|error)\s+signing\s+you\s+up\b"),
+        ("thank|thanks|spam|confirmation|feedback",
+         r"\b(?:thank\s+you|thanks)\s+for\s+(?:signing|subscribing|registering|your\s+feedback)\b"
+         r"|\bspam\s+folder\b|\bconfirmation\s+(?:mail|email|link)\b|\bfeedback\s+has\s+been\s+submitted\b"),
+        ("rights|privacy|terms",
+         r"\ball\s+rights\s+reserved\b"
+         r"|\b(?:privacy\s+policy|terms\s+(?:of\s+(?:use|service)|and\s+conditions|&\s+conditions))\b"),
+        ("click|download|follow|journalism|become|sorry|javascript|window",
+         r"\bclick\s+here\b|\(opens\s+in\s+(?:a\s+)?new\s+window\)|\bdownload\s+(?:our|the)\s+app\b"
+         r"|\bfollow\s+us\b|\bsupport\s+(?:our|independent)\s+journalism\b"
+         r"|\bbecome\s+a\s+(?:member|subscriber)\b|\bsorry,\s+your\s+(?:blog|browser)\b|\benable\s+javascript\b"),
+    )
+)
+_PHRASE_TRIGGERS = frozenset().union(*(trig for trig, _ in _BOILER_PHRASES))
 # End-of-story walls: after these come comments, sign-up forms or a trailer, not the story.
 _WALL = re.compile(
     r"""(?ix)
@@ -122,13 +150,30 @@ _SECTION = re.compile(
     | ^(?:tags|topics|filed\s+under)\s*:
     """
 )
-# Image captions and credits: a credit word or an agency at the end, "Photo: ...", licences.
+_SECTION_WORDS = frozenset(
+    """related recommended trending popular most you more also read what further about tags
+    topics filed comments discussion""".split()
+)
+# Image captions and credits: "Photo: ...", "credit X", licences, an agency at the very end.
+_CAPTION_TRIGGERS = frozenset(
+    """photo photos photograph image images picture pictures illustration video graphic foto
+    bild credit credits credited cc courtesy""".split()
+)
 _CAPTION = re.compile(
     r"""(?ix)
     \b(?:photo(?:graph)?|image|picture|illustration|video|graphic|foto|bild)s?\s*(?:credit\s*)?(?:[:|]|by\b|courtesy\b)
     | (?:\b|(?<=[a-z]))(?-i:[Cc])redit(?:s|ed)?\s*(?::|to\b|\w+\s*,)
     | \bcc[\s-]by(?:-\w+)*\b | \b(?:representational|representative|file|stock)\s+(?:image|photo|picture)\b
-    | (?:[|/(]\s*|\b)(?:getty\s+images|shutterstock|istock(?:photo)?|alamy|afp|ap\s+photo|epa(?:-efe)?|
+    """
+)
+_AGENCIES = frozenset(
+    """getty shutterstock istock istockphoto alamy afp ap epa reuters wikimedia unsplash pexels
+    pixabay courtesy""".split()
+)
+# Searched in a line's last characters only.
+_CREDIT_TAIL = re.compile(
+    r"""(?ix)
+    (?:[|/(]\s*|\b)(?:getty\s+images|shutterstock|istock(?:photo)?|alamy|afp|ap\s+photo|epa(?:-efe)?|
        reuters/[\w .-]+|wikimedia(?:\s+commons)?|unsplash|pexels|pixabay|courtesy(?:\s+of)?\s+[\w .-]+)\)?\s*$
     """
 )
@@ -137,11 +182,14 @@ _LONG_CAPTION = re.compile(
     r"(?i)\bin\s+this\s+(?:[\w.,'’-]+\s+){0,5}(?:photo|image|picture|photograph|video|handout)\b"
     r"|^file\s*[-–—:]\s|\((?:[\w .]+\s)?(?:ap|afp|reuters|getty)\s+(?:photo|images?)\b"
 )
+_LONG_CAPTION_TRIGGERS = frozenset("file photo image images picture photograph video handout".split())
 # Long consent and membership notices: only when the line opens with them.
 _NOTICE = re.compile(
     r"(?i)^(?:this\s+(?:web)?site\s+uses\s+cookies|we\s+(?:and\s+our\s+partners\s+)?use\s+cookies"
     r"|by\s+(?:continuing|using)\s+(?:to\s+(?:use|browse)\s+)?(?:this|our)\s+(?:web)?site)"
 )
+_NOTICE_WORDS = frozenset(("this", "we", "by"))
+_BYLINE_WORDS = frozenset(("by", "written", "posted", "words", "author"))
 _BYLINE = re.compile(r"(?i)^(?:by|written\s+by|posted\s+by|words\s+by|author)\s*:?\s+\S")
 _DATE = re.compile(
     r"""(?ix)
@@ -172,64 +220,94 @@ _STOP = frozenset(
 )
 
 
+def _is_boiler_phrase(text: str, first: str, words: set[str], short: bool) -> bool:
+    if (first in _START_WORDS or first.isdigit() or text[0] == "©") and _BOILER_START.match(text):
+        return True
+    if text[-1] == ":" and _COMMENTER.match(text):
+        return True
+    if (short or not _PHRASE_TRIGGERS.isdisjoint(words)) and any(
+        (short or not trig.isdisjoint(words)) and pat.search(text) for trig, pat in _BOILER_PHRASES
+    ):
+        return True
+    if (short or not _CAPTION_TRIGGERS.isdisjoint(words) or "redit" in text) and _CAPTION.search(text):
+        return True
+    return not _AGENCIES.isdisjoint(words) and bool(_CREDIT_TAIL.search(text[-CREDIT_TAIL_CHARS:]))
+
+
+_DIGIT = re.compile(r"\d")
+_DATE_WORDS = frozenset(("updated", "published", "posted", "modified"))
+
+
+def _may_be_dated(text: str, words: set[str]) -> bool:
+    return bool(_DIGIT.search(text)) or not _DATE_WORDS.isdisjoint(words)
+
+
 def _is_dateline(text: str) -> bool:
     """A date/time line, maybe with a name or a place: what is left beside the dates is short."""
     rest = _DATE.sub(" ", text)
     return rest != text and len(_WORD.findall(rest)) <= DATELINE_MAX_REST
 
 
-@dataclass(frozen=True)
-class _Line:
+class _Line(NamedTuple):
+    """One line's features (a NamedTuple: built per line of every feed item, so it must be cheap)."""
+
     text: str
+    key: str            # lowercase words: equality of lines
     words: int
     sentence: bool      # ends like a sentence
     prose: float        # 0..1: how much it reads like running text
     boiler: bool        # matches a boilerplate pattern (or caption, byline, dateline)
-    wall: bool          # ends the story (comments, related items, trailers)
-    bullet: bool
-    repeated: bool      # occurs more than once on the page
+    wall: bool          # ends the story (comments, sign-up forms, trailers)
     section: bool       # heads a block of site furniture (related, most read, tags)
-    copy: bool = False  # a later occurrence of an earlier line
+    bullet: bool = False
+    repeated: bool = False  # occurs more than once on the page
+    copy: bool = False      # a later occurrence of an earlier line
 
 
 def _norm(line: str) -> str:
-    return _SPACE.sub(" ", line).strip()
+    return " ".join(line.split())
 
 
 def _key(text: str) -> str:
     return " ".join(_WORD.findall(text.lower()))
 
 
-def _line_features(text: str, bullet: bool, repeated: bool) -> _Line:
+def _line_features(text: str, bullet: bool = False) -> _Line:
     toks = _WORD.findall(text)
     n = len(toks)
-    lower = [t.lower() for t in toks]
-    stop = sum(1 for t in lower if t in _STOP) / n if n else 0.0
-    cjk = len(_CJK.findall(text))
-    if cjk * 3 > len(text):
-        # No stop-word list for these scripts: length and punctuation decide.
-        n, stop = max(n, cjk // 2), 0.3
-    caps = sum(1 for t in toks if t[0].isupper()) / n if n else 0.0
-    sentence = bool(_SENT_END.search(text)) and n >= 3
-    inner = len(_SENT_INNER.findall(text))
+    key = " ".join(toks).lower()
+    lower = key.split()
+    words = set(lower)
+    stop = sum(map(_STOP.__contains__, lower)) / n if n else 0.0
+    first = lower[0] if lower else ""
+    if not text.isascii() and _CJK.search(text):
+        cjk = len(_CJK.findall(text))
+        if cjk * 3 > len(text):
+            # No stop-word list for these scripts: length and punctuation decide.
+            n, stop = max(n, cjk // 2), 0.3
+    sentence = n >= 3 and text.rstrip(_CLOSERS)[-1:] in _TERMINALS
+    # Title Case share: only lines that are not sentences use it (headlines, nav, cross-links).
+    caps = 0.0 if sentence or not n else len([t for t in toks if t[0].isupper()]) / n
+    inner = len(_SENT_INNER.findall(text)) if n >= 6 else 0
     # Prose: stop words and sentence punctuation; headlines and nav are Title Case without them.
     prose = min(1.0, stop * 2.5) * 0.5 + (0.3 if sentence else 0.0) + min(0.2, 0.1 * inner)
     if caps > 0.7 and n >= 4 and not sentence:
         prose *= 0.5
-    boiler = bool(_NOTICE.match(text)) or (n < 80 and bool(_LONG_CAPTION.search(text))) or n < 40 and bool(
-        _BOILER.search(text)
-        or _CAPTION.search(text)
-        or (_BYLINE.match(text) and n <= 12)
-        or (n <= 14 and not sentence and stop < 0.25 and _is_dateline(text))
-        or (_CROSSLINK.match(text) and not sentence and caps > 0.5)
+    boiler = (first in _NOTICE_WORDS and bool(_NOTICE.match(text))) or (
+        n < 80 and not _LONG_CAPTION_TRIGGERS.isdisjoint(words) and bool(_LONG_CAPTION.search(text))
+    ) or n < 40 and bool(
+        _is_boiler_phrase(text, first, words, n <= 6)
+        or (n <= 12 and first in _BYLINE_WORDS and _BYLINE.match(text))
+        or (n <= 14 and not sentence and stop < 0.25 and _may_be_dated(text, words) and _is_dateline(text))
+        or (not sentence and caps > 0.5 and _CROSSLINK.match(text))
     )
     wall = n <= 12 and bool(_WALL.search(text))
-    section = n <= 12 and bool(_SECTION.search(text))
-    return _Line(text, n, sentence, prose, boiler or wall or section, wall, bullet, repeated, section)
+    section = n <= 12 and first in _SECTION_WORDS and bool(_SECTION.match(text))
+    return _Line(text, key, n, sentence, prose, boiler or wall or section, wall, section, bullet)
 
 
 def _split_lines(text: str) -> list[_Line]:
-    raw: list[tuple[str, bool]] = []
+    lines: list[_Line] = []
     for line in text.splitlines():
         stripped = line.strip()
         if not stripped:
@@ -238,19 +316,15 @@ def _split_lines(text: str) -> list[_Line]:
         bullet = bool(m and m.end() > 0)
         body = _norm(stripped[m.end():] if bullet else stripped)
         if body:
-            raw.append((body, bullet))
+            lines.append(_line_features(body, bullet))
     counts: dict[str, int] = {}
-    for body, _ in raw:
-        k = _key(body)
-        counts[k] = counts.get(k, 0) + 1
-    lines, seen = [], set()
-    for body, bullet in raw:
-        k = _key(body)
-        ln = _line_features(body, bullet, counts[k] >= REPEAT_LIMIT)
-        if k in seen:
-            ln = dataclasses.replace(ln, copy=True)
-        seen.add(k)
-        lines.append(ln)
+    for ln in lines:
+        counts[ln.key] = counts.get(ln.key, 0) + 1
+    seen: set[str] = set()
+    for n, ln in enumerate(lines):
+        if counts[ln.key] >= REPEAT_LIMIT:
+            lines[n] = ln._replace(repeated=True, copy=ln.key in seen)
+            seen.add(ln.key)
     return lines
 
 
@@ -285,12 +359,12 @@ def _best_run(weights: list[float], lo: int, hi: int) -> tuple[float, int, int]:
 
 
 def _content_words(lines: list[_Line]) -> set[str]:
-    return {w for ln in lines for w in _WORD.findall(ln.text.lower()) if w not in _STOP and len(w) > 2}
+    return {w for ln in lines for w in ln.key.split() if w not in _STOP and len(w) > 2}
 
 
 def _coherence(part: list[_Line], story: set[str]) -> float:
     """Share of the part's content-word tokens that the story also uses."""
-    toks = [w for ln in part for w in _WORD.findall(ln.text.lower()) if w not in _STOP and len(w) > 2]
+    toks = [w for ln in part for w in ln.key.split() if w not in _STOP and len(w) > 2]
     return sum(1 for w in toks if w in story) / len(toks) if toks else 0.0
 
 
@@ -308,9 +382,11 @@ def _story_span(lines: list[_Line], weights: list[float], title: str | None) -> 
     score, i, j = runs[k]
     if score <= 0:
         return 0, 0
+    if len(segments) == 1:
+        return i, j
     story = _content_words(lines[i:j])
     if title:
-        story |= _content_words([_line_features(title, False, False)])
+        story |= _content_words([_line_features(title)])
     for step in (1, -1):
         n = k + step
         while 0 <= n < len(segments):
@@ -350,7 +426,7 @@ def remove_boilerplate(text: str, title: str | None = None) -> str:
     if title:
         tkey = _key(title)
         start = _title_position(lines, tkey)
-        lines = [ln for ln in lines[start:] if _key(ln.text) != tkey]
+        lines = [ln for ln in lines[start:] if ln.key != tkey]
     if sum(len(ln.text) for ln in lines) < SHORT_TEXT_CHARS:
         # Feed items and stubs: too little text to judge position; drop only what is certain.
         kept = [ln.text for ln in lines if not ln.boiler]
@@ -375,7 +451,7 @@ def _title_position(lines: list[_Line], tkey: str) -> int:
     total = sum(len(ln.text) for ln in lines)
     seen = 0
     for n, ln in enumerate(lines):
-        if _key(ln.text) == tkey:
+        if ln.key == tkey:
             return n + 1 if seen < 0.3 * total else 0
         seen += len(ln.text)
     return 0
@@ -418,7 +494,7 @@ class ParsedText:
 
 
 def _is_headline(line: str) -> bool:
-    ln = _line_features(line, False, False)
+    ln = _line_features(line)
     if ln.boiler or ln.words < 2 or ln.words > 25 or len(line) > 200:
         return False
     # A paragraph, not a headline: several sentences, or a long line ending in a full stop.
@@ -477,7 +553,7 @@ def parse_text_article(raw: str) -> ParsedText:
                 title = line
                 body_lines = lines[:n] + lines[n + 1:]
                 break
-            if not _line_features(line, False, False).boiler:
+            if not _line_features(line).boiler:
                 break   # the story itself begins: no title line
     text = remove_boilerplate("\n".join(body_lines), title or None)
     derived = not title
