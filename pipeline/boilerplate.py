@@ -56,6 +56,8 @@ MIN_STORY_WEIGHT = 150
 SECTION_PENALTY = 200
 # An agency credit ends a caption: looked for in this many last characters of a line.
 CREDIT_TAIL_CHARS = 60
+# A line this long is not one paragraph: repeated, it is a page's metadata copy of the story.
+BLOB_CHARS = 1500
 # Weight of a short line that is not prose (nav item, label, teaser headline), per line.
 NAV_PENALTY = 25
 # A line repeated on the page this often (nav, teaser lists, title echoes) is not story text.
@@ -66,7 +68,7 @@ _SPACE = re.compile(r"\s+")
 _BULLET = re.compile(r"^(?:[•·▪►●◦■□▸‣∙*+>|]|-(?=\s)|–(?=\s))\s*")
 # Ends like a sentence: terminal punctuation, optionally closed by quotes or brackets.
 _TERMINALS = frozenset(".!?…:;。！？")
-_CLOSERS = "\"'”’»)]」』）"
+_CLOSERS = "\"'”’»)]」』） `"
 # Scripts written without spaces: word counts come from characters (about two a word).
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 # A sentence break inside a line (starts with a character class: the regex engine scans fast).
@@ -334,13 +336,14 @@ def _weight(ln: _Line) -> float:
         return -SECTION_PENALTY
     if ln.boiler:
         return -max(NAV_PENALTY, len(ln.text))
-    if ln.repeated:
-        # Menus, teasers, title echoes and page metadata repeat; story paragraphs do not
-        # (counting repeated prose once scored 0.002 lower on the AEB dev half).
+    if ln.copy or ln.repeated and not (ln.sentence and GOOD_MIN_WORDS <= ln.words and len(ln.text) < BLOB_CHARS):
+        # Menus, teasers, title echoes and page metadata repeat; a repeated paragraph (feeds
+        # do repeat one now and then) counts once, but a repeated page-long blob is metadata.
         return -NAV_PENALTY
     if ln.words >= GOOD_MIN_WORDS and ln.prose >= 0.45 and not (ln.bullet and not ln.sentence):
         return len(ln.text) * ln.prose
-    if ln.sentence and ln.words >= 4 and ln.prose >= 0.45:
+    if ln.sentence and ln.words >= 2 and ln.prose >= 0.45:
+        # A short sentence ("She was 85.") is story text, if weak evidence.
         return len(ln.text) * ln.prose * 0.5
     return -NAV_PENALTY
 
@@ -371,7 +374,9 @@ def _coherence(part: list[_Line], story: set[str]) -> float:
 def _story_span(lines: list[_Line], weights: list[float], title: str | None) -> tuple[int, int]:
     """The story's line span: the best run between walls, grown across walls into sections
     that share the story's vocabulary (a sidebar dropped mid-story), never into unrelated ones."""
-    walls = [i for i, ln in enumerate(lines) if ln.wall]
+    # A wall counts when furniture follows it (the comment form, a commenter's name, "END");
+    # a lone prompt with prose right after it is a stray line inside the story.
+    walls = [i for i, ln in enumerate(lines) if ln.wall and (i + 1 == len(lines) or weights[i + 1] <= 0)]
     bounds = [0, *[w + 1 for w in walls], len(lines)]
     segments = [(bounds[k], bounds[k + 1]) for k in range(len(bounds) - 1)]
     runs = [_best_run(weights, lo, hi) for lo, hi in segments]
