@@ -58,6 +58,7 @@ SECTION_PENALTY = 200
 CREDIT_TAIL_CHARS = 60
 # A line this long is not one paragraph: repeated, it is a page's metadata copy of the story.
 BLOB_CHARS = 1500
+UNENDED_FACTOR = -0.3
 # Weight of a short line that is not prose (nav item, label, teaser headline), per line.
 NAV_PENALTY = 25
 # A line repeated on the page this often (nav, teaser lists, title echoes) is not story text.
@@ -87,6 +88,7 @@ _BOILER_START = re.compile(
     | (?:source|sources|via|end|ends|tags?|topics?|filed\s+under|categories|category)\s*:?\s*$
     | (?:read|see|watch|listen|click)\s+(?:more|also|next|here|now)\b | click\s+to\b
     | (?:©|\(c\)|copyright\b)
+    | (?:source|sources|via)\s*:\s*\S.{0,30}$
     """
 )
 # The first words _BOILER_START can begin with (a set lookup spares the regex on most lines).
@@ -108,6 +110,9 @@ _BOILER_PHRASES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = tuple(
          r"|\byour\s+email\s+address\s+will\s+not\b|\brequired\s+fields\s+are\s+marked\b"
          r"|\b(?:view|show|load|read|hide|see)\s+(?:all\s+|more\s+)?comments?\b"
          r"|\byou\s+are\s+commenting\b|\blog\s*in\s+to\s+(?:comment|reply)\b|\bakismet\b"),
+        ("article|story|page|post",
+         r"^(?:read|listen|share|save|print|email|send|bookmark|get|see|view)\b.{0,40}"
+         r"\bthis\s+(?:article|story|page|post)\b"),
         ("cookie",
          r"\bcookies?\b.*\b(?:use|uses|using|accept|policy|consent|settings|experience)\b"
          r"|\b(?:use|uses|using|accept)\b.*\bcookies?\b"),

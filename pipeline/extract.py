@@ -143,6 +143,28 @@ def _tidy(text: str) -> str:
     return "\n\n".join(paras)
 
 
+_HTML_LANG = re.compile(r"""<html[^>]*?\blang\s*=\s*["']?([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)?""", re.IGNORECASE)
+_WORDS = re.compile(r"\w+")
+
+
+def _paragraphs(text: str) -> str:
+    return "\n\n".join(ln for ln in (_SPACE.sub(" ", ln).strip() for ln in text.splitlines()) if ln)
+
+
+def _drop_headline(text: str, title: str | None) -> str:
+    """The page's headline opens the extracted body; it is the title, not story text."""
+    if not title or not text:
+        return text
+    first, _, rest = text.partition("\n\n")
+    same = _WORDS.findall(first.lower()) == _WORDS.findall(title.lower())
+    return rest if same and rest else text
+
+
+def _declared_language(html: str) -> str | None:
+    m = _HTML_LANG.search(html[:4096])
+    return m.group(1).lower() if m else None
+
+
 def _readability_text(html: str) -> tuple[str | None, str]:
     from readability import Document
 
@@ -166,7 +188,8 @@ def extract_html(html: str | bytes, url: str | None = None) -> ExtractedPage:
         )
     except Exception as e:  # noqa: BLE001 - a library failure on one page falls back below
         log.warning("trafilatura failed on %s: %s", url or "page", e)
-    text = _tidy(getattr(doc, "text", None) or "") if doc is not None else ""
+    # trafilatura gives one paragraph a line; the pipeline's text has blank lines between them.
+    text = _paragraphs(getattr(doc, "text", None) or "") if doc is not None else ""
     title = getattr(doc, "title", None) if doc is not None else None
     if len(text) < MIN_BODY_CHARS:
         try:
@@ -177,8 +200,10 @@ def extract_html(html: str | bytes, url: str | None = None) -> ExtractedPage:
         if len(r_text) > len(text):
             text = r_text
         title = title or r_title
+    text = _drop_headline(text, title)
     get = (lambda k: getattr(doc, k, None) or None) if doc is not None else (lambda k: None)
+    lang = get("language") or _declared_language(html)
     return ExtractedPage(
-        title=title or None, text=text, language=get("language"), author=get("author"),
+        title=title or None, text=text, language=lang, author=get("author"),
         published=get("date"), image=get("image"), url=get("url") or url,
     )
