@@ -211,6 +211,8 @@ _CROSSLINK = re.compile(
     r"(?x)^(?:[A-Z][A-Z0-9'’&-]*(?:\s+[A-Z0-9'’&-]+){0,5}|(?i:related|read\s+more|more|see\s+also|"
     r"also\s+read|read|watch|listen|recommended|don'?t\s+miss))\s*[:>»|]\s+\S"
 )
+# An upper-case label of two words or more before a colon ("MORE LUPUS STORIES: ...").
+_CAPS_LABEL = re.compile(r"[A-Z][A-Z'’&-]+(?:\s+[A-Z0-9'’&-]+){1,5}\s*:\s")
 _STOP = frozenset(
     """a an the and or but if of to in on at by for with from as is are was were be been being it its
     this that these those he she they we you i his her their our your not no so than then there
@@ -306,7 +308,7 @@ def _line_features(text: str, bullet: bool = False) -> _Line:
         _is_boiler_phrase(text, first, words, n <= 6)
         or (n <= 12 and first in _BYLINE_WORDS and _BYLINE.match(text))
         or (n <= 14 and not sentence and stop < 0.25 and _may_be_dated(text, words) and _is_dateline(text))
-        or (not sentence and caps > 0.5 and _CROSSLINK.match(text))
+        or (not sentence and (caps > 0.5 or _CAPS_LABEL.match(text)) and _CROSSLINK.match(text))
     )
     wall = n <= 12 and bool(_WALL.search(text))
     section = n <= 12 and first in _SECTION_WORDS and bool(_SECTION.match(text))

@@ -118,8 +118,7 @@ def html_to_text(fragment: str) -> str:
             tag = tag.rsplit("}", 1)[-1].lower()
             if event == "start":
                 if tag in _DROP:
-                    walker.skip_subtree()
-                    _add_text(chunks, el.tail)   # the end event is skipped with the subtree
+                    walker.skip_subtree()   # its end event still comes, and adds the tail
                     continue
                 if tag in _BLOCK:
                     chunks.append("\n\n")
