@@ -1,18 +1,23 @@
 """Main text and metadata of an HTML article page, and plain text of feed HTML.
 
-Choice of extractor, measured with bench/extraction.py on the AEB dev half (91 news pages,
-token F1 against the benchmark's article bodies; pages/s on one core of the dev machine):
+Choice of extractor, measured with ``bench/extraction.py DATA_DIR --compare`` on the AEB dev
+half (91 news pages; token F1 of score_text.py against the benchmark's article bodies; pages/s
+on one core of a 2-core dev machine shared with other work, so only roughly comparable):
 
-    trafilatura, default settings                      0.967   (27 pages/s)
-    trafilatura, favor_precision, no comments          0.977   (30 pages/s)
-    readability-lxml (summary -> text)                 0.966   (24 pages/s)
-    trafilatura (precision) + remove_boilerplate       see bench/extraction.py output
-    readability-lxml + remove_boilerplate              see bench/extraction.py output
+    trafilatura, default settings                      F1 0.967  (P 0.942 R 0.992)  ~39 pages/s
+    trafilatura, favor_precision, no comments          F1 0.980  (P 0.970 R 0.989)  ~42 pages/s
+    trafilatura, favor_recall                          F1 0.968  (P 0.945 R 0.992)  ~66 pages/s
+    readability-lxml (summary -> html_to_text)         F1 0.968  (P 0.948 R 0.988)  ~20 pages/s
+    trafilatura (precision) + remove_boilerplate       F1 0.957  (P 0.986 R 0.929)
+    readability-lxml + remove_boilerplate              F1 0.956  (P 0.983 R 0.930)
+    extract_html (the choice, as below)                F1 0.981  (P 0.973 R 0.989)  ~27 pages/s
 
-trafilatura with favor_precision wins, and it also gives title, author, date, language and the
-lead image from the page's metadata. readability-lxml is the fallback when trafilatura finds
-no body (some pages it rejects as too short); running remove_boilerplate on the extractor's
-output did not help (it trims real paragraphs the extractor already judged), so it is not done.
+trafilatura with favor_precision and without comments wins, and it also reads title, author,
+date and lead image from the page's metadata. extract_html adds: paragraphs separated by blank
+lines, the headline dropped from the top of the body (it is the title), the <html lang>
+language when trafilatura gives none, and readability-lxml as a fallback when trafilatura finds
+no body. Running remove_boilerplate on an extractor's output raises precision but costs more
+recall than it gains (it trims short paragraphs the extractor rightly kept), so it is not done.
 """
 from __future__ import annotations
 
