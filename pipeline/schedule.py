@@ -308,7 +308,8 @@ class DigestScheduler:
             detail = f"failed: {type(e).__name__}: {e}"
             log.error("%s %s", label, detail, exc_info=not isinstance(e, NewsdeskError))
             self._record(slot, kind, FAILED, detail)
-            self._schedule_retry(slot)
+            if kind != "once":            # --once leaves retrying to cron or systemd
+                self._schedule_retry(slot)
             return FAILED
         self._failures = 0
         log.info("%s: done\n%s", label, report.summary())

@@ -280,3 +280,106 @@ def test_run_now_reports_ok_failed_or_locked():
     locked = DigestScheduler(plan, Runs(clock, [LockedError("x: another run holds the lock: pid 7")]),
                              clock=clock)
     assert (ok.run_now(), bad.run_now(), locked.run_now()) == (OK, FAILED, LOCKED)
+
+
+# --- end to end: the real command against feeds on 127.0.0.1 ---------------------------------------
+ROOT = Path(__file__).resolve().parents[1]
+# A few seconds between runs keeps the subprocess test short; TOML takes the float as it is.
+EVERY_HOURS = 2.5 / 3600
+
+STORIES = (
+    ("Dock workers strike halts container cranes in Rotterdam port",
+     "Dock workers at the port of Rotterdam walked out on Monday morning, halting the container "
+     "cranes at three terminals. The union said the strike over shift pay would last 48 hours. "
+     "Shipping lines diverted four vessels to Antwerp while the port authority urged talks."),
+    ("Glacier melt raises Alpine lake to record level, villages on alert",
+     "The lake below the Rhone glacier rose to its highest level on record after a week of warm "
+     "weather, and three villages downstream were put on alert. Engineers opened a relief "
+     "channel on Sunday night and hydrologists expect the level to fall within days."),
+)
+
+
+def rss(outlet: str, n: int, now: datetime) -> bytes:
+    items = []
+    for k, (title, text) in enumerate(STORIES):
+        when = (now - timedelta(hours=1 + k + n)).strftime("%a, %d %b %Y %H:%M:%S +0000")
+        items.append(f"<item><title>{title} ({outlet})</title>"
+                     f"<link>https://{outlet}.example/news/{k}</link><guid>{outlet}-{k}</guid>"
+                     f"<pubDate>{when}</pubDate><description>{outlet} reports: {text}</description></item>")
+    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{outlet}</title>'
+            f"<link>https://{outlet}.example/</link>{''.join(items)}</channel></rss>").encode()
+
+
+def write_config(tmp_path: Path, server, schedule: str) -> tuple[Path, list[str]]:
+    from loopback import conditional
+
+    now = datetime.now(UTC)
+    paths, blocks = [], []
+    for n, outlet in enumerate(("harbourtimes", "alpinepost", "dailywire")):
+        path = f"/{outlet}.xml"
+        url = server.route(path, conditional(rss(outlet, n, now), etag=f'"{outlet}-v1"'))
+        paths.append(path)
+        blocks.append(f'[[sources]]\nname = "{outlet}"\nurl = "{url}"\n')
+    cfg = tmp_path / "newsdesk.toml"
+    cfg.write_text('title = "Schedule test"\noutbox = "outbox"\nstate_dir = "state"\n'
+                   f"fetch_timeout = 5\n\n[schedule]\n{schedule}\n\n" + "\n".join(blocks))
+    return cfg, paths
+
+
+def test_scheduled_job_end_to_end(http_server, tmp_path):
+    import subprocess
+    import sys
+
+    from loopback import wait_until
+
+    cfg, paths = write_config(tmp_path, http_server, f"every_hours = {EVERY_HOURS!r}")
+    log_path = tmp_path / "schedule.log"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with open(log_path, "wb") as log_file:
+        proc = subprocess.Popen([sys.executable, "-m", "pipeline", "schedule", "--config", str(cfg)],
+                                cwd=tmp_path, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+    try:
+        def runs_done() -> int:
+            return log_path.read_text().count(": done")
+
+        assert wait_until(lambda: runs_done() >= 2, timeout=25), log_path.read_text()
+        # Conditional GET: the second fetch of each feed carries the ETag and gets a 304.
+        for path in paths:
+            reqs = http_server.requests_to(path)
+            assert reqs[0].header("if-none-match") is None
+            assert reqs[1].header("if-none-match") == f'"{path[1:-4]}-v1"'
+        reports = list((tmp_path / "outbox").glob("*/report.json"))
+        assert len(reports) == 1 and json.loads(reports[0].read_text())["articles"] == 6
+        memory = json.loads((tmp_path / "state" / "schedule.json").read_text())
+        assert memory["outcome"] == OK
+
+        # A run while someone else holds the run lock is skipped, not failed.
+        with run_lock(tmp_path / "state", command="newsdesk digest"):
+            assert wait_until(lambda: "skipped: another run holds the lock" in log_path.read_text(),
+                              timeout=10), log_path.read_text()
+        text = log_path.read_text()
+        assert f"skipped: another run holds the lock (pid {os.getpid()} " in text
+        assert "failed" not in text and "Traceback" not in text
+
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    text = log_path.read_text()
+    assert "SIGTERM: stopping after the current step" in text and "scheduler stopped" in text
+
+
+def test_once_exit_codes(http_server, tmp_path, capsys):
+    from pipeline.cli import main
+
+    cfg, _ = write_config(tmp_path, http_server, 'at = "07:00"\ntimezone = "Europe/Berlin"')
+    assert main(["schedule", "--once", "--quiet", "--config", str(cfg)]) == 0
+    assert list((tmp_path / "outbox").glob("*/report.json"))
+    with run_lock(tmp_path / "state", command="newsdesk digest"):
+        assert main(["schedule", "--once", "--config", str(cfg)]) == 75
+    broken = tmp_path / "broken.toml"                # the state folder is a file: the run fails
+    (tmp_path / "notadir").write_text("")
+    broken.write_text(cfg.read_text().replace('state_dir = "state"', 'state_dir = "notadir"'))
+    assert main(["schedule", "--once", "--config", str(broken)]) == 1
