@@ -1,11 +1,14 @@
 """Main-text extraction benchmark: token F1 from page text and from HTML, and pages/s.
 
 usage: python bench/extraction.py DATA_DIR [--scorer score_text.py] [--compare] [--keep DIR]
+                                          [--feeds FEED_DIR]
 
 DATA_DIR is an Article Extraction Benchmark folder: html/ID.html.gz, text/ID.txt (the page's
 whole visible text, as a browser copy-paste gives it) and ground-truth.json. The scorer is
 the benchmark's score_text.py (by default two folders above DATA_DIR); its token F1 is the
 figure printed. --compare also scores the alternatives the extractor was chosen among.
+--feeds times html_to_text and remove_boilerplate per item on the feeds (*.xml) under FEED_DIR
+(CPU time, best of 5 runs).
 """
 from __future__ import annotations
 
@@ -64,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scorer", type=Path, default=None)
     ap.add_argument("--compare", action="store_true", help="also score the alternatives")
     ap.add_argument("--keep", type=Path, default=None, help="write the PRED files here")
+    ap.add_argument("--feeds", type=Path, default=None, help="time the cleanup of these feed items")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
     data = args.data_dir
@@ -86,7 +90,45 @@ def main(argv: list[str] | None = None) -> int:
         run("html: extract_html", ids, read_html, lambda h: extract_html(h).text, scorer, truth, out)
         if args.compare:
             compare(ids, read_text, read_html, scorer, truth, out)
+    if args.feeds:
+        time_feeds(args.feeds)
     return 0
+
+
+def _best_cpu(fn: Callable[[], object], runs: int = 5) -> float:
+    best = float("inf")
+    for _ in range(runs):
+        t0 = time.process_time()
+        fn()
+        best = min(best, time.process_time() - t0)
+    return best
+
+
+def time_feeds(folder: Path) -> None:
+    import feedparser
+
+    from pipeline.boilerplate import html_to_text
+
+    items: list[tuple[str, str]] = []
+    for path in sorted(folder.rglob("*.xml")):
+        for e in feedparser.parse(path.read_bytes()).entries:
+            html = e.content[0].get("value", "") if e.get("content") else e.get("summary", "")
+            if html:
+                items.append((html, e.get("title", "")))
+    if not items:
+        print(f"no feed items under {folder}")
+        return
+    texts = [html_to_text(h) for h, _ in items]
+    n = len(items)
+    t_html = _best_cpu(lambda: [html_to_text(h) for h, _ in items])
+    t_clean = _best_cpu(lambda: [remove_boilerplate(t, title) for t, (_, title) in zip(texts, items)])
+    mid = [t for t in texts if 2500 <= len(t) <= 3500]
+    print(f"{n} feed items, {sum(map(len, texts)) / n:.0f} characters of text on average")
+    print(f"html_to_text        {t_html / n * 1e3:.3f} ms/item")
+    print(f"remove_boilerplate  {t_clean / n * 1e3:.3f} ms/item")
+    if mid:
+        t_mid = _best_cpu(lambda: [remove_boilerplate(t) for t in mid])
+        print(f"remove_boilerplate  {t_mid / len(mid) * 1e3:.3f} ms/item on the {len(mid)} items of 2.5-3.5 KB")
 
 
 def compare(ids, read_text, read_html, scorer, truth, out) -> None:
