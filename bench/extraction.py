@@ -128,7 +128,8 @@ def time_feeds(folder: Path) -> None:
     print(f"remove_boilerplate  {t_clean / n * 1e3:.3f} ms/item")
     if mid:
         t_mid = _best_cpu(lambda: [remove_boilerplate(t) for t in mid])
-        print(f"remove_boilerplate  {t_mid / len(mid) * 1e3:.3f} ms/item on the {len(mid)} items of 2.5-3.5 KB")
+        print(f"remove_boilerplate  {t_mid / len(mid) * 1e3:.3f} ms/item "
+              f"on the {len(mid)} items of 2.5-3.5 KB")
 
 
 def compare(ids, read_text, read_html, scorer, truth, out) -> None:

@@ -147,7 +147,9 @@ def _tidy(text: str) -> str:
     return "\n\n".join(paras)
 
 
-_HTML_LANG = re.compile(r"""<html[^>]*?\blang\s*=\s*["']?([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)?""", re.IGNORECASE)
+_HTML_LANG = re.compile(
+    r"""<html[^>]*?\blang\s*=\s*["']?([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)?""", re.IGNORECASE
+)
 _WORDS = re.compile(r"\w+")
 
 
