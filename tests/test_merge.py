@@ -108,6 +108,27 @@ def test_seed_sources_and_times(seed_story: Story) -> None:
     assert {m.reason for m in seed_story.members[1:]} == {"same story"}
 
 
+def test_seed_files_through_the_text_parser() -> None:
+    """The same story from the shipped seed files as the text-file source reads them."""
+    from pipeline.boilerplate import parse_text_article
+    from pipeline.normalize import clean_text
+
+    folder = Path(__file__).resolve().parents[1] / "seeds"
+    articles = []
+    for path in sorted(folder.glob("*.txt")):
+        parsed = parse_text_article(clean_text(path.read_text(encoding="utf-8")))
+        articles.append(Article(id=path.stem, title=parsed.title, text=parsed.text, origin=path.name,
+                                source=f"Outlet {path.stem[:3]}"))
+    assert len(articles) == 5
+    story = build_story(articles, [])
+    assert not story.headline.endswith("?") and "credit" not in story.headline.lower()
+    first = story.summary[0][0].lower()
+    assert "lupus" in first and "remission" in first
+    assert "Nature Medicine" in story.key_facts and any("Schett" in f for f in story.key_facts)
+    assert_traceable(story, articles)
+    assert_not_redundant(story)
+
+
 def test_same_story_whatever_the_input_order() -> None:
     articles = seeds()
     members = [Member(a.id, "seed" if i == 0 else "same story", 0.5) for i, a in enumerate(articles)]
@@ -128,43 +149,45 @@ FED = ("The Federal Reserve raised its benchmark interest rate by a quarter poin
        "fight inflation, taking it to the highest level in 22 years. Fed chair Jerome Powell said "
        "further interest rate increases remain possible if inflation stays high.")
 
+# In each case the losing title shares more words with the story than the winner does: only
+# the rule about its kind (question, teaser, site name, capitals, length, credit) can sink it.
 HEADLINE_CASES = {
     "teaser loses to an informative title": (ROBOT, [
-        ("You won't believe what this tiny robot can do", "Outlet A"),
-        ("Oxford engineers build tiny robot that swims through blood vessels", "Outlet B")],
-        "Oxford engineers build tiny robot that swims through blood vessels"),
+        ("You won't believe what this tiny robot swimming through blood vessels can do", "Outlet A"),
+        ("Oxford team builds rice-sized robot for drug delivery", "Outlet B")],
+        "Oxford team builds rice-sized robot for drug delivery"),
     "here's why teaser": (ROBOT, [
-        ("Here's why a tiny swimming robot could change cancer treatment", "Outlet A"),
-        ("Tiny robot swims through blood vessels to deliver tumour drugs", "Outlet B")],
-        "Tiny robot swims through blood vessels to deliver tumour drugs"),
+        ("Here's why a tiny robot that swims through blood vessels matters for tumour drugs", "Outlet A"),
+        ("Oxford team builds rice-sized robot for drug delivery", "Outlet B")],
+        "Oxford team builds rice-sized robot for drug delivery"),
     "question loses": (FED, [
-        ("Will the Fed keep raising interest rates to fight inflation?", "Outlet A"),
-        ("Fed raises interest rates by a quarter point to fight inflation", "Outlet B")],
-        "Fed raises interest rates by a quarter point to fight inflation"),
+        ("Will the Federal Reserve raise its interest rate again to fight inflation?", "Outlet A"),
+        ("Powell's Fed lifts benchmark to 22-year high", "Outlet B")],
+        "Powell's Fed lifts benchmark to 22-year high"),
     "ellipsis teaser loses": (FED, [
-        ("Fed raises interest rates again, and Powell says more may come...", "Outlet A"),
-        ("Federal Reserve lifts interest rate to 22-year high", "Outlet B")],
-        "Federal Reserve lifts interest rate to 22-year high"),
+        ("Federal Reserve raises interest rate a quarter point to fight inflation, and...", "Outlet A"),
+        ("Powell's Fed lifts benchmark to 22-year high", "Outlet B")],
+        "Powell's Fed lifts benchmark to 22-year high"),
+    "what we know": (FED, [
+        ("What we know about the Federal Reserve interest rate rise to fight inflation", "Outlet A"),
+        ("Powell's Fed lifts benchmark to 22-year high", "Outlet B")],
+        "Powell's Fed lifts benchmark to 22-year high"),
     "another outlet's name left in a title": (FED, [
-        ("Fed raises interest rate by a quarter point to fight inflation | Reuters", "Yahoo Finance"),
-        ("Fed lifts interest rate a quarter point as inflation stays high", "Reuters")],
-        "Fed lifts interest rate a quarter point as inflation stays high"),
+        ("Federal Reserve raises interest rate a quarter point to fight inflation | Reuters", "Yahoo Finance"),
+        ("Powell's Fed lifts benchmark to 22-year high", "Reuters")],
+        "Powell's Fed lifts benchmark to 22-year high"),
     "all capitals lose": (FED, [
         ("FED RAISES INTEREST RATE TO HIGHEST LEVEL IN 22 YEARS", "Outlet A"),
         ("Fed raises interest rate to highest level in 22 years", "Outlet B")],
         "Fed raises interest rate to highest level in 22 years"),
     "too short": (FED, [
-        ("Rates up again", "Outlet A"),
-        ("Fed raises interest rate a quarter point, citing inflation", "Outlet B")],
-        "Fed raises interest rate a quarter point, citing inflation"),
-    "what we know": (FED, [
-        ("What we know about the Fed interest rate decision", "Outlet A"),
-        ("Powell's Fed raises interest rate as inflation stays high", "Outlet B")],
-        "Powell's Fed raises interest rate as inflation stays high"),
+        ("Fed raises interest rate", "Outlet A"),
+        ("Powell's Fed lifts benchmark to 22-year high", "Outlet B")],
+        "Powell's Fed lifts benchmark to 22-year high"),
     "image credit is never a headline": (ROBOT, [
-        ("Tiny robot in a blood vessel - credit University of Oxford, CC BY 4.0", "Outlet A"),
-        ("Robot the size of a rice grain swims through blood vessels", "Outlet B")],
-        "Robot the size of a rice grain swims through blood vessels"),
+        ("Tiny robot swims in a blood vessel - credit University of Oxford, CC BY 4.0", "Outlet A"),
+        ("Oxford team builds rice-sized robot for drug delivery", "Outlet B")],
+        "Oxford team builds rice-sized robot for drug delivery"),
     "off-topic title loses to a representative one": (FED, [
         ("Markets wrap: stocks close mixed on Wednesday", "Outlet A"),
         ("Fed raises interest rate to fight inflation, Powell says more possible", "Outlet B"),
