@@ -534,9 +534,11 @@ def _is_headline(line: str) -> bool:
 
 
 def derive_headline(text: str) -> str:
-    """A short headline taken from the story's lead sentence: its main clause, whole words."""
-    first = next((p for p in text.split("\n") if p.strip()), "").strip()
-    sentence = _SENTENCE_SPLIT.split(first, maxsplit=1)[0].strip()
+    """A short headline from the story's most central early sentence: its main clause, whole
+    words. Central = its content words recur across the story's paragraphs; a chatty opener
+    ("Everyone's first impression must be ...") or a question loses to the sentence that says
+    what happened."""
+    sentence = _central_sentence(text)
     m = _LEAD_CLAUSE.match(sentence)
     if m and len(sentence[m.end():].split()) >= 5:
         sentence = sentence[m.end():]
@@ -553,6 +555,53 @@ def derive_headline(text: str) -> str:
             clause = " ".join(words)
         clause = clause.rstrip(" .,;:!?…–—-")
     return clause[:1].upper() + clause[1:]
+
+
+# Candidate sentences for a derived headline: the first few of the story, earlier ones preferred.
+HEADLINE_CANDIDATES = 6
+LEAD_KEEP_SHARE = 0.6
+_REPORTED = re.compile(r"(?i)^.{0,120}?\b(?:reported|reports|found|finds|shows?|showed|announced|said|says)\s+that\s+")
+_CHATTY = re.compile(r"(?i)\b(?:i|we|you|your|our|everyone|everybody|must be|imagine)\b")
+
+
+def _central_sentence(text: str) -> str:
+    paragraphs = [p.strip() for p in text.split("\n") if p.strip()]
+    if not paragraphs:
+        return ""
+    sentences: list[str] = []
+    for p in paragraphs[:6]:
+        sentences += [x.strip() for x in _SENTENCE_SPLIT.split(p) if x.strip()]
+        if len(sentences) >= HEADLINE_CANDIDATES:
+            break
+    sentences = sentences[:HEADLINE_CANDIDATES]
+    if len(sentences) == 1:
+        return sentences[0]
+    spread: dict[str, int] = {}
+    for p in paragraphs:
+        for w in set(_content_words_of(p)):
+            spread[w] = spread.get(w, 0) + 1
+
+    def score(i: int, s: str) -> float:
+        words = _content_words_of(s)
+        if len(words) < 4 or s.rstrip().endswith("?"):
+            return -1.0
+        central = sum(spread.get(w, 0) for w in set(words)) / (len(set(words)) ** 0.5)
+        penalty = 0.5 if _CHATTY.search(s) or s.startswith(("\"", "“")) else 1.0
+        return central * penalty * (1.0 - 0.08 * i)
+
+    scores = [score(i, x) for i, x in enumerate(sentences)]
+    best = max(range(len(sentences)), key=lambda i: (scores[i], -i))
+    # The lead is the headline's usual source; another sentence wins only when the lead is
+    # clearly off the story (an opener about something else, a question, a quote).
+    chosen = sentences[0] if scores[0] >= LEAD_KEEP_SHARE * scores[best] else sentences[best]
+    m = _REPORTED.match(chosen)
+    if m and len(chosen[m.end():].split()) >= 6:
+        chosen = chosen[m.end():]
+    return chosen
+
+
+def _content_words_of(text: str) -> list[str]:
+    return [w for w in re.findall(r"[a-z0-9][a-z0-9\-]+", text.lower()) if w not in _STOP and len(w) > 2]
 
 
 def _split_header(raw: str) -> tuple[dict[str, str], str]:

@@ -93,11 +93,21 @@ def test_seed_004_keeps_its_last_paragraph() -> None:
 @pytest.mark.parametrize("key", ["000", "004"])
 def test_derived_headline_is_short_faithful_and_whole_words(key: str) -> None:
     parsed = parse_text_article(seed(key))
-    lead = parsed.text.split("\n\n")[0]
-    assert 20 <= len(parsed.title) <= 100
+    opening = " ".join(parsed.text.split("\n\n")[:4])
+    assert parsed.title_derived and 20 <= len(parsed.title) <= 100
     assert not re.search(r"[\s,;:.–-]$", parsed.title)
-    lead_words = set(re.findall(r"\w+", lead.lower()))
-    assert set(re.findall(r"\w+", parsed.title.lower())) <= lead_words   # no word cut in half
+    story_words = set(re.findall(r"\w+", opening.lower()))
+    assert set(re.findall(r"\w+", parsed.title.lower())) <= story_words   # faithful, no word cut
+    assert re.search(r"(?i)lupus|car-?t", parsed.title)                   # about the story
+
+
+def test_derived_headline_skips_a_chatty_opener() -> None:
+    text = ("When it comes to this therapy, everyone's first impression must be that it has made "
+            "outstanding progress in tumor treatment.\n\n"
+            "Doctors in Erlangen reported that CAR-T cell therapy put five lupus patients into remission.\n\n"
+            "The lupus patients stopped their medication after the CAR-T cell therapy.\n\n"
+            "CAR-T cell therapy could help other lupus patients, the doctors said.")
+    assert derive_headline(text) == "CAR-T cell therapy put five lupus patients into remission"
 
 
 def test_derived_headline_takes_the_main_clause() -> None:
