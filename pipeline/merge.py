@@ -55,6 +55,13 @@ HEADLINE_MAX_WORDS = 18
 # A fact needs this many distinct outlets stating it.
 MIN_OUTLETS = 2
 KEY_FACTS_LIMIT = 8
+# Different claims further apart than this factor are about different things. Counts that
+# outlets really disagree on (casualties, crowds) are within it; on the ECB+ dev stories the
+# pairs further apart were different referents (2 boats vs 100 vessels, 54 vs 157 games).
+DISPUTE_MAX_RATIO = 3
+# Ages a few years apart are one person's age reported differently; further apart (36 vs 66,
+# 57 vs 86 on ECB+ dev) they are two people.
+DISPUTE_MAX_YEARS = 10
 ENTITIES_LIMIT = 8
 KEYWORDS_LIMIT = 8
 
@@ -639,8 +646,9 @@ _PERSON_NOUNS = ("patients", "participants", "volunteers", "adults", "people", "
                  "persons", "subjects")
 _PERSON_STEMS = frozenset(stem(w) for w in _PERSON_NOUNS) | {"people", "person"}
 # Durations differ for good reasons within one story ("after three months", "for 15 years").
+# "three times" counts occasions, not things.
 _TIME_STEMS = frozenset(stem(w) for w in "seconds minutes hours days weeks months years decades "
-                        "centuries".split()) | {"century"}
+                        "centuries times".split()) | {"century"}
 _APPROX = frozenset("about around nearly almost over some approximately roughly estimated up "
                     "least than under".split())
 # Whole words, so that "76ers" is not 76 of something; "1,200" and "5.6" stay one token.
@@ -655,6 +663,8 @@ class _Quantity:
     value: str        # normalized: "5", "18-24", "5 million"
     noun: str         # the noun as written ("patients"); "" for ages
     approx: bool      # "about 4", "at least 3": never a disputed claim
+    low: float = 0.0  # the value as a number (a range's ends)
+    high: float = 0.0
 
     def phrase(self, noun: str | None = None) -> str:
         return f"aged {self.value}" if self.key == "aged" else f"{self.value} {noun or self.noun}"
@@ -699,15 +709,16 @@ def _quantities(sentence: str) -> list[_Quantity]:
         approx = any(w in _APPROX for w in before[-2:])
         if before and before[-1] in ("between",) and len(before) > 1:
             before = before[:-1]
+        lo_hi = (x * _SCALES.get(scale.strip(), 1), (hi or x) * _SCALES.get(scale.strip(), 1))
         if before and before[-1] in ("aged", "ages", "age"):
-            out.append(_Quantity("aged", value, "", approx))
+            out.append(_Quantity("aged", value, "", approx, *lo_hi))
         elif low[j:j + 4] in (["-", "year", "-", "old"], ["year", "-", "old"]) or low[j:j + 2] == ["years", "old"]:
-            out.append(_Quantity("aged", value, "", approx))
+            out.append(_Quantity("aged", value, "", approx, *lo_hi))
         else:
             noun = _noun_after(toks, low, j, x if hi is None else hi)
             if noun:
                 k = stem(noun.lower())
-                out.append(_Quantity("person" if k in _PERSON_STEMS else k, value, noun, approx))
+                out.append(_Quantity("person" if k in _PERSON_STEMS else k, value, noun, approx, *lo_hi))
         i = j
     return out
 
@@ -742,17 +753,23 @@ def _facts(group: _Group) -> _Facts:
     KEY_FACTS_LIMIT. A name part is dropped when a longer name has the same outlets.
 
     Disputed: for one noun (durations aside), an outlet's claim is its value when it states
-    exactly one, not hedged ("about", "at least"); two or more different claims are a dispute,
+    exactly one in its whole text, not hedged ("about", "at least"), and states it in its title
+    or lead; two or more different claims within a factor of DISPUTE_MAX_RATIO are a dispute,
     shown as "dead: 3 (Outlet A) / 5 (Outlet B, Outlet C)". An outlet giving several numbers
-    for one noun is describing several things and claims none."""
+    for one noun is describing several things and claims none; numbers further apart, or
+    further down the text, are mostly about different things (career statistics, background)."""
     said: dict[tuple[str, str], set[str]] = defaultdict(set)
     nouns: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)   # (outlet, noun)
     values: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     hedged: dict[str, set[str]] = defaultdict(set)
+    led: dict[str, set[str]] = defaultdict(set)          # outlets stating it in title or lead
     samples: dict[tuple[str, str], _Quantity] = {}
     for d in group.docs:
-        for s in d.sentences or [d.title]:
+        lead = set(d.lead) | {d.title}
+        for s in list(dict.fromkeys([d.title, *d.sentences])):
             for q in _quantities(s):
+                if s in lead:
+                    led[q.key].add(d.outlet)
                 said[(q.key, q.value)].add(d.outlet)
                 nouns[(q.key, q.value)].add((d.outlet, q.noun))
                 samples.setdefault((q.key, q.value), q)
@@ -776,9 +793,13 @@ def _facts(group: _Group) -> _Facts:
             continue
         claims: dict[str, list[str]] = defaultdict(list)
         for outlet, vals in sorted(values[key].items()):
-            if len(vals) == 1 and outlet not in hedged[key]:
+            if len(vals) == 1 and outlet not in hedged[key] and outlet in led[key]:
                 claims[next(iter(vals))].append(outlet)
         if len(claims) < 2:
+            continue
+        ends = [samples[(key, v)] for v in claims]
+        top, bottom = max(q.high for q in ends), min(q.low for q in ends)
+        if top > DISPUTE_MAX_RATIO * bottom or (key == "aged" and top - bottom > DISPUTE_MAX_YEARS):
             continue
         label = "aged" if key == "aged" else _best_noun(set().union(*(nouns[(key, v)] for v in claims)))
         variants = sorted(claims.items(), key=lambda kv: (-len(kv[1]), kv[0]))

@@ -384,6 +384,14 @@ DISPUTE_CASES = {
     "an outlet with several numbers claims none": ([("Outlet A", "In Germany 5 patients were treated, in the UK 3 patients."),
                                                     ("Outlet B", "Doctors treated 5 patients.")], ()),
     "a hedged number claims nothing": ([("Outlet A", "At least 3 dead."), ("Outlet B", "The fire left 5 dead.")], ()),
+    "numbers far apart count different things": ([("Outlet A", "The pirates used 2 boats."),
+                                                   ("Outlet B", "The navy has 100 boats in the gulf.")], ()),
+    "ages far apart are two people": ([("Outlet A", "A man aged 36 was arrested."),
+                                       ("Outlet B", "A woman aged 66 was found dead.")], ()),
+    "a number far below the lead is background": ([
+        ("Outlet A", "The fire left 3 dead."),
+        ("Outlet B", "A fire swept through the warehouse. Crews fought it all night. The roof fell in. "
+                     "Police closed the road. Neighbours were moved out. In a fire in 1998, 5 dead.")], ()),
 }
 
 
