@@ -220,6 +220,7 @@ class _Group:
     docs: list[_Doc]
     centroid: dict[str, float]
     names: dict[tuple[str, ...], _NameStats]   # every name and name part found, by key
+    names_in: dict[str, set[tuple[str, ...]]]   # sentence -> the name keys it holds
     outlets: list[str]
     _ranked: dict[tuple[str, int], list] = field(default_factory=dict)
 
@@ -231,7 +232,8 @@ class _Group:
             vec = _unit(Counter(set(tokens(d.title + " " + " ".join(d.lead)))))
             for t, w in vec.items():
                 centroid[t] += w / len(docs)
-        return cls(docs, dict(centroid), _find_names(docs), sorted({d.outlet for d in docs}))
+        names, names_in = _find_names(docs)
+        return cls(docs, dict(centroid), names, names_in, sorted({d.outlet for d in docs}))
 
     def ranked_names(self, by: str, need: int) -> list[tuple[tuple[str, ...], set[str]]]:
         """Names with at least `need` supporters (by "articles" or "outlets"), most supported
@@ -508,11 +510,12 @@ def _name_stems(key: tuple[str, ...]) -> list[str]:
     return [k for k in key if k not in _NAME_JOINERS]
 
 
-def _find_names(docs: list[_Doc]) -> dict[tuple[str, ...], _NameStats]:
+def _find_names(docs: list[_Doc]) -> tuple[dict[tuple[str, ...], _NameStats], dict[str, set[tuple[str, ...]]]]:
     """Runs of capitalized words in body sentences, and every contiguous part of each run, by
     key (stemmed lowercase words). A sentence's first word counts only when the group writes
-    it capitalized somewhere else too; a run's leading honorific ("Dr", "Professor") is dropped.
-    Title-case lines (subheads, cross-links) and, with body text, the titles are not read."""
+    it capitalized somewhere else too; a title or role ("Dr", "Governor") splits a run.
+    Title-case lines (subheads, cross-links) and, with body text, the titles are not read.
+    Returns the names by key and, for each sentence read, the keys it holds."""
     sentences = {d.article.id: d.sentences or ([d.title] if _sentence_case(d.title) else [])
                  for d in docs}
     lower_seen: set[str] = set()
@@ -526,6 +529,7 @@ def _find_names(docs: list[_Doc]) -> dict[tuple[str, ...], _NameStats]:
                     elif part[:1].isupper() and i > 0:
                         caps_inside.add(part.lower())
     names: dict[tuple[str, ...], _NameStats] = defaultdict(_NameStats)
+    names_in: dict[str, set[tuple[str, ...]]] = defaultdict(set)
     for d in docs:
         for s in sentences[d.article.id]:
             if is_title_case(s) and not re.search(r"(?<!\.\.)[.!?][\"'”’)]*$", s):
@@ -535,14 +539,16 @@ def _find_names(docs: list[_Doc]) -> dict[tuple[str, ...], _NameStats]:
                 for key, surface, _ in _subspans(run, s):
                     if len(surface) > len(found.get(key, "")):
                         found[key] = surface
+            names_in[s].update(found)
             for key, surface in found.items():
                 st = names[key]
                 st.articles.add(d.article.id)
                 st.outlets.add(d.outlet)
                 st.mentions += 1
                 st.surfaces[surface] += 1
-    return {k: v for k, v in names.items()
-            if not (len(k) == 1 and (k[0] in lower_seen or k[0] in _GENERIC_NAME_WORDS))}
+    names = {k: v for k, v in names.items()
+             if not (len(k) == 1 and (k[0] in lower_seen or k[0] in _GENERIC_NAME_WORDS))}
+    return names, {s: keys & names.keys() for s, keys in names_in.items()}
 
 
 def _sentence_case(title: str) -> bool:
@@ -754,22 +760,24 @@ def _facts(group: _Group) -> _Facts:
 
     Disputed: for one noun (durations aside), an outlet's claim is its value when it states
     exactly one in its whole text, not hedged ("about", "at least"), and states it in its title
-    or lead; two or more different claims within a factor of DISPUTE_MAX_RATIO are a dispute,
-    shown as "dead: 3 (Outlet A) / 5 (Outlet B, Outlet C)". An outlet giving several numbers
-    for one noun is describing several things and claims none; numbers further apart, or
-    further down the text, are mostly about different things (career statistics, background)."""
+    or lead; two or more different claims within a factor of DISPUTE_MAX_RATIO, two of them
+    made in sentences that name one same name, are a dispute, shown as
+    "dead: 3 (Outlet A) / 5 (Outlet B, Outlet C)". An outlet giving several numbers for one noun
+    is describing several things and claims none; numbers further apart, further down the text
+    or said of nothing in common are mostly about different things (a player's statistics and
+    a team's, two people's ages, background)."""
     said: dict[tuple[str, str], set[str]] = defaultdict(set)
     nouns: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)   # (outlet, noun)
     values: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     hedged: dict[str, set[str]] = defaultdict(set)
-    led: dict[str, set[str]] = defaultdict(set)          # outlets stating it in title or lead
+    led: dict[str, dict[str, set]] = defaultdict(dict)  # key -> outlet -> names beside it in title/lead
     samples: dict[tuple[str, str], _Quantity] = {}
     for d in group.docs:
         lead = set(d.lead) | {d.title}
         for s in list(dict.fromkeys([d.title, *d.sentences])):
             for q in _quantities(s):
                 if s in lead:
-                    led[q.key].add(d.outlet)
+                    led[q.key].setdefault(d.outlet, set()).update(group.names_in.get(s, ()))
                 said[(q.key, q.value)].add(d.outlet)
                 nouns[(q.key, q.value)].add((d.outlet, q.noun))
                 samples.setdefault((q.key, q.value), q)
@@ -792,10 +800,12 @@ def _facts(group: _Group) -> _Facts:
         if key in _TIME_STEMS:
             continue
         claims: dict[str, list[str]] = defaultdict(list)
+        beside: dict[str, set] = defaultdict(set)
         for outlet, vals in sorted(values[key].items()):
             if len(vals) == 1 and outlet not in hedged[key] and outlet in led[key]:
                 claims[next(iter(vals))].append(outlet)
-        if len(claims) < 2:
+                beside[next(iter(vals))] |= led[key][outlet]
+        if len(claims) < 2 or not any(beside[a] & beside[b] for a in claims for b in claims if a < b):
             continue
         ends = [samples[(key, v)] for v in claims]
         top, bottom = max(q.high for q in ends), min(q.low for q in ends)
