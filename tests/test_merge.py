@@ -9,6 +9,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.merge import build_story, story_id_for
 from pipeline.model import Article, Member, Story
@@ -433,3 +435,23 @@ def test_times_and_tags() -> None:
 def test_no_articles_is_an_error() -> None:
     with pytest.raises(ValueError):
         build_story([], [])
+
+
+# --- any input -------------------------------------------------------------------------------------
+
+_PIECES = list("abc XYZ5,.?!\"'’-\n“”") + ["Leeds ", "five ", "dead. ", "aged 20 ", "東京。", "Mr. "]
+_TEXT = st.lists(st.sampled_from(_PIECES), max_size=60).map("".join)
+_ARTICLES = st.lists(st.tuples(_TEXT, _TEXT, st.sampled_from([None, "Outlet A", "Outlet B"]),
+                               st.sampled_from([0, 1, 1, 2])), min_size=1, max_size=5).map(
+    lambda rows: [art(f"id{i}", t, x, source=o, hours=h) for i, (t, x, o, h) in enumerate(rows)])
+
+
+@settings(max_examples=60, deadline=None)
+@given(_ARTICLES, st.randoms(use_true_random=False))
+def test_any_group_gives_a_story_whatever_the_order(articles: list[Article], rng: random.Random) -> None:
+    story = build_story(articles, [])
+    shuffled = articles[:]
+    rng.shuffle(shuffled)
+    assert build_story(shuffled, []) == story
+    assert_traceable(story, articles)
+    assert len(story.summary) <= 3 and len(story.key_facts) <= 8
