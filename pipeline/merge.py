@@ -1,11 +1,15 @@
 """One group of articles about one event -> one Story record.
 
 Everything is a pure function of the articles and members given: no I/O, no clock (``now`` is
-passed in), and the same group in any order gives the same Story. The articles are first put in
-source order (earliest published first, then outlet, url, id) and every later choice breaks ties
-on text or ids, never on input order.
+passed in), and the same articles in any order give the same Story (``members`` are kept in the
+order given: they are the clusterer's record). The articles are first put in source order
+(earliest published first, then outlet, url, id) and every later choice breaks ties on text or
+ids, never on input order.
 
-- ``headline``: the rule is in ``_choose_headline``.
+- ``headline``: the member title closest to the group's centroid of titles and leads, after
+  penalties for questions, teasers, image credits, all capitals, fewer than 5 or more than 18
+  words, a site name left in it and speculation; the score is written out in
+  ``_choose_headline``.
 - ``summary``: the rule is in ``_choose_summary``; sentences are the sources' own, verbatim, each
   paired with the id of an article whose text (or feed summary, for items without text) holds it.
 - ``key_facts`` / ``disputed``: ``_facts`` -- numbers with their noun, and names, that at least
@@ -756,7 +760,7 @@ class _Facts:
 def _facts(group: _Group) -> _Facts:
     """Key facts: quantities (value and noun) and names stated by at least MIN_OUTLETS outlets,
     most outlets first (then quantities before names, then alphabetical), at most
-    KEY_FACTS_LIMIT. A name part is dropped when a longer name has the same outlets.
+    KEY_FACTS_LIMIT; a name part goes into the longer name it belongs to (``ranked_names``).
 
     Disputed: for one noun (durations aside), an outlet's claim is its value when it states
     exactly one in its whole text, not hedged ("about", "at least"), and states it in its title
