@@ -42,14 +42,21 @@ def jaccard(a: str, b: str) -> float:
 
 
 def assert_traceable(story: Story, articles: list[Article]) -> None:
-    """Every summary sentence is verbatim in the text (or feed summary, or title) of the member
-    article it names."""
+    """Every summary sentence is verbatim in the text (or feed summary) of the member article it
+    names, or is that article's title written as a sentence."""
     by_id = {a.id: a for a in articles}
     members = {m.article_id for m in story.members}
     for sentence, aid in story.summary:
         assert aid in members and aid in by_id, (sentence, aid)
         a = by_id[aid]
-        assert sentence in a.text or sentence in (a.summary or "") or sentence.rstrip(".") == a.title, (sentence, aid)
+        assert sentence in a.text or sentence in (a.summary or "") or _as_sentence(a.title) == sentence, (sentence, aid)
+
+
+def _as_sentence(title: str) -> str:
+    """A title as the summary writes it when there is no text: capital first, full stop last."""
+    title = " ".join(title.split())
+    s = title if title[-1:] in (".", "!") else title + "."
+    return s[0].upper() + s[1:] if s.split(" ", 1)[0].islower() else s
 
 
 def assert_not_redundant(story: Story) -> None:
@@ -441,12 +448,13 @@ def test_no_articles_is_an_error() -> None:
 
 _PIECES = list("abc XYZ5,.?!\"'’-\n“”") + ["Leeds ", "five ", "dead. ", "aged 20 ", "東京。", "Mr. "]
 _TEXT = st.lists(st.sampled_from(_PIECES), max_size=60).map("".join)
-_ARTICLES = st.lists(st.tuples(_TEXT, _TEXT, st.sampled_from([None, "Outlet A", "Outlet B"]),
+_TITLE = _TEXT.map(lambda t: " ".join(t.split()))      # titles are one clean line (normalize.py)
+_ARTICLES = st.lists(st.tuples(_TITLE, _TEXT, st.sampled_from([None, "Outlet A", "Outlet B"]),
                                st.sampled_from([0, 1, 1, 2])), min_size=1, max_size=5).map(
     lambda rows: [art(f"id{i}", t, x, source=o, hours=h) for i, (t, x, o, h) in enumerate(rows)])
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=150, deadline=None, derandomize=True)
 @given(_ARTICLES, st.randoms(use_true_random=False))
 def test_any_group_gives_a_story_whatever_the_order(articles: list[Article], rng: random.Random) -> None:
     story = build_story(articles, [])
