@@ -1,0 +1,238 @@
+"""Text features shared by dedup, clustering and ranking: tokens, entities, numbers, shingles.
+
+Everything here is a pure function of its input and works without a language model: tokens are
+lowercased words with a light suffix stemmer, entities come from capitalization, and vectors are
+hashed so that a vocabulary never has to be fitted (which lets story features be kept and extended
+across runs).
+"""
+from __future__ import annotations
+
+import re
+import zlib
+from functools import lru_cache
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction import FeatureHasher
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+# Words that are frequent in news copy but say nothing about which event it is about; the IDF
+# weighting would push them down anyway, but headlines are too short for IDF alone.
+NEWS_STOP_WORDS = frozenset({
+    "said", "says", "say", "told", "tell", "according", "report", "reports", "reported", "news",
+    "new", "year", "years", "day", "days", "time", "week", "people", "just", "like", "also",
+    "would", "could", "one", "two", "first", "last", "make", "made", "get", "got", "via",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "today",
+    "yesterday", "update", "updated", "read", "click", "share", "photo", "video", "image",
+})
+STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | NEWS_STOP_WORDS
+
+# Words allowed inside a multi-word name ("Bank of England", "Leonardo da Vinci").
+_NAME_JOINERS = frozenset({"of", "de", "da", "di", "del", "der", "van", "von", "al", "bin", "la",
+                           "le", "du", "y", "the", "and", "&"})
+
+_WORD_RE = re.compile(r"[^\W_](?:[\w]|['’.\-](?=[^\W_]))*", re.UNICODE)
+_SPACED_HYPHEN_RE = re.compile(r"(?<=\w) - (?=\w)")
+_SPACED_APOSTROPHE_RE = re.compile(r"(?<=\w) ['’] ?(?=s\b)")
+_NUMBER_RE = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?:\.\d+)?")
+_SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?:;\"”])\s+|\n+")
+_SPACE_RE = re.compile(r"\s+")
+
+
+def repair_spacing(text: str) -> str:
+    """Join tokens that a tokenizer pulled apart ("90 - day" -> "90-day", "Reid ' s" -> "Reid's")."""
+    return _SPACED_APOSTROPHE_RE.sub("'", _SPACED_HYPHEN_RE.sub("-", text))
+
+
+@lru_cache(maxsize=1 << 18)
+def stem(word: str) -> str:
+    """A light suffix stemmer: plural and -ing/-ed forms of one word fall together.
+
+    It is deliberately weaker than Porter's: over-stemming joins unrelated names, which costs
+    more in story clustering than a missed inflection does.
+    """
+    if word.endswith(("'s", "’s")):
+        word = word[:-2]
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        word = word[:-3] + "y"
+    elif word.endswith("sses"):
+        word = word[:-2]
+    elif word.endswith("s") and not word.endswith(("ss", "us", "is", "os")):
+        word = word[:-1]
+    for suffix in ("ingly", "edly", "ing", "ed"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            word = word[: -len(suffix)]
+            if len(word) > 4 and word[-1] == word[-2] and word[-1] not in "lsz":
+                word = word[:-1]  # "stopped" -> "stop", but keep "kill", "pass"
+            break
+    return word
+
+
+def words(text: str) -> list[str]:
+    """Word tokens as written (case kept), hyphenated words split into their parts."""
+    out: list[str] = []
+    for w in _WORD_RE.findall(repair_spacing(text)):
+        out.extend(p for p in w.replace("’", "'").split("-") if p)
+    return out
+
+
+def tokens(text: str) -> list[str]:
+    """Content tokens: lowercased, stemmed, stop words and one-letter words dropped."""
+    out = []
+    for w in words(text):
+        lw = w.lower().strip(".'")
+        if len(lw) < 2 and not lw.isdigit():
+            continue
+        if lw in STOP_WORDS:
+            continue
+        out.append(stem(lw))
+    return out
+
+
+@lru_cache(maxsize=1 << 18)
+def _word_hash(word: str) -> int:
+    return zlib.crc32(word.encode("utf-8"))
+
+
+def shingle_hashes(text: str, size: int = 4, limit: int = 2000) -> np.ndarray:
+    """32-bit hashes of the overlapping `size`-word runs of the first `limit` words.
+
+    All words count here, stop words too: near-duplicate detection compares wording, not topic.
+    Word hashes are crc32 (stable across processes and machines) combined polynomially.
+    """
+    hs = np.array([_word_hash(w.lower()) for w in words(text)[:limit]], dtype=np.uint64)
+    if len(hs) == 0:
+        return hs.astype(np.uint32)
+    if len(hs) < size:
+        size = len(hs)
+    out = np.zeros(len(hs) - size + 1, dtype=np.uint64)
+    for k in range(size):
+        out = (out * np.uint64(1_000_003) + hs[k:len(hs) - size + 1 + k]) & np.uint64(0xFFFFFFFF)
+    return np.unique(out.astype(np.uint32))
+
+
+def _is_capitalized(w: str) -> bool:
+    return w[:1].isupper() or (w[:1].isdigit() and any(c.isupper() for c in w))
+
+
+def is_title_case(line: str) -> bool:
+    """True when most content words of a line start upper-case ("Apple Adds TV Channel")."""
+    ws = [w for w in words(line) if w.lower() not in STOP_WORDS and w[:1].isalpha()]
+    if len(ws) < 3:
+        return False
+    return sum(_is_capitalized(w) for w in ws) >= 0.7 * len(ws)
+
+
+def _names_in(sentence: str, lowercase_seen: set[str], trust_first: bool) -> Iterable[list[str]]:
+    """Runs of capitalized words in one sentence: candidate names."""
+    run: list[str] = []
+    ws = words(sentence)
+    for i, w in enumerate(ws):
+        lw = w.lower().strip(".'")
+        if _is_capitalized(w) and lw not in STOP_WORDS:
+            # A capitalized first word is only a name when the document never writes it in
+            # lower case ("Police said" vs "Lohan said").
+            if i == 0 and not trust_first and lw in lowercase_seen:
+                continue
+            run.append(w)
+        elif run and lw in _NAME_JOINERS and i + 1 < len(ws) and _is_capitalized(ws[i + 1]):
+            run.append(w)
+        else:
+            if run:
+                yield run
+            run = []
+    if run:
+        yield run
+
+
+def entities(title: str, text: str) -> list[str]:
+    """Names (people, places, organisations) and numbers, as normalized keys.
+
+    Each name yields its stemmed words ("lohan") and, when it has several, the whole name
+    ("lindsay lohan"), so that a later "Lohan" still matches "Lindsay Lohan". Numbers keep their
+    decimals ("6.1") and drop thousands separators; one-digit numbers are too common to help.
+    A title in Title Case says nothing about which words are names, so it is only read when
+    there is no body text.
+    """
+    body = repair_spacing(text)
+    lowercase_seen = {w for w in words(body) if w[:1].islower()}
+    parts = [body]
+    if title and (not body.strip() or not is_title_case(title)):
+        parts.insert(0, repair_spacing(title))
+    out: list[str] = []
+    for part in parts:
+        for sentence in _SENTENCE_SPLIT_RE.split(part):
+            for run in _names_in(sentence, lowercase_seen, trust_first=not body.strip()):
+                keys = [stem(w.lower().strip(".'")) for w in run if w.lower() not in _NAME_JOINERS]
+                keys = [k for k in keys if len(k) > 1]
+                out.extend(keys)
+                if len(keys) > 1:
+                    out.append(" ".join(keys))
+            out.extend(numbers(sentence))
+    return out
+
+
+def numbers(text: str) -> list[str]:
+    """Numbers of two or more digits, or with decimals, normalized ("1,200" -> "1200")."""
+    out = []
+    for m in _NUMBER_RE.findall(text):
+        n = m.replace(",", "")
+        if len(n) >= 2:
+            out.append("#" + n)
+    return out
+
+
+def normalized_title(title: str) -> str:
+    """A title reduced to its lowercased words, for exact-title duplicate checks."""
+    return " ".join(w.lower() for w in words(title))
+
+
+def squash_spaces(text: str) -> str:
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+# --- hashed vectors -------------------------------------------------------------------------
+# Terms are hashed into a fixed space so that no vocabulary has to be fitted: vectors made in
+# different runs line up, and document frequencies can be added up as articles arrive.
+N_FEATURES = 1 << 20
+
+
+def hashed(docs: Sequence[Mapping[str, float]]) -> sp.csr_matrix:
+    """One row of raw term weights per document (murmurhash3, the same on every machine)."""
+    hasher = FeatureHasher(N_FEATURES, input_type="dict", alternate_sign=False, dtype=np.float32)
+    m = hasher.transform(docs).tocsr()
+    m.sum_duplicates()
+    return m
+
+
+def l2_rows(m: sp.csr_matrix) -> sp.csr_matrix:
+    norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sp.csr_matrix(sp.diags((1.0 / norms).astype(np.float32)) @ m)
+
+
+class TermStats:
+    """Document frequencies over the hashed space, kept up to date as articles arrive."""
+
+    def __init__(self, n_docs: int = 0, df: np.ndarray | None = None):
+        self.n_docs = n_docs
+        self.df = df if df is not None else np.zeros(N_FEATURES, dtype=np.int32)
+
+    def add(self, counts: sp.csr_matrix) -> None:
+        self.n_docs += counts.shape[0]
+        self.df += np.bincount(counts.indices, minlength=N_FEATURES).astype(np.int32)
+
+    def idf(self) -> np.ndarray:
+        return (np.log((self.n_docs + 1) / (self.df + 1.0)) + 1.0).astype(np.float32)
+
+    def weigh(self, counts: sp.csr_matrix, sublinear: bool = True) -> sp.csr_matrix:
+        """TF-IDF rows of unit length (sublinear tf: a name said ten times is not ten names)."""
+        m = counts.copy().astype(np.float32)
+        if sublinear:
+            m.data = 1.0 + np.log(np.maximum(m.data, 1e-6))
+            m.data[m.data < 0] = 0
+        m.data *= self.idf()[m.indices]
+        return l2_rows(m)
