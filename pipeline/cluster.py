@@ -45,11 +45,15 @@ SNN_WEIGHT = 0.5          # graph weight = 0.5 shared neighbours + 0.5 similarit
 NEIGHBOUR_FLOOR = 0.05    # below this two articles are not neighbours (ecbplus-dev: the 99.9th
                           # percentile of pairs from different topics is 0.11)
 CORE_THRESHOLD = 0.2      # average link over the graph: ecbplus-dev cores 0.954 at 0.2
-MERGE_THRESHOLD = 0.5     # centroid cosine to join cores: 0.5 gave ecbplus 0.952 / uci 0.900;
-                          # 0.4 -> 0.914 / 0.881, 0.6 -> 0.948 / 0.898
+MERGE_THRESHOLD = 0.5     # centroid cosine to join cores of headlines: uci-dev 0.900 at 0.5,
+                          # 0.881 at 0.4, 0.898 at 0.6 (its cores alone: 0.34)
+MERGE_THRESHOLD_FULLTEXT = 0.7  # ... and of full-text articles, whose cores are whole stories
+                          # already: ecbplus-dev cores 0.954, merged at 0.5 0.942, at 0.7 0.954
 BURST_SECONDS = 3600.0    # published within about an hour ...
 BURST_BONUS = 0.5         # ... adds up to 0.5 to the similarity ...
-BURST_MIN_SIMILARITY = 0.1  # ... of articles that already share words: uci-dev 0.80 -> 0.90
+BURST_MIN_SIMILARITY = 0.1  # ... of articles that already share words: uci-dev 0.534 -> 0.905
+                          # (headline pairs and centroids only: between two full texts it cost
+                          # ecb-dev feeds 0.960 -> 0.927)
 STORY_WINDOW = 3 * 86400.0  # articles further apart than this are never compared (ecb-dev feeds
                             # spread one story over up to 47 h)
 NEAR_DUP_JACCARD = 0.8    # shingle Jaccard of syndicated copies with a few boilerplate lines
@@ -91,6 +95,7 @@ class Features:
     names: sp.csr_matrix        # entity and number indicators
     ts: np.ndarray              # published (seconds), NaN when unknown
     keys: list[tuple[str, ...]]  # entity keys as text, most specific first, for explanations
+    has_body: np.ndarray        # a body of at least MIN_TEXT_WORDS words
 
     @classmethod
     def of(cls, articles: Sequence[Article]) -> "Features":
@@ -101,25 +106,28 @@ class Features:
             for t in tf.tokens(a.title):
                 c[t] += TITLE_WEIGHT
             word_docs.append(c)
-            ents = tf.entities(a.title, lead)
+            ents = tf.entities(a.title, a.text)
             name_docs.append(dict.fromkeys(ents, 1.0))
             ranked = sorted(set(ents), key=lambda e: (-e.count(" "), -ents.count(e), e))
             keys.append(tuple(ranked[:24]))
         return cls(tf.hashed(word_docs), tf.hashed(name_docs),
-                   np.array([_timestamp(a) for a in articles], dtype=np.float64), keys)
+                   np.array([_timestamp(a) for a in articles], dtype=np.float64), keys,
+                   np.array([len(a.text.split()) >= MIN_TEXT_WORDS for a in articles], dtype=bool))
 
     def __len__(self) -> int:
         return self.words.shape[0]
 
     def take(self, idx: np.ndarray) -> "Features":
-        return Features(self.words[idx], self.names[idx], self.ts[idx], [self.keys[i] for i in idx])
+        return Features(self.words[idx], self.names[idx], self.ts[idx], [self.keys[i] for i in idx],
+                        self.has_body[idx])
 
     @staticmethod
     def concat(parts: Sequence["Features"]) -> "Features":
         return Features(sp.vstack([p.words for p in parts]).tocsr(),
                         sp.vstack([p.names for p in parts]).tocsr(),
                         np.concatenate([p.ts for p in parts]),
-                        [k for p in parts for k in p.keys])
+                        [k for p in parts for k in p.keys],
+                        np.concatenate([p.has_body for p in parts]))
 
 
 @dataclass
@@ -129,10 +137,12 @@ class Weighted:
     words: sp.csr_matrix
     names: sp.csr_matrix
     ts: np.ndarray
+    has_body: np.ndarray
 
     @classmethod
     def of(cls, f: Features, word_stats: tf.TermStats, name_stats: tf.TermStats) -> "Weighted":
-        return cls(word_stats.weigh(f.words), name_stats.weigh(f.names, sublinear=False), f.ts)
+        return cls(word_stats.weigh(f.words), name_stats.weigh(f.names, sublinear=False), f.ts,
+                   f.has_body)
 
 
 def _burst(sim: np.ndarray, dt: np.ndarray) -> np.ndarray:
@@ -142,10 +152,18 @@ def _burst(sim: np.ndarray, dt: np.ndarray) -> np.ndarray:
 
 
 def similarity(a: Weighted, ia: np.ndarray, b: Weighted, ib: np.ndarray) -> np.ndarray:
-    """Dense similarity of rows ia of `a` against rows ib of `b` (both in one IDF space)."""
+    """Dense similarity of rows ia of `a` against rows ib of `b` (both in one IDF space).
+
+    Between two full-text articles the words decide alone; when one of them is a bare headline
+    its publication time gets a say too (the burst bonus).
+    """
     s = ((1 - ENTITY_WEIGHT) * (a.words[ia] @ b.words[ib].T)
          + ENTITY_WEIGHT * (a.names[ia] @ b.names[ib].T)).toarray()
-    return _burst(s, np.abs(a.ts[ia][:, None] - b.ts[ib][None, :]))
+    short = ~(a.has_body[ia][:, None] & b.has_body[ib][None, :])
+    if not short.any():
+        return s
+    dt = np.where(short, np.abs(a.ts[ia][:, None] - b.ts[ib][None, :]), np.nan)
+    return _burst(s, dt)
 
 
 def neighbours(w: Weighted, rows: np.ndarray, pool: np.ndarray, k: int = NEIGHBOURS
@@ -206,19 +224,26 @@ def _symmetric(n: int, i: np.ndarray, j: np.ndarray, s: np.ndarray) -> sp.csr_ma
     return m
 
 
-def shared_neighbours(sim: sp.csr_matrix, k: int = SNN_K) -> sp.csr_matrix:
-    """For every edge of `sim`: the share of the two articles' k-nearest lists (self included)."""
-    n = sim.shape[0]
-    coo = sim.tocoo()
-    order = np.lexsort((coo.col, -coo.data, coo.row))
-    r, c = coo.row[order], coo.col[order]
+def shared_neighbours(n: int, i: np.ndarray, j: np.ndarray, s: np.ndarray,
+                      k: int = SNN_K) -> sp.csr_matrix:
+    """For each pair: the share of the two articles' own k-nearest lists (self included).
+
+    (i, j, s) are directed neighbour lists; an article with no list of its own (not searched)
+    borrows the reverse edges, so that an old article still has the new ones as neighbours.
+    """
+    order = np.lexsort((j, -s, i))
+    r, c = i[order], j[order]
     start = np.searchsorted(r, r, side="left")
     first = (np.arange(len(r)) - start) < k
     r_ = np.concatenate([r[first], np.arange(n)])
     c_ = np.concatenate([c[first], np.arange(n)])
     lists = sp.csr_matrix((np.ones(len(r_), dtype=np.float32), (r_, c_)), shape=(n, n))
-    overlap = np.asarray(lists[coo.row].multiply(lists[coo.col]).sum(axis=1)).ravel()
-    return sp.csr_matrix((overlap / (k + 1), (coo.row, coo.col)), shape=(n, n))
+    lists.data[:] = 1.0
+    # Two articles that share neighbours are linked even when neither is in the other's list.
+    shared = (lists @ lists.T).tocsr() / (k + 1)
+    shared.setdiag(0)
+    shared.eliminate_zeros()
+    return shared
 
 
 def _row_best(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, n: int
@@ -301,8 +326,11 @@ def stories(graph: sp.csr_matrix, w: Weighted, labels: np.ndarray, frozen: np.nd
         sim = ((1 - ENTITY_WEIGHT) * np.asarray(cw[a].multiply(cw[b]).sum(axis=1)).ravel()
                + ENTITY_WEIGHT * np.asarray(cn[a].multiply(cn[b]).sum(axis=1)).ravel())
         sim = _burst(sim, np.abs(mean_t[a] - mean_t[b]))
-        del size
-        if not _merge_mutual(labels, frozen, a, b, sim, MERGE_THRESHOLD):
+        # The bar rises with the share of full-text members in the two clusters.
+        body = (p @ w.has_body.astype(np.float64)) / size
+        share = (body[a] * size[a] + body[b] * size[b]) / (size[a] + size[b])
+        bar = MERGE_THRESHOLD + (MERGE_THRESHOLD_FULLTEXT - MERGE_THRESHOLD) * share
+        if not _merge_mutual(labels, frozen, a, b, sim - bar, 0.0):
             return labels, frozen
         labels, frozen = _compact(labels, frozen)
 
@@ -310,7 +338,7 @@ def stories(graph: sp.csr_matrix, w: Weighted, labels: np.ndarray, frozen: np.nd
 def article_graph(n: int, i: np.ndarray, j: np.ndarray, s: np.ndarray) -> sp.csr_matrix:
     """The graph average link runs on: shared neighbours mixed with plain similarity."""
     sim = _symmetric(n, i, j, s)
-    return (SNN_WEIGHT * shared_neighbours(sim) + (1 - SNN_WEIGHT) * sim).tocsr()
+    return (SNN_WEIGHT * shared_neighbours(n, i, j, s) + (1 - SNN_WEIGHT) * sim).tocsr()
 
 
 # --- duplicates -----------------------------------------------------------------------------
@@ -402,7 +430,7 @@ def _group_rows(w: Weighted, rows: np.ndarray, pool: np.ndarray, labels: np.ndar
         i, j, s = np.concatenate([i, i2]), np.concatenate([j, j2]), np.concatenate([s, s2])
     local = np.full(len(w.ts), -1)
     local[pool] = np.arange(len(pool))
-    sub = Weighted(w.words[pool], w.names[pool], w.ts[pool])
+    sub = Weighted(w.words[pool], w.names[pool], w.ts[pool], w.has_body[pool])
     graph = article_graph(len(pool), local[i], local[j], s)
     labels, frozen = cores(graph, labels, frozen)
     labels, _ = stories(graph, sub, labels, frozen)
