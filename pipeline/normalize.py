@@ -10,7 +10,7 @@ import re
 import unicodedata
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 import ftfy
 
@@ -24,8 +24,15 @@ TRACKING_PARAMS = frozenset({
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "oly_")
 _AMP_PATH = re.compile(r"(?:/amp/?|\.amp|/amp\.html)$", re.IGNORECASE)
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
+# After the path is unquoted (so that %7E and ~ compare equal), these go back to %XX: they are
+# not allowed raw in a URL (controls, spaces, quotes, angle brackets, invisible and bidi
+# characters) or would change its meaning ('?' and '#' would start a query or fragment, '%' a
+# new escape). Feeds do send such links; other non-ASCII letters stay readable (IRI).
+_UNSAFE_IN_PATH = re.compile('[\x00-\x20\x7f-\xa0\xad"#%<>?\\\\^`{|}\u061c\u1680\u180e\u2000-\u200f'
+                             '\u2028-\u202f\u205f-\u206f\u3000\ud800-\udfff\ufeff\ufff0-\uffff]')
+_HOST = re.compile(r"[\w.-]+|[0-9a-f:.]+", re.IGNORECASE)   # a name (IDN too) or an IPv6 address
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _BLANKS = re.compile(r"\n\s*\n+")
 
@@ -50,6 +57,8 @@ def canonical_url(link: str | None) -> str | None:
     if scheme not in ("http", "https") or not parts.hostname:
         return None
     host = parts.hostname.lower().rstrip(".")
+    if not _HOST.fullmatch(host):
+        return None
     # Google's AMP cache: https://www.google.com/amp/s/example.com/story -> https://example.com/story
     if host.endswith("google.com") and parts.path.startswith("/amp/s/"):
         return canonical_url("https://" + parts.path[len("/amp/s/"):])
@@ -62,8 +71,11 @@ def canonical_url(link: str | None) -> str | None:
         port = parts.port
     except ValueError:
         port = None
+    if ":" in host:
+        host = f"[{host}]"
     netloc = host if port is None or str(port) == _DEFAULT_PORTS.get(scheme) else f"{host}:{port}"
-    path = unquote(parts.path) or "/"
+    path = _UNSAFE_IN_PATH.sub(lambda m: quote(m.group(), safe="", errors="replace"),
+                               unquote(parts.path)) or "/"
     path = _AMP_PATH.sub("", path) or "/"
     if path.startswith("/amp/"):
         path = path[4:]
@@ -97,6 +109,11 @@ def fix_encoding(text: str) -> str:
     if "&" in text and _ENTITY.search(text):
         text = html.unescape(text)
     return text
+
+
+def drop_controls(text: str) -> str:
+    """Text without control, bidi-override and zero-width characters (as clean_text drops)."""
+    return _CONTROL.sub("", text)
 
 
 def clean_text(text: str) -> str:
