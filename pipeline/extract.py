@@ -29,6 +29,8 @@ from dataclasses import dataclass
 import lxml.etree
 import lxml.html
 
+from pipeline.normalize import drop_controls
+
 log = logging.getLogger(__name__)
 
 # Below this many characters trafilatura's body is a stub (a paywall teaser, a lone caption)
@@ -138,6 +140,9 @@ def html_to_text(fragment: str) -> str:
 
 
 def _tidy(text: str) -> str:
+    # Character references in feed HTML (&#1;, &#x202E;) decode to controls and bidi overrides
+    # that would reorder or hide what a reader sees: they go, as they do from plain text.
+    text = drop_controls(text)
     paras = []
     for para in re.split(r"\n\s*\n", text):
         lines = [_SPACE.sub(" ", ln).strip() for ln in para.split("\n")]
