@@ -75,8 +75,10 @@ class Plan:
     def describe(self) -> str:
         if self.at is not None:
             return f"every day at {self.at:%H:%M} {getattr(self.tz, 'key', self.tz)}"
-        hours = self.every.total_seconds() / 3600
-        return f"every {hours:g} hours"
+        seconds = self.every.total_seconds()
+        if seconds < 3600:       # tests and trials use seconds or minutes
+            return f"every {seconds:g} s" if seconds < 60 else f"every {seconds / 60:g} min"
+        return f"every {seconds / 3600:g} hours"
 
     def next_slot(self, after: datetime, anchor: datetime | None = None) -> datetime:
         """The first slot strictly after `after` (UTC)."""
@@ -261,8 +263,8 @@ class DigestScheduler:
         due = self.plan.latest_slot(now, self._anchor)
         passed = self._count_slots(job.next_run, due)
         if passed:
-            log.warning("%d earlier slot(s) passed while the job was not running; only the "
-                        "latest (%s) is considered", passed, self.plan.local(due))
+            log.warning("%d earlier slot(s) passed while the job was not running or the machine "
+                        "slept; only the latest (%s) is considered", passed, self.plan.local(due))
         self.jobs.clear("retry")          # a new slot supersedes the last one's retries
         self._failures = 0
         late = now - due
@@ -288,6 +290,10 @@ class DigestScheduler:
 
     def _count_slots(self, start: datetime, end: datetime) -> int:
         """Slots in [start, end)."""
+        if end <= start:
+            return 0
+        if self.plan.every is not None:
+            return -((start - end) // self.plan.every)      # ceiling of (end - start) / every
         n, t = 0, start
         while t < end and n < 10_000:
             n, t = n + 1, self.plan.next_slot(t, self._anchor)
@@ -426,12 +432,20 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 
     memory = settings.state_dir / MEMORY_NAME
     scheduler = DigestScheduler(plan_from_settings(settings), run, memory_path=memory)
-    if args.once:
-        outcome = scheduler.run_now()
-        return {OK: 0, LOCKED: EX_TEMPFAIL}.get(outcome, 1)
-    settings.state_dir.mkdir(parents=True, exist_ok=True)
-    with scheduler_lock(settings.state_dir):
-        return serve(scheduler)
+    # A job that runs unattended says what each run did unless told to be quiet, whatever the
+    # level of the other modules' messages.
+    level = log.level
+    if not quiet:
+        log.setLevel(logging.INFO if log.getEffectiveLevel() > logging.INFO else log.getEffectiveLevel())
+    try:
+        if args.once:
+            outcome = scheduler.run_now()
+            return {OK: 0, LOCKED: EX_TEMPFAIL}.get(outcome, 1)
+        settings.state_dir.mkdir(parents=True, exist_ok=True)
+        with scheduler_lock(settings.state_dir):
+            return serve(scheduler)
+    finally:
+        log.setLevel(level)
 
 
 EPILOG = """\
@@ -455,4 +469,4 @@ def register(sub) -> None:
     p.add_argument("--config", "-c", metavar="FILE", default=argparse.SUPPRESS,
                    help="configuration file (default: ./newsdesk.toml)")
     p.add_argument("--quiet", "-q", action="store_true", default=argparse.SUPPRESS,
-                   help="only warnings and errors")
+                   help="only errors: no run summaries")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import signal
 import threading
 from datetime import datetime, time, timedelta, timezone
@@ -348,8 +349,11 @@ def test_scheduled_job_end_to_end(http_server, tmp_path):
             reqs = http_server.requests_to(path)
             assert reqs[0].header("if-none-match") is None
             assert reqs[1].header("if-none-match") == f'"{path[1:-4]}-v1"'
+        summaries = re.findall(r"slot: done\n(\d+) articles \((\d+) new\), (\d+) open stories",
+                               log_path.read_text())
+        assert summaries[0] == ("6", "6", "2") and summaries[1][1:] == ("0", "2")  # nothing new
         reports = list((tmp_path / "outbox").glob("*/report.json"))
-        assert len(reports) == 1 and json.loads(reports[0].read_text())["articles"] == 6
+        assert len(reports) == 1 and json.loads(reports[0].read_text())["stories"] == 2
         memory = json.loads((tmp_path / "state" / "schedule.json").read_text())
         assert memory["outcome"] == OK
 
