@@ -17,11 +17,12 @@ here) holds the features of known stories and assigns new articles across runs.
 """
 from __future__ import annotations
 
-import dataclasses
 import logging
 import math
+import pickle
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Sequence
 
 import numpy as np
@@ -379,11 +380,12 @@ class DuplicateIndex:
 
     lsh: MinHashLSH
     keys: dict[str, tuple[str, float]]        # "url:..." / "guid:..." / "title:..." -> id, time
-    sigs: dict[str, LeanMinHash]
+    sig_row: dict[str, int]                   # article id -> row of `sigs`
+    sigs: list[np.ndarray]                    # MinHash values, one array per article
 
     @classmethod
     def empty(cls) -> "DuplicateIndex":
-        return cls(MinHashLSH(threshold=NEAR_DUP_JACCARD, num_perm=NUM_PERM), {}, {})
+        return cls(MinHashLSH(threshold=NEAR_DUP_JACCARD, num_perm=NUM_PERM), {}, {}, [])
 
     def find(self, a: Article, sig: LeanMinHash | None) -> tuple[str, str, float] | None:
         """(original id, what matched, score) for a duplicate of a known article, else None."""
@@ -392,11 +394,14 @@ class DuplicateIndex:
             if value and f"{kind}:{value}" in self.keys:
                 return self.keys[f"{kind}:{value}"][0], kind, 1.0
         if sig is not None:
-            found = [(sig.jaccard(self.sigs[k]), k) for k in self.lsh.query(sig)]
-            found = [(j, k) for j, k in found if j >= NEAR_DUP_JACCARD]
+            found = []
+            for k in self.lsh.query(sig):
+                j = float(np.mean(sig.hashvalues == self.sigs[self.sig_row[k]]))
+                if j >= NEAR_DUP_JACCARD:
+                    found.append((j, k))
             if found:
-                j, k = max(found, key=lambda x: (x[0], x[1]))
-                return k, "text", round(float(j), 3)
+                j, k = max(found)
+                return k, "text", round(j, 3)
         key = title_key(a)
         if key and f"title:{key}" in self.keys:
             orig, t0 = self.keys[f"title:{key}"]
@@ -404,14 +409,24 @@ class DuplicateIndex:
                 return orig, "headline", 1.0
         return None
 
-    def add(self, a: Article, sig: LeanMinHash | None) -> None:
+    def add(self, a: Article, sig: LeanMinHash | None, original: str | None = None) -> None:
+        """Remember a's keys; a duplicate's keys lead to its `original`."""
         t = _timestamp(a)
         for kind, value in (("url", a.url), ("guid", a.guid), ("title", title_key(a))):
             if value:
-                self.keys.setdefault(f"{kind}:{value}", (a.id, t))
-        if sig is not None and a.id not in self.sigs:
+                self.keys.setdefault(f"{kind}:{value}", (original or a.id, t))
+        if sig is not None and original is None and a.id not in self.sig_row:
             self.lsh.insert(a.id, sig)
-            self.sigs[a.id] = sig
+            self.sig_row[a.id] = len(self.sigs)
+            self.sigs.append(np.asarray(sig.hashvalues))
+
+    def forget(self, ids: set[str]) -> None:
+        for i in ids & set(self.sig_row):
+            self.lsh.remove(i)
+        self.keys = {k: v for k, v in self.keys.items() if v[0] not in ids}
+        kept = [(i, self.sigs[r]) for i, r in self.sig_row.items() if i not in ids]
+        self.sig_row = {i: n for n, (i, _) in enumerate(kept)}
+        self.sigs = [s for _, s in kept]
 
 
 def arrival_order(articles: Sequence[Article]) -> list[int]:
@@ -479,60 +494,221 @@ def _dedup(articles: Sequence[Article], order: list[int], index: DuplicateIndex,
         hit = index.find(a, sig)
         if hit:
             dups[i] = hit
-            index.add(dataclasses.replace(a, id=hit[0]), None)   # its keys lead to the original
+            index.add(a, None, original=hit[0])
         else:
             reps.append(i)
             index.add(a, sig)
     return reps, dups
 
 
+@dataclass(frozen=True)
+class Placement:
+    """Where StoryIndex.add put one article: its story (the seed's id) and why."""
+
+    article_id: str
+    story_id: str
+    member: Member
+    new_story: bool
+
+
+class StoryIndex:
+    """Features of the known stories, to place new articles into them across runs.
+
+    Holds, per representative article (duplicates are only remembered by key): hashed word and
+    name counts, publication time and a few names for explanations; plus document frequencies
+    and the duplicate keys and MinHash LSH. `to_bytes` / `from_bytes` keep it as one blob.
+    """
+
+    VERSION = 1
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        self.features = Features.of([])
+        self.story = np.zeros(0, dtype=np.int64)       # story number per row
+        self.story_ids: list[str] = []                 # story number -> story id
+        self.word_stats, self.name_stats = tf.TermStats(), tf.TermStats()
+        self.dups = DuplicateIndex.empty()
+        self.dup_story: dict[str, int] = {}            # duplicate article id -> story number
+        self.row_of: dict[str, int] = {}
+
+    def __len__(self) -> int:
+        return len(self.ids) + len(self.dup_story)
+
+    def story_of(self, article_id: str) -> str | None:
+        if article_id in self.row_of:
+            return self.story_ids[self.story[self.row_of[article_id]]]
+        if article_id in self.dup_story:
+            return self.story_ids[self.dup_story[article_id]]
+        return None
+
+    def _story_number(self, article_id: str) -> int:
+        if article_id in self.row_of:
+            return int(self.story[self.row_of[article_id]])
+        return self.dup_story[article_id]
+
+    def add(self, articles: Sequence[Article]) -> list[Placement]:
+        """Place new articles: in a known story, or in new ones; in arrival order."""
+        order = arrival_order(articles)
+        known = {**self.row_of, **self.dup_story}
+        reps, dups = _dedup(articles, order, self.dups, known)
+        old_n, new_n = len(self.ids), len(reps)
+        feats = Features.of([articles[i] for i in reps])
+        self.word_stats.add(feats.words)
+        self.name_stats.add(feats.names)
+        self.features = Features.concat([self.features, feats])
+        self.ids += [articles[i].id for i in reps]
+        self.row_of.update({articles[i].id: old_n + r for r, i in enumerate(reps)})
+        pool = np.concatenate([self._window(feats.ts), np.arange(old_n, old_n + new_n)])
+        sub = self.features.take(pool)
+        w = Weighted.of(sub, self.word_stats, self.name_stats)
+        n_stories = len(self.story_ids)
+        start = np.concatenate([self.story[pool[pool < old_n]], n_stories + np.arange(new_n)])
+        frozen = np.zeros(n_stories + new_n, dtype=bool)
+        frozen[:n_stories] = True
+        new_rows = np.arange(len(pool) - new_n, len(pool))
+        labels = (_group_rows(w, new_rows, np.arange(len(pool)), start, frozen)
+                  if new_n else np.zeros(len(pool), dtype=np.int64))
+        # A cluster holding an old article keeps that article's story; others are new stories.
+        story_of_label: dict[int, int] = {}
+        for r in range(len(pool) - new_n):
+            story_of_label.setdefault(int(labels[r]), int(start[r]))
+        new_story = np.zeros(new_n, dtype=np.int64)
+        opened: set[int] = set()
+        for r in range(new_n):   # rows of `reps` are in arrival order: the first is the seed
+            lab = int(labels[len(pool) - new_n + r])
+            if lab not in story_of_label:
+                story_of_label[lab] = len(self.story_ids)
+                self.story_ids.append(self.ids[old_n + r])
+                opened.add(story_of_label[lab])
+            new_story[r] = story_of_label[lab]
+        self.story = np.concatenate([self.story, new_story])
+        placements: dict[int, Placement] = {}
+        local_story = self.story[pool]
+        by_story: dict[int, list[int]] = {}
+        for r, i in enumerate(reps):
+            sid = self.story_ids[int(new_story[r])]
+            if articles[i].id == sid:
+                placements[i] = Placement(sid, sid, Member(sid, "seed", 1.0), True)
+            else:
+                by_story.setdefault(int(new_story[r]), []).append(r)
+        order_in_pool = np.argsort(local_story, kind="stable")
+        bounds = np.searchsorted(local_story[order_in_pool], sorted(by_story), side="left")
+        for (s_no, rs), lo in zip(sorted(by_story.items()), bounds):
+            hi = np.searchsorted(local_story[order_in_pool], s_no, side="right")
+            others = order_in_pool[lo:hi]
+            rows = np.array(rs) + len(pool) - new_n
+            for r, (o, score, shared) in zip(rs, explain(w, sub.keys, rows, others)):
+                a = articles[reps[r]]
+                placements[reps[r]] = Placement(a.id, self.story_ids[s_no], Member(
+                    a.id, "same story", score, self.ids[pool[o]], shared), s_no in opened)
+        for i, (orig, kind, score) in dups.items():
+            a = articles[i]
+            if a.id in known and kind == "id":
+                s_no = self._story_number(a.id)
+            else:
+                s_no = self._story_number(orig)
+                self.dup_story.setdefault(a.id, s_no)
+            placements[i] = Placement(a.id, self.story_ids[s_no], Member(
+                a.id, "duplicate", score, orig, (_DUP_WORDS[kind],)), s_no in opened)
+        return [placements[i] for i in order]
+
+    def _window(self, ts: np.ndarray) -> np.ndarray:
+        """Rows of known articles that new articles with times `ts` may be compared with."""
+        old = self.features.ts[:len(self.story)]
+        if len(ts) == 0 or np.isnan(ts).any():
+            return np.arange(len(old))
+        near = (old >= ts.min() - STORY_WINDOW) & (old <= ts.max() + STORY_WINDOW)
+        return np.flatnonzero(near | np.isnan(old))
+
+    def members(self) -> dict[str, list[str]]:
+        """Story id -> ids of its articles (representatives, then duplicates)."""
+        out: dict[str, list[str]] = {sid: [] for sid in self.story_ids}
+        for aid, r in self.row_of.items():
+            out[self.story_ids[self.story[r]]].append(aid)
+        for aid, s_no in self.dup_story.items():
+            out[self.story_ids[s_no]].append(aid)
+        return {k: v for k, v in out.items() if v}
+
+    def prune(self, before: datetime) -> int:
+        """Forget stories whose newest dated article is older than `before`; returns how many."""
+        cut = before.timestamp()
+        newest = np.full(len(self.story_ids), -np.inf)
+        np.maximum.at(newest, self.story, np.nan_to_num(self.features.ts, nan=np.inf))
+        gone = set(np.flatnonzero(newest < cut).tolist())
+        if not gone:
+            return 0
+        keep = np.flatnonzero(~np.isin(self.story, list(gone)))
+        drop = np.flatnonzero(np.isin(self.story, list(gone)))
+        dropped = self.features.take(drop)
+        self.word_stats.remove(dropped.words)
+        self.name_stats.remove(dropped.names)
+        forgotten = {self.ids[r] for r in drop} | {a for a, s_no in self.dup_story.items()
+                                                     if s_no in gone}
+        self.dups.forget(forgotten)
+        renumber = {old: new for new, old in enumerate(
+            s for s in range(len(self.story_ids)) if s not in gone)}
+        self.features = self.features.take(keep)
+        self.ids = [self.ids[r] for r in keep]
+        self.row_of = {a: n for n, a in enumerate(self.ids)}
+        self.story = np.array([renumber[int(s)] for s in self.story[keep]], dtype=np.int64)
+        self.story_ids = [sid for s, sid in enumerate(self.story_ids) if s not in gone]
+        self.dup_story = {a: renumber[s] for a, s in self.dup_story.items() if s not in gone}
+        return len(gone)
+
+    def to_bytes(self) -> bytes:
+        f = self.features
+        state = {
+            "version": self.VERSION, "ids": self.ids, "story": self.story,
+            "story_ids": self.story_ids, "dup_story": self.dup_story,
+            "words": (f.words.data, f.words.indices, f.words.indptr),
+            "names": (f.names.data, f.names.indices, f.names.indptr),
+            "ts": f.ts, "has_body": f.has_body, "keys": ["\x1f".join(k) for k in f.keys],
+            "stats": (self.word_stats.n_docs, self.word_stats.df,
+                      self.name_stats.n_docs, self.name_stats.df),
+            "lsh": self.dups.lsh, "dup_keys": self.dups.keys,
+            "sig_ids": list(self.dups.sig_row),
+            "sigs": np.array(self.dups.sigs, dtype=np.uint32).reshape(-1, NUM_PERM),
+        }
+        return pickle.dumps(state, protocol=5)
+
+    @classmethod
+    def from_bytes(cls, blob: bytes) -> "StoryIndex":
+        state = pickle.loads(blob)
+        if state.get("version") != cls.VERSION:
+            raise ValueError(f"story index version {state.get('version')}, expected {cls.VERSION}")
+        idx = cls()
+        n = len(state["ids"])
+        shape = (n, tf.N_FEATURES)
+        idx.features = Features(sp.csr_matrix(state["words"], shape=shape),
+                                sp.csr_matrix(state["names"], shape=shape), state["ts"],
+                                [tuple(k.split("\x1f")) if k else () for k in state["keys"]],
+                                state["has_body"])
+        idx.ids, idx.story, idx.story_ids = state["ids"], state["story"], state["story_ids"]
+        idx.dup_story = state["dup_story"]
+        idx.row_of = {a: r for r, a in enumerate(idx.ids)}
+        wn, wdf, nn, ndf = state["stats"]
+        idx.word_stats, idx.name_stats = tf.TermStats(wn, wdf), tf.TermStats(nn, ndf)
+        sigs = state["sigs"]
+        idx.dups = DuplicateIndex(state["lsh"], state["dup_keys"],
+                                  {a: r for r, a in enumerate(state["sig_ids"])},
+                                  [sigs[r] for r in range(len(sigs))])
+        return idx
+
+
 def cluster_articles(articles: Sequence[Article]) -> list[Group]:
     """Group articles into stories; every member says why it joined (see module docstring).
 
     Deterministic and independent of input order: articles are taken earliest first (ties by
-    id), and the earliest article of a group is its seed.
+    id), and the earliest article of a group is its seed. The same as adding them all to an
+    empty StoryIndex.
     """
-    if not articles:
-        return []
+    by_id: dict[str, list[int]] = {}
+    placements = StoryIndex().add(articles)
     order = arrival_order(articles)
-    reps, dups = _dedup(articles, order, DuplicateIndex.empty(), {})
-    feats = Features.of([articles[i] for i in reps])
-    word_stats, name_stats = tf.TermStats(), tf.TermStats()
-    word_stats.add(feats.words)
-    name_stats.add(feats.names)
-    w = Weighted.of(feats, word_stats, name_stats)
-    n = len(reps)
-    labels = _group_rows(w, np.arange(n), np.arange(n), np.arange(n), np.zeros(n, dtype=bool))
-    by_id = {articles[i].id: i for i in reps}
-    rep_label = {reps[r]: int(labels[r]) for r in range(n)}
-
-    def root(i: int) -> int:
-        while i in dups:
-            nxt = by_id.get(dups[i][0], i)
-            if nxt == i:
-                break
-            i = nxt
-        return i
-
-    members_of: dict[int, list[int]] = {}
-    for i in order:
-        members_of.setdefault(rep_label[root(i)], []).append(i)
-    row_of = {reps[r]: r for r in range(n)}
+    for i, p in zip(order, placements):
+        by_id.setdefault(p.story_id, []).append(i)
+    members = {i: p.member for i, p in zip(order, placements)}
     groups = []
-    for label in sorted(members_of, key=lambda g: order.index(members_of[g][0])):
-        idx = members_of[label]
-        rep_rows = np.array([row_of[i] for i in idx if i in row_of])
-        why = dict(zip(rep_rows[1:].tolist(), explain(w, feats.keys, rep_rows[1:], rep_rows)))
-        members = []
-        for pos, i in enumerate(idx):
-            a = articles[i]
-            if i in dups:
-                orig, kind, score = dups[i]
-                members.append(Member(a.id, "duplicate", score, orig, (_DUP_WORDS[kind],)))
-            elif pos == 0:
-                members.append(Member(a.id, "seed", 1.0))
-            else:
-                o, score, shared = why[row_of[i]]
-                members.append(Member(a.id, "same story", score, articles[reps[o]].id, shared))
-        groups.append(Group(tuple(articles[i] for i in idx), tuple(members)))
+    for idx in by_id.values():
+        groups.append(Group(tuple(articles[i] for i in idx), tuple(members[i] for i in idx)))
     return groups

@@ -202,6 +202,8 @@ N_FEATURES = 1 << 20
 
 def hashed(docs: Sequence[Mapping[str, float]]) -> sp.csr_matrix:
     """One row of raw term weights per document (murmurhash3, the same on every machine)."""
+    if not docs:
+        return sp.csr_matrix((0, N_FEATURES), dtype=np.float32)
     hasher = FeatureHasher(N_FEATURES, input_type="dict", alternate_sign=False, dtype=np.float32)
     m = hasher.transform(docs).tocsr()
     m.sum_duplicates()
@@ -224,6 +226,10 @@ class TermStats:
     def add(self, counts: sp.csr_matrix) -> None:
         self.n_docs += counts.shape[0]
         self.df += np.bincount(counts.indices, minlength=N_FEATURES).astype(np.int32)
+
+    def remove(self, counts: sp.csr_matrix) -> None:
+        self.n_docs -= counts.shape[0]
+        self.df -= np.bincount(counts.indices, minlength=N_FEATURES).astype(np.int32)
 
     def idf(self) -> np.ndarray:
         return (np.log((self.n_docs + 1) / (self.df + 1.0)) + 1.0).astype(np.float32)
