@@ -222,7 +222,7 @@ def _registrars() -> list[Callable[[Any], None]]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    level = logging.WARNING if args.quiet else (logging.DEBUG if args.verbose else logging.INFO)
+    level = logging.ERROR if args.quiet else (logging.INFO if args.verbose else logging.WARNING)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     if not getattr(args, "handler", None):
         parser.print_help()
