@@ -47,6 +47,9 @@ ID_LENGTH = 6
 UNKNOWN_REVIEWER = "unknown"
 _NEWEST = lambda info: (info.name[:10], info.created or "")  # noqa: E731  (sort key, reversed)
 _SAFE_PART = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*")
+# Names Windows reserves for devices, with any extension ("nul.txt" opens the null device), and
+# names ending in a dot (Windows drops it): an outbox is often synced to a reviewer's machine.
+_NOT_PORTABLE = re.compile(r"(?:con|prn|aux|nul|com[0-9]|lpt[0-9])(?:\..*)?|.*\.", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -319,8 +322,9 @@ def draft_id(folder_name: str, path: str, taken: set[str]) -> str:
 # ---------------------------------------------------------------- writing a digest
 
 def _check_part(name: str, what: str) -> None:
-    if not _SAFE_PART.fullmatch(name):
-        raise OutboxError(f"{what} {name!r} is not a safe file name (letters, digits, . _ -)")
+    if not _SAFE_PART.fullmatch(name) or _NOT_PORTABLE.fullmatch(name):
+        raise OutboxError(f"{what} {name!r} is not a safe file name (letters, digits, . _ -; "
+                          "no device name such as CON or NUL, no trailing dot)")
 
 
 def _wanted(drafts: Sequence[Draft]) -> list[tuple[Draft, list[tuple[str, bytes]]]]:
