@@ -101,15 +101,16 @@ class Features:
     has_body: np.ndarray        # a body of at least MIN_TEXT_WORDS words
 
     @classmethod
-    def of(cls, articles: Sequence[Article]) -> "Features":
+    def of(cls, articles: Sequence[Article], analyses: Sequence[tf.Analysis] | None = None
+           ) -> "Features":
         word_docs, name_docs, keys = [], [], []
-        for a in articles:
+        for n, a in enumerate(articles):
             lead = _lead(a.text)
             c: Counter[str] = Counter(tf.tokens(lead))
             for t in tf.tokens(a.title):
                 c[t] += TITLE_WEIGHT
             word_docs.append(c)
-            ents = tf.entities(a.title, a.text)
+            ents = (analyses[n] if analyses else tf.analyze(a.title, a.text)).entities
             name_docs.append(dict.fromkeys(ents, 1.0))
             ranked = sorted(set(ents), key=lambda e: (-e.count(" "), -ents.count(e), e))
             keys.append(tuple(ranked[:24]))
@@ -355,11 +356,11 @@ def _identity(x: int) -> int:
     return x
 
 
-def signature(a: Article) -> LeanMinHash | None:
+def signature(a: Article, analysis: tf.Analysis) -> LeanMinHash | None:
     """MinHash of the body's word shingles; None for a body too short to compare."""
-    if len(a.text.split()) < MIN_TEXT_WORDS:
+    if len(analysis.body_words) < MIN_TEXT_WORDS:
         return None
-    hashes = tf.shingle_hashes(a.text, SHINGLE_WORDS)
+    hashes = analysis.shingles(SHINGLE_WORDS)
     m = MinHash(num_perm=NUM_PERM, seed=1, hashfunc=_identity,
                 permutations=_TEMPLATE.permutations, scheme=_TEMPLATE.scheme)
     m.update_batch(hashes.tolist())
@@ -382,10 +383,11 @@ class DuplicateIndex:
     keys: dict[str, tuple[str, float]]        # "url:..." / "guid:..." / "title:..." -> id, time
     sig_row: dict[str, int]                   # article id -> row of `sigs`
     sigs: list[np.ndarray]                    # MinHash values, one array per article
+    sig_time: list[float]                     # published time of each, NaN when unknown
 
     @classmethod
     def empty(cls) -> "DuplicateIndex":
-        return cls(MinHashLSH(threshold=NEAR_DUP_JACCARD, num_perm=NUM_PERM), {}, {}, [])
+        return cls(MinHashLSH(threshold=NEAR_DUP_JACCARD, num_perm=NUM_PERM), {}, {}, [], [])
 
     def find(self, a: Article, sig: LeanMinHash | None) -> tuple[str, str, float] | None:
         """(original id, what matched, score) for a duplicate of a known article, else None."""
@@ -397,7 +399,7 @@ class DuplicateIndex:
             found = []
             for k in self.lsh.query(sig):
                 j = float(np.mean(sig.hashvalues == self.sigs[self.sig_row[k]]))
-                if j >= NEAR_DUP_JACCARD:
+                if j >= NEAR_DUP_JACCARD and self._near(t, self.sig_time[self.sig_row[k]]):
                     found.append((j, k))
             if found:
                 j, k = max(found)
@@ -405,9 +407,14 @@ class DuplicateIndex:
         key = title_key(a)
         if key and f"title:{key}" in self.keys:
             orig, t0 = self.keys[f"title:{key}"]
-            if math.isnan(t) or math.isnan(t0) or abs(t - t0) <= STORY_WINDOW:
+            if self._near(t, t0):
                 return orig, "headline", 1.0
         return None
+
+    @staticmethod
+    def _near(t: float, t0: float) -> bool:
+        """Copies further apart than the story window are a re-run, not a duplicate."""
+        return math.isnan(t) or math.isnan(t0) or abs(t - t0) <= STORY_WINDOW
 
     def add(self, a: Article, sig: LeanMinHash | None, original: str | None = None) -> None:
         """Remember a's keys; a duplicate's keys lead to its `original`."""
@@ -419,14 +426,16 @@ class DuplicateIndex:
             self.lsh.insert(a.id, sig)
             self.sig_row[a.id] = len(self.sigs)
             self.sigs.append(np.asarray(sig.hashvalues))
+            self.sig_time.append(t)
 
     def forget(self, ids: set[str]) -> None:
         for i in ids & set(self.sig_row):
             self.lsh.remove(i)
         self.keys = {k: v for k, v in self.keys.items() if v[0] not in ids}
-        kept = [(i, self.sigs[r]) for i, r in self.sig_row.items() if i not in ids]
+        kept = [(i, r) for i, r in self.sig_row.items() if i not in ids]
         self.sig_row = {i: n for n, (i, _) in enumerate(kept)}
-        self.sigs = [s for _, s in kept]
+        self.sigs = [self.sigs[r] for _, r in kept]
+        self.sig_time = [self.sig_time[r] for _, r in kept]
 
 
 def arrival_order(articles: Sequence[Article]) -> list[int]:
@@ -478,8 +487,9 @@ _DUP_WORDS = {"url": "same url", "guid": "same guid", "text": "same text",
               "headline": "same headline", "id": "same id"}
 
 
-def _dedup(articles: Sequence[Article], order: list[int], index: DuplicateIndex,
-           known: dict[str, int]) -> tuple[list[int], dict[int, tuple[str, str, float]]]:
+def _dedup(articles: Sequence[Article], analyses: dict[int, tf.Analysis], order: list[int],
+           index: DuplicateIndex, known: dict[str, int]
+           ) -> tuple[list[int], dict[int, tuple[str, str, float]]]:
     """Split `order` into representatives and duplicates (index -> original id, kind, score)."""
     reps: list[int] = []
     dups: dict[int, tuple[str, str, float]] = {}
@@ -490,7 +500,8 @@ def _dedup(articles: Sequence[Article], order: list[int], index: DuplicateIndex,
             dups[i] = (a.id, "id", 1.0)
             continue
         seen[a.id] = i
-        sig = signature(a)
+        analyses[i] = tf.analyze(a.title, a.text)
+        sig = signature(a, analyses[i])
         hit = index.find(a, sig)
         if hit:
             dups[i] = hit
@@ -550,9 +561,10 @@ class StoryIndex:
         """Place new articles: in a known story, or in new ones; in arrival order."""
         order = arrival_order(articles)
         known = {**self.row_of, **self.dup_story}
-        reps, dups = _dedup(articles, order, self.dups, known)
+        analyses: dict[int, tf.Analysis] = {}
+        reps, dups = _dedup(articles, analyses, order, self.dups, known)
         old_n, new_n = len(self.ids), len(reps)
-        feats = Features.of([articles[i] for i in reps])
+        feats = Features.of([articles[i] for i in reps], [analyses[i] for i in reps])
         self.word_stats.add(feats.words)
         self.name_stats.add(feats.names)
         self.features = Features.concat([self.features, feats])
@@ -668,6 +680,7 @@ class StoryIndex:
             "lsh": self.dups.lsh, "dup_keys": self.dups.keys,
             "sig_ids": list(self.dups.sig_row),
             "sigs": np.array(self.dups.sigs, dtype=np.uint32).reshape(-1, NUM_PERM),
+            "sig_time": np.array(self.dups.sig_time, dtype=np.float64),
         }
         return pickle.dumps(state, protocol=5)
 
@@ -691,7 +704,8 @@ class StoryIndex:
         sigs = state["sigs"]
         idx.dups = DuplicateIndex(state["lsh"], state["dup_keys"],
                                   {a: r for r, a in enumerate(state["sig_ids"])},
-                                  [sigs[r] for r in range(len(sigs))])
+                                  [sigs[r] for r in range(len(sigs))],
+                                  state["sig_time"].tolist())
         return idx
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import zlib
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Mapping, Sequence
 
@@ -38,6 +39,7 @@ _SPACED_APOSTROPHE_RE = re.compile(r"(?<=\w) ['’] ?(?=s\b)")
 _NUMBER_RE = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?:\.\d+)?")
 _SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?:;\"”])\s+|\n+")
 _SPACE_RE = re.compile(r"\s+")
+_DIGIT_RE = re.compile(r"\d")
 
 
 def repair_spacing(text: str) -> str:
@@ -71,25 +73,36 @@ def stem(word: str) -> str:
     return word
 
 
+def _split_words(repaired: str) -> list[str]:
+    out: list[str] = []
+    for w in _WORD_RE.findall(repaired):
+        if "-" in w or "’" in w:
+            out.extend(p for p in w.replace("’", "'").split("-") if p)
+        else:
+            out.append(w)
+    return out
+
+
 def words(text: str) -> list[str]:
     """Word tokens as written (case kept), hyphenated words split into their parts."""
-    out: list[str] = []
-    for w in _WORD_RE.findall(repair_spacing(text)):
-        out.extend(p for p in w.replace("’", "'").split("-") if p)
-    return out
+    return _split_words(repair_spacing(text))
+
+
+@lru_cache(maxsize=1 << 18)
+def _token(w: str) -> str | None:
+    lw = w.lower().strip(".'")
+    if (len(lw) < 2 and not lw.isdigit()) or lw in STOP_WORDS:
+        return None
+    return stem(lw)
+
+
+def _tokens_of(ws: list[str]) -> list[str]:
+    return [t for t in map(_token, ws) if t is not None]
 
 
 def tokens(text: str) -> list[str]:
     """Content tokens: lowercased, stemmed, stop words and one-letter words dropped."""
-    out = []
-    for w in words(text):
-        lw = w.lower().strip(".'")
-        if len(lw) < 2 and not lw.isdigit():
-            continue
-        if lw in STOP_WORDS:
-            continue
-        out.append(stem(lw))
-    return out
+    return _tokens_of(words(text))
 
 
 @lru_cache(maxsize=1 << 18)
@@ -103,7 +116,11 @@ def shingle_hashes(text: str, size: int = 4, limit: int = 2000) -> np.ndarray:
     All words count here, stop words too: near-duplicate detection compares wording, not topic.
     Word hashes are crc32 (stable across processes and machines) combined polynomially.
     """
-    hs = np.array([_word_hash(w.lower()) for w in words(text)[:limit]], dtype=np.uint64)
+    return _shingles_of(words(text)[:limit], size)
+
+
+def _shingles_of(ws: list[str], size: int) -> np.ndarray:
+    hs = np.array([_word_hash(w.lower()) for w in ws], dtype=np.uint64)
     if len(hs) == 0:
         return hs.astype(np.uint32)
     if len(hs) < size:
@@ -115,7 +132,9 @@ def shingle_hashes(text: str, size: int = 4, limit: int = 2000) -> np.ndarray:
 
 
 def _is_capitalized(w: str) -> bool:
-    return w[:1].isupper() or (w[:1].isdigit() and any(c.isupper() for c in w))
+    c = w[:1]
+    return c.isupper() or (c.isdigit() and not w.islower() and not w.isdigit()
+                           and any(ch.isupper() for ch in w))
 
 
 def is_title_case(line: str) -> bool:
@@ -126,11 +145,12 @@ def is_title_case(line: str) -> bool:
     return sum(_is_capitalized(w) for w in ws) >= 0.7 * len(ws)
 
 
-def _names_in(sentence: str, lowercase_seen: set[str], trust_first: bool) -> Iterable[list[str]]:
-    """Runs of capitalized words in one sentence: candidate names."""
+def _names_in(ws: list[str], lowercase_seen: set[str], trust_first: bool) -> Iterable[list[str]]:
+    """Runs of capitalized words in one sentence's words: candidate names."""
     run: list[str] = []
-    ws = words(sentence)
     for i, w in enumerate(ws):
+        if not run and w[:1].islower():
+            continue      # the common case: a lower-case word outside a name
         lw = w.lower().strip(".'")
         if _is_capitalized(w) and lw not in STOP_WORDS:
             # A capitalized first word is only a name when the document never writes it in
@@ -157,22 +177,41 @@ def entities(title: str, text: str) -> list[str]:
     A title in Title Case says nothing about which words are names, so it is only read when
     there is no body text.
     """
+    return analyze(title, text).entities
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What one pass over an article's words gives: entities, body words, shingle hashes."""
+
+    entities: list[str]
+    body_words: list[str]
+
+    def shingles(self, size: int = 4, limit: int = 2000) -> np.ndarray:
+        return _shingles_of(self.body_words[:limit], size)
+
+
+def analyze(title: str, text: str) -> Analysis:
+    """Read an article once: names and numbers (see `entities`) and its words."""
     body = repair_spacing(text)
-    lowercase_seen = {w for w in words(body) if w[:1].islower()}
-    parts = [body]
-    if title and (not body.strip() or not is_title_case(title)):
-        parts.insert(0, repair_spacing(title))
+    sentences = [(s, _split_words(s)) for s in _SENTENCE_SPLIT_RE.split(body) if s]
+    body_words = [w for _, ws in sentences for w in ws]
+    lowercase_seen = {w for w in body_words if w[:1].islower()}
+    has_body = bool(body.strip())
+    if title and (not has_body or not is_title_case(title)):
+        rt = repair_spacing(title)
+        sentences = [(s, _split_words(s)) for s in _SENTENCE_SPLIT_RE.split(rt) if s] + sentences
     out: list[str] = []
-    for part in parts:
-        for sentence in _SENTENCE_SPLIT_RE.split(part):
-            for run in _names_in(sentence, lowercase_seen, trust_first=not body.strip()):
-                keys = [stem(w.lower().strip(".'")) for w in run if w.lower() not in _NAME_JOINERS]
-                keys = [k for k in keys if len(k) > 1]
-                out.extend(keys)
-                if len(keys) > 1:
-                    out.append(" ".join(keys))
+    for sentence, ws in sentences:
+        for run in _names_in(ws, lowercase_seen, trust_first=not has_body):
+            keys = [stem(w.lower().strip(".'")) for w in run if w.lower() not in _NAME_JOINERS]
+            keys = [k for k in keys if len(k) > 1]
+            out.extend(keys)
+            if len(keys) > 1:
+                out.append(" ".join(keys))
+        if _DIGIT_RE.search(sentence):
             out.extend(numbers(sentence))
-    return out
+    return Analysis(out, body_words)
 
 
 def numbers(text: str) -> list[str]:
