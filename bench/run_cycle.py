@@ -220,6 +220,69 @@ class PeakRSS:
         self._thread.join()
 
 
+# Stages timed from outside (wrapping module attributes that run_digest looks up at call time), so
+# the figures come from an unprofiled run. Nested stages overlap: cluster and merge are inside
+# build_stories, parse inside ingest.
+STAGES = (("pipeline.ingest", "ingest"), ("pipeline.ingest", "parse_document"),
+          ("pipeline.fetch", "fetch_many"), ("pipeline.store", "Store.save_articles"),
+          ("pipeline.store", "Store.articles"), ("pipeline.stories", "build_stories"),
+          ("pipeline.cluster", "cluster_articles"), ("pipeline.merge", "build_story"),
+          ("pipeline.store", "save_stories"), ("pipeline.rank", "select"),
+          ("pipeline.run", "render_all"), ("pipeline.outbox", "write_digest"))
+
+
+class StageTimer:
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+        self.calls: dict[str, int] = defaultdict(int)
+
+    def install(self) -> None:
+        import importlib
+        import inspect
+
+        for module, attr in STAGES:
+            owner = importlib.import_module(module)
+            *path, name = attr.split(".")
+            for part in path:
+                owner = getattr(owner, part)
+            fn = getattr(owner, name, None)
+            if fn is None:
+                continue
+            wrap = self._gen if inspect.isgeneratorfunction(fn) else self._call
+            setattr(owner, name, wrap(fn, attr))
+
+    def _call(self, fn, label):
+        def timed(*a, **kw):
+            t = time.perf_counter()
+            try:
+                return fn(*a, **kw)
+            finally:
+                self.seconds[label] += time.perf_counter() - t
+                self.calls[label] += 1
+        return timed
+
+    def _gen(self, fn, label):
+        def timed(*a, **kw):      # only the time spent inside the generator (waiting for it)
+            self.calls[label] += 1
+            it = fn(*a, **kw)
+            while True:
+                t = time.perf_counter()
+                try:
+                    item = next(it)
+                except StopIteration:
+                    return
+                finally:
+                    self.seconds[label] += time.perf_counter() - t
+                yield item
+        return timed
+
+    def report(self) -> str:
+        out = [f"  {self.seconds[k]:8.2f} s  {self.calls[k]:6d} calls  {k}" for _, k in STAGES if k in self.calls]
+        self.seconds.clear()
+        self.calls.clear()
+        return "\n".join(out)
+
+
 def by_module(stats: pstats.Stats, top: int = 15) -> list[tuple[str, float]]:
     """Self time per module (pipeline.x, feedparser, sqlite3, ...), largest first."""
     own: dict[str, float] = defaultdict(float)
@@ -285,6 +348,8 @@ def main() -> None:
         cfg.write_text('title = "Cycle bench"\n\n' + "\n".join(blocks), encoding="utf-8")
         settings = load_settings(cfg, env={})
         profiler = cProfile.Profile() if args.profile else None
+        stages = StageTimer()
+        stages.install()
         results = []
         for label in ("first run", "second run (unchanged)"):
             with PeakRSS() as rss:
@@ -302,6 +367,7 @@ def main() -> None:
                   f"({report.articles / wall:,.0f}/s), {report.new_articles} new, {report.stories} "
                   f"stories, {report.selected} selected, {len(hard)} source errors; peak RSS "
                   f"{rss.peak / 2**20:,.0f} MiB; server so far: {stats}")
+            print(stages.report())
         self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         child_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         print(f"maxrss: this process {self_kb / 1024:,.0f} MiB; children so far {child_kb / 1024:,.0f} MiB")
