@@ -38,6 +38,14 @@ def _text_of(value: str | None, kind: str | None) -> str:
     return clean_text(value)
 
 
+def _is_http(url: str | None) -> bool:
+    """An absolute http(s) URL (urlsplit raises on some broken ones: '[::1' as a host)."""
+    try:
+        return bool(url) and urlsplit(url).scheme.lower() in ("http", "https")
+    except ValueError:
+        return False
+
+
 def _image_of(entry: Mapping[str, Any]) -> str | None:
     candidates: list[str] = []
     for m in entry.get("media_content") or []:
@@ -51,7 +59,7 @@ def _image_of(entry: Mapping[str, Any]) -> str | None:
     if isinstance(image, Mapping):
         candidates.append(image.get("href", ""))
     for c in candidates:
-        if c and urlsplit(c).scheme in ("http", "https"):
+        if _is_http(c):
             return c
     return None
 
@@ -168,9 +176,12 @@ def parse_feed(content: bytes, origin: str, *, headers: Mapping[str, str] | None
             title_detail = entry.get("title_detail") or {}
             title = _text_of(entry.get("title"), title_detail.get("type")).replace("\n", " ")
             link = entry.get("link")
-            if link and urlsplit(link).scheme not in ("http", "https"):
-                link = urljoin(feed.get("link") or "", link) if feed.get("link") else None
-            if link and urlsplit(link).scheme not in ("http", "https"):
+            if link and not _is_http(link) and feed.get("link"):
+                try:
+                    link = urljoin(feed.get("link") or "", link)
+                except ValueError:
+                    link = None
+            if not _is_http(link):
                 link = None
             if not (title or body or link):
                 errors.append(SourceError(origin, f"entry {i + 1}: no title, text or link; skipped", warning=True))
@@ -196,6 +207,8 @@ def parse_json_feed(content: bytes, origin: str, *, name: str | None = None, wei
         data = json.loads(content.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         return [], [SourceError(origin, f"invalid JSON Feed: {e}")]
+    except RecursionError:  # [[[[... a few thousand deep: json gives up, and so does this feed
+        return [], [SourceError(origin, "invalid JSON Feed: nested too deeply")]
     if not isinstance(data, dict) or not isinstance(data.get("items"), list):
         return [], [SourceError(origin, "invalid JSON Feed: no 'items' array")]
     feed_title = clean_inline(data.get("title") if isinstance(data.get("title"), str) else "")
@@ -206,25 +219,34 @@ def parse_json_feed(content: bytes, origin: str, *, name: str | None = None, wei
         if not isinstance(item, dict):
             errors.append(SourceError(origin, f"item {i + 1}: not an object; skipped"))
             continue
-        def s(key: str) -> str | None:
-            v = item.get(key)
-            return v if isinstance(v, str) else None
-        body = _text_of(s("content_html"), "html") if s("content_html") else clean_text(s("content_text") or "")
-        summary = clean_text(s("summary") or "")
-        authors = item.get("authors") or ([item["author"]] if isinstance(item.get("author"), dict) else [])
-        author = next((a.get("name") for a in authors if isinstance(a, dict) and isinstance(a.get("name"), str)), None)
-        link = s("url") or s("external_url")
-        if link and urlsplit(link).scheme not in ("http", "https"):
-            link = None
-        image = s("image") or s("banner_image")
-        if image and urlsplit(image).scheme not in ("http", "https"):
-            image = None
-        guid = item.get("id")
-        guid = str(guid) if isinstance(guid, (str, int)) and not isinstance(guid, bool) else None
-        articles.append(make_article(
-            origin=origin, feed_key=feed_key, guid=guid, link=link,
-            title=clean_inline(s("title")), body=body, summary=summary,
-            outlet=name or feed_title or None, author=author,
-            published=parse_date(s("date_published") or s("date_modified")),
-            language=s("language") or language, image=image, now=now, weight=weight, tags=tags))
+        try:
+            articles.append(_json_item(item, origin=origin, feed_key=feed_key, outlet=name or feed_title or None,
+                                       language=language, now=now, weight=weight, tags=tags))
+        except Exception as e:  # noqa: BLE001 - one bad item never loses the rest of the feed
+            log.debug("item %d of %s failed", i, origin, exc_info=True)
+            errors.append(SourceError(origin, f"item {i + 1}: {type(e).__name__}: {e}"))
     return articles, errors
+
+
+def _json_item(item: dict, *, origin: str, feed_key: str, outlet: str | None, language: str | None,
+               now: datetime, weight: float, tags: tuple[str, ...]) -> Article:
+    def s(key: str) -> str | None:
+        v = item.get(key)
+        return v if isinstance(v, str) else None
+    body = _text_of(s("content_html"), "html") if s("content_html") else clean_text(s("content_text") or "")
+    summary = clean_text(s("summary") or "")
+    authors = item.get("authors") if isinstance(item.get("authors"), list) else []
+    if not authors and isinstance(item.get("author"), dict):
+        authors = [item["author"]]
+    author = next((a.get("name") for a in authors if isinstance(a, dict) and isinstance(a.get("name"), str)), None)
+    link = s("url") or s("external_url")
+    link = link if _is_http(link) else None
+    image = s("image") or s("banner_image")
+    image = image if _is_http(image) else None
+    guid = item.get("id")
+    guid = str(guid) if isinstance(guid, (str, int)) and not isinstance(guid, bool) else None
+    return make_article(
+        origin=origin, feed_key=feed_key, guid=guid, link=link,
+        title=clean_inline(s("title")), body=body, summary=summary, outlet=outlet, author=author,
+        published=parse_date(s("date_published") or s("date_modified")),
+        language=s("language") or language, image=image, now=now, weight=weight, tags=tags)
