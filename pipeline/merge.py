@@ -37,6 +37,11 @@ from pipeline.textfeatures import STOP_WORDS, is_title_case, stem, tokens
 
 log = logging.getLogger(__name__)
 
+# A plural with a possessive 's ("individuals’s") or a doubled word ("the the"): the marks of
+# machine-rewritten or careless copy; another outlet's title reads better.
+_MALFORMED = re.compile(r"(?i)\b\w+s['’]s\b|\b(\w+)\s+\1\b")
+PENALTY_MALFORMED = 0.3
+
 # --- thresholds -------------------------------------------------------------------------------
 # The lead: the first prose sentences of an article, where news copy says what happened.
 LEAD_SENTENCES = 5
@@ -345,7 +350,10 @@ def _choose_headline(group: _Group) -> tuple[str, str]:
             best = (key, title, pick.article.id)
     if best is None:
         return "", ""
-    return best[1], best[2]
+    headline = best[1]
+    if headline.endswith(".") and not headline.endswith(".."):
+        headline = headline[:-1].rstrip()  # a headline is not a sentence
+    return headline, best[2]
 
 
 def _headline_penalty(title: str, outlets: set[str]) -> float:
@@ -359,6 +367,8 @@ def _headline_penalty(title: str, outlets: set[str]) -> float:
         penalty += PENALTY_CREDIT
     if _SPECULATIVE.search(title):
         penalty += PENALTY_SPECULATIVE
+    if _MALFORMED.search(title):
+        penalty += PENALTY_MALFORMED
     letters = [c for c in title if c.isalpha()]
     if len(title.split()) >= 3 and letters and sum(c.isupper() for c in letters) >= 0.8 * len(letters):
         penalty += PENALTY_ALL_CAPS

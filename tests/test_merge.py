@@ -463,3 +463,21 @@ def test_any_group_gives_a_story_whatever_the_order(articles: list[Article], rng
     assert build_story(shuffled, []) == story
     assert_traceable(story, articles)
     assert len(story.summary) <= 3 and len(story.key_facts) <= 8
+
+
+@pytest.mark.parametrize("title", [
+    "Genetically modified immune cells put 5 individuals’s lupus in remission",
+    "Council approves the the new tram line for the city centre",
+], ids=["plural-possessive", "doubled-word"])
+def test_malformed_title_loses_to_a_clean_one(title):
+    from datetime import datetime, timezone
+
+    from pipeline.model import Article
+
+    when = datetime(2026, 11, 20, tzinfo=timezone.utc)
+    clean = {"plural-possessive": "Genetically modified immune cells put five people's lupus in remission",
+             "doubled-word": "Council approves the new tram line for the city centre"}
+    key = "plural-possessive" if "’s" in title else "doubled-word"
+    arts = [Article(id="a", title=title, text="", origin="x", source="A", published=when),
+            Article(id="b", title=clean[key], text="", origin="y", source="B", published=when)]
+    assert build_story(arts, []).headline == clean[key]
