@@ -67,6 +67,7 @@ MIN_TITLE_WORDS = 4       # "Business Highlights" is a column name, not a duplic
 SHARED_SHOWN = 5
 
 
+
 @dataclass(frozen=True)
 class Group:
     """One story: its articles (seed first) and why each one is there."""
@@ -101,20 +102,16 @@ class Features:
     has_body: np.ndarray        # a body of at least MIN_TEXT_WORDS words
 
     @classmethod
-    def of(cls, articles: Sequence[Article], analyses: Sequence[tf.Analysis] | None = None
+    def of(cls, articles: Sequence[Article], texts: Sequence["ArticleText"] | None = None
            ) -> "Features":
-        word_docs, name_docs, keys = [], [], []
-        for n, a in enumerate(articles):
-            lead = _lead(a.text)
-            c: Counter[str] = Counter(tf.tokens(lead))
-            for t in tf.tokens(a.title):
-                c[t] += TITLE_WEIGHT
-            word_docs.append(c)
-            ents = (analyses[n] if analyses else tf.analyze(a.title, a.text)).entities
-            name_docs.append(dict.fromkeys(ents, 1.0))
+        texts = texts if texts is not None else [read_article(a) for a in articles]
+        keys = []
+        for t in texts:
+            ents = t.entities
             ranked = sorted(set(ents), key=lambda e: (-e.count(" "), -ents.count(e), e))
             keys.append(tuple(ranked[:24]))
-        return cls(tf.hashed(word_docs), tf.hashed(name_docs),
+        return cls(tf.hashed([t.words for t in texts]),
+                   tf.hashed([dict.fromkeys(t.entities, 1.0) for t in texts]),
                    np.array([_timestamp(a) for a in articles], dtype=np.float64), keys,
                    np.array([len(a.text.split()) >= MIN_TEXT_WORDS for a in articles], dtype=bool))
 
@@ -151,8 +148,10 @@ class Weighted:
 
 def _burst(sim: np.ndarray, dt: np.ndarray) -> np.ndarray:
     """The time-proximity bonus: only for pairs that already share words."""
-    bonus = BURST_BONUS * np.exp(-np.nan_to_num(dt, nan=np.inf) / BURST_SECONDS)
-    return np.where(sim >= BURST_MIN_SIMILARITY, np.minimum(sim + bonus, 1.0), sim)
+    out = np.array(sim, dtype=np.float64, copy=True)
+    hit = (sim >= BURST_MIN_SIMILARITY) & (dt < 20 * BURST_SECONDS)   # exp(-20): nothing left
+    out[hit] = np.minimum(sim[hit] + BURST_BONUS * np.exp(-dt[hit] / BURST_SECONDS), 1.0)
+    return out
 
 
 def similarity(a: Weighted, ia: np.ndarray, b: Weighted, ib: np.ndarray) -> np.ndarray:
@@ -161,8 +160,9 @@ def similarity(a: Weighted, ia: np.ndarray, b: Weighted, ib: np.ndarray) -> np.n
     Between two full-text articles the words decide alone; when one of them is a bare headline
     its publication time gets a say too (the burst bonus).
     """
-    s = ((1 - ENTITY_WEIGHT) * (a.words[ia] @ b.words[ib].T)
-         + ENTITY_WEIGHT * (a.names[ia] @ b.names[ib].T)).toarray()
+    # (pool @ rows.T).T: only the smaller side is transposed.
+    s = ((1 - ENTITY_WEIGHT) * (b.words[ib] @ a.words[ia].T)
+         + ENTITY_WEIGHT * (b.names[ib] @ a.names[ia].T)).toarray().T
     short = ~(a.has_body[ia][:, None] & b.has_body[ib][None, :])
     if not short.any():
         return s
@@ -314,31 +314,62 @@ def cores(graph: sp.csr_matrix, labels: np.ndarray, frozen: np.ndarray
 
 def stories(graph: sp.csr_matrix, w: Weighted, labels: np.ndarray, frozen: np.ndarray
             ) -> tuple[np.ndarray, np.ndarray]:
-    """Join clusters linked in `graph` while the cosine of their centroids >= MERGE_THRESHOLD."""
+    """Join clusters linked in `graph` while the cosine of their centroids clears the bar.
+
+    Centroid linkage, run in rounds: each round merges the pairs that are each other's best
+    (by margin over the bar), and only the clusters that changed get new centroids and new
+    similarities.
+    """
     labels, frozen = _compact(labels, frozen)
+    k = len(frozen)
+    p = _indicator(labels, k)
+    links = sp.triu(p @ graph @ p.T, k=1).tocoo()
+    a, b = links.row.astype(np.int64), links.col.astype(np.int64)
+    size = np.asarray(p.sum(axis=1)).ravel()
+    dated = ~np.isnan(w.ts)
+    t_sum = p @ np.where(dated, w.ts, 0.0)
+    t_cnt = p @ dated.astype(np.float64)
+    body = p @ w.has_body.astype(np.float64)
+    sum_w, sum_n = (p @ w.words).tocsr(), (p @ w.names).tocsr()
+    cw, cn = tf.l2_rows(sum_w), tf.l2_rows(sum_n)
+    sim = np.zeros(len(a))
+    dirty = np.ones(len(a), dtype=bool)
     while True:
-        k = len(frozen)
-        p = _indicator(labels, k)
-        links = (p @ graph @ p.T).tocoo()
-        a, b = links.row, links.col
-        keep = a != b
-        a, b = a[keep], b[keep]
-        cw, cn = tf.l2_rows(p @ w.words), tf.l2_rows(p @ w.names)
-        size = np.asarray(p.sum(axis=1)).ravel()
-        dated = ~np.isnan(w.ts)
-        t_sum = p @ np.where(dated, w.ts, 0.0)
-        t_cnt = p @ dated.astype(np.float64)
-        mean_t = np.where(t_cnt > 0, t_sum / np.maximum(t_cnt, 1), np.nan)
-        sim = ((1 - ENTITY_WEIGHT) * np.asarray(cw[a].multiply(cw[b]).sum(axis=1)).ravel()
-               + ENTITY_WEIGHT * np.asarray(cn[a].multiply(cn[b]).sum(axis=1)).ravel())
-        sim = _burst(sim, np.abs(mean_t[a] - mean_t[b]))
+        if dirty.any():
+            da, db = a[dirty], b[dirty]
+            s = ((1 - ENTITY_WEIGHT) * np.asarray(cw[da].multiply(cw[db]).sum(axis=1)).ravel()
+                 + ENTITY_WEIGHT * np.asarray(cn[da].multiply(cn[db]).sum(axis=1)).ravel())
+            mean_t = np.where(t_cnt > 0, t_sum / np.maximum(t_cnt, 1), np.nan)
+            sim[dirty] = _burst(s, np.abs(mean_t[da] - mean_t[db]))
         # The bar rises with the share of full-text members in the two clusters.
-        body = (p @ w.has_body.astype(np.float64)) / size
-        share = (body[a] * size[a] + body[b] * size[b]) / (size[a] + size[b])
+        share = (body[a] + body[b]) / (size[a] + size[b])
         bar = MERGE_THRESHOLD + (MERGE_THRESHOLD_FULLTEXT - MERGE_THRESHOLD) * share
-        if not _merge_mutual(labels, frozen, a, b, sim - bar, 0.0):
+        before = labels.copy()
+        both_a, both_b = np.concatenate([a, b]), np.concatenate([b, a])
+        margin = np.concatenate([sim - bar, sim - bar])
+        if not _merge_mutual(labels, frozen, both_a, both_b, margin, 0.0):
             return labels, frozen
-        labels, frozen = _compact(labels, frozen)
+        # Fold merged clusters into their targets: sums, links, and what must be recomputed.
+        target = np.arange(k)
+        target[before] = labels
+        changed = np.flatnonzero(target != np.arange(k))
+        grown = np.unique(target[changed])
+        fold = sp.csr_matrix((np.ones(k), (target, np.arange(k))), shape=(k, k))
+        size, t_sum, t_cnt, body = fold @ size, fold @ t_sum, fold @ t_cnt, fold @ body
+        sum_w, sum_n = (fold @ sum_w).tocsr(), (fold @ sum_n).tocsr()
+        mask = np.zeros(k, dtype=bool)
+        mask[grown] = True
+        keep = sp.diags((~mask).astype(np.float32))
+        pick = sp.diags(mask.astype(np.float32))
+        cw = (keep @ cw + tf.l2_rows(pick @ sum_w)).tocsr()
+        cn = (keep @ cn + tf.l2_rows(pick @ sum_n)).tocsr()
+        a, b = target[a], target[b]
+        a, b = np.minimum(a, b), np.maximum(a, b)
+        pair = a * k + b
+        uniq, first = np.unique(pair, return_index=True)
+        first = first[a[first] != b[first]]
+        a, b, sim = a[first], b[first], sim[first]
+        dirty = mask[a] | mask[b]
 
 
 def article_graph(n: int, i: np.ndarray, j: np.ndarray, s: np.ndarray) -> sp.csr_matrix:
@@ -356,15 +387,33 @@ def _identity(x: int) -> int:
     return x
 
 
-def signature(a: Article, analysis: tf.Analysis) -> LeanMinHash | None:
-    """MinHash of the body's word shingles; None for a body too short to compare."""
-    if len(analysis.body_words) < MIN_TEXT_WORDS:
+@dataclass(frozen=True)
+class ArticleText:
+    """What clustering reads from one article's text, in one pass."""
+
+    words: dict[str, float]          # headline (weighted) and lead word counts
+    entities: list[str]
+    minhash: np.ndarray | None       # MinHash of the body's shingles; None for a short body
+
+
+def read_article(a: Article) -> ArticleText:
+    analysis = tf.analyze(a.title, a.text)
+    c: Counter[str] = Counter(tf.tokens(_lead(a.text)))
+    for t in tf.tokens(a.title):
+        c[t] += TITLE_WEIGHT
+    values = None
+    if len(analysis.body_words) >= MIN_TEXT_WORDS:
+        m = MinHash(num_perm=NUM_PERM, seed=1, hashfunc=_identity,
+                    permutations=_TEMPLATE.permutations, scheme=_TEMPLATE.scheme)
+        m.update_batch(analysis.shingles(SHINGLE_WORDS).tolist())
+        values = np.asarray(m.hashvalues)
+    return ArticleText(dict(c), analysis.entities, values)
+
+
+def signature(text: ArticleText) -> LeanMinHash | None:
+    if text.minhash is None:
         return None
-    hashes = analysis.shingles(SHINGLE_WORDS)
-    m = MinHash(num_perm=NUM_PERM, seed=1, hashfunc=_identity,
-                permutations=_TEMPLATE.permutations, scheme=_TEMPLATE.scheme)
-    m.update_batch(hashes.tolist())
-    return LeanMinHash(m)
+    return LeanMinHash(seed=1, hashvalues=text.minhash, scheme=_TEMPLATE.scheme)
 
 
 def title_key(a: Article) -> str | None:
@@ -448,8 +497,11 @@ def arrival_order(articles: Sequence[Article]) -> list[int]:
 # --- batch clustering and explanations ------------------------------------------------------
 
 def _group_rows(w: Weighted, rows: np.ndarray, pool: np.ndarray, labels: np.ndarray,
-                frozen: np.ndarray) -> np.ndarray:
-    """Cluster `pool` (indices of w) given starting labels; only `rows` look for neighbours."""
+                frozen: np.ndarray) -> tuple[np.ndarray, sp.csr_matrix]:
+    """Cluster `pool` (indices of w) given starting labels; only `rows` look for neighbours.
+
+    Returns the labels and the neighbour similarities (pool x pool) they were made from.
+    """
     i, j, s = neighbours(w, rows, pool)
     # Shared-neighbour counts need the lists of the articles the new ones found too.
     hops = np.setdiff1d(np.unique(j), rows)
@@ -462,32 +514,52 @@ def _group_rows(w: Weighted, rows: np.ndarray, pool: np.ndarray, labels: np.ndar
     graph = article_graph(len(pool), local[i], local[j], s)
     labels, frozen = cores(graph, labels, frozen)
     labels, _ = stories(graph, sub, labels, frozen)
-    return labels
+    return labels, _symmetric(len(pool), local[i], local[j], s)
 
 
-def explain(w: Weighted, keys: list[tuple[str, ...]], rows: np.ndarray, others: np.ndarray
-            ) -> list[tuple[int, float, tuple[str, ...]]]:
-    """For each of `rows`: the member of `others` it matches best, the score, shared names."""
-    out = []
-    if len(others) == 0:
-        return [(-1, 0.0, ()) for _ in rows]
-    sims = similarity(w, rows, w, others)
-    for r, s in zip(rows, sims):
-        s = np.where(others == r, -1.0, s)
-        best = int(np.argmax(s))
-        o = int(others[best])
-        theirs = set(keys[o])
-        shared = tuple(k for k in keys[r] if k in theirs and not k.startswith("#"))
-        shared += tuple(k for k in keys[r] if k in theirs and k.startswith("#"))
-        out.append((o, round(float(max(s[best], 0.0)), 3), shared[:SHARED_SHOWN]))
-    return out
+def shared_keys(keys: list[tuple[str, ...]], r: int, o: int) -> tuple[str, ...]:
+    """Names both articles mention (most specific first), then numbers they share."""
+    theirs = set(keys[o])
+    shared = tuple(k for k in keys[r] if k in theirs and not k.startswith("#"))
+    shared += tuple(k for k in keys[r] if k in theirs and k.startswith("#"))
+    return shared[:SHARED_SHOWN]
+
+
+def explain(w: Weighted, keys: list[tuple[str, ...]], rows: np.ndarray, others: np.ndarray,
+            sims: sp.csr_matrix, label: np.ndarray) -> list[tuple[int, float, tuple[str, ...]]]:
+    """For each of `rows`: the member of `others` it matches best, the score, shared names.
+
+    The neighbour similarities `sims` answer for most rows; a row none of whose neighbours is
+    in its story (it came in through the centroid) is compared with every member.
+    """
+    out: dict[int, tuple[int, float, tuple[str, ...]]] = {}
+    rest = []
+    for r in rows.tolist():
+        lo, hi = sims.indptr[r], sims.indptr[r + 1]
+        cand, val = sims.indices[lo:hi], sims.data[lo:hi]
+        ok = label[cand] == label[r]
+        if ok.any():
+            cand, val = cand[ok], val[ok]
+            best = int(np.lexsort((cand, -val))[0])
+            o = int(cand[best])
+            out[r] = (o, round(float(val[best]), 3), shared_keys(keys, r, o))
+        else:
+            rest.append(r)
+    if rest and len(others):
+        dense = similarity(w, np.array(rest), w, others)
+        for r, s in zip(rest, dense):
+            s = np.where(others == r, -1.0, s)
+            best = int(np.argmax(s))
+            o = int(others[best])
+            out[r] = (o, round(float(max(s[best], 0.0)), 3), shared_keys(keys, r, o))
+    return [out.get(r, (-1, 0.0, ())) for r in rows.tolist()]
 
 
 _DUP_WORDS = {"url": "same url", "guid": "same guid", "text": "same text",
               "headline": "same headline", "id": "same id"}
 
 
-def _dedup(articles: Sequence[Article], analyses: dict[int, tf.Analysis], order: list[int],
+def _dedup(articles: Sequence[Article], texts: list[ArticleText], order: list[int],
            index: DuplicateIndex, known: dict[str, int]
            ) -> tuple[list[int], dict[int, tuple[str, str, float]]]:
     """Split `order` into representatives and duplicates (index -> original id, kind, score)."""
@@ -500,8 +572,7 @@ def _dedup(articles: Sequence[Article], analyses: dict[int, tf.Analysis], order:
             dups[i] = (a.id, "id", 1.0)
             continue
         seen[a.id] = i
-        analyses[i] = tf.analyze(a.title, a.text)
-        sig = signature(a, analyses[i])
+        sig = signature(texts[i])
         hit = index.find(a, sig)
         if hit:
             dups[i] = hit
@@ -561,10 +632,10 @@ class StoryIndex:
         """Place new articles: in a known story, or in new ones; in arrival order."""
         order = arrival_order(articles)
         known = {**self.row_of, **self.dup_story}
-        analyses: dict[int, tf.Analysis] = {}
-        reps, dups = _dedup(articles, analyses, order, self.dups, known)
+        texts = [read_article(a) for a in articles]
+        reps, dups = _dedup(articles, texts, order, self.dups, known)
         old_n, new_n = len(self.ids), len(reps)
-        feats = Features.of([articles[i] for i in reps], [analyses[i] for i in reps])
+        feats = Features.of([articles[i] for i in reps], [texts[i] for i in reps])
         self.word_stats.add(feats.words)
         self.name_stats.add(feats.names)
         self.features = Features.concat([self.features, feats])
@@ -578,8 +649,10 @@ class StoryIndex:
         frozen = np.zeros(n_stories + new_n, dtype=bool)
         frozen[:n_stories] = True
         new_rows = np.arange(len(pool) - new_n, len(pool))
-        labels = (_group_rows(w, new_rows, np.arange(len(pool)), start, frozen)
-                  if new_n else np.zeros(len(pool), dtype=np.int64))
+        if new_n:
+            labels, sims = _group_rows(w, new_rows, np.arange(len(pool)), start, frozen)
+        else:
+            labels, sims = np.zeros(len(pool), dtype=np.int64), sp.csr_matrix((len(pool),) * 2)
         # A cluster holding an old article keeps that article's story; others are new stories.
         story_of_label: dict[int, int] = {}
         for r in range(len(pool) - new_n):
@@ -609,7 +682,8 @@ class StoryIndex:
             hi = np.searchsorted(local_story[order_in_pool], s_no, side="right")
             others = order_in_pool[lo:hi]
             rows = np.array(rs) + len(pool) - new_n
-            for r, (o, score, shared) in zip(rs, explain(w, sub.keys, rows, others)):
+            why = explain(w, sub.keys, rows, others, sims, local_story)
+            for r, (o, score, shared) in zip(rs, why):
                 a = articles[reps[r]]
                 placements[reps[r]] = Placement(a.id, self.story_ids[s_no], Member(
                     a.id, "same story", score, self.ids[pool[o]], shared), s_no in opened)
