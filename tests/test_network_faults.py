@@ -125,7 +125,7 @@ def faulty_run(tmp_path_factory):
         with open_store(folder / "state") as store:
             result = ingest(specs, store=store, now=NOW, progress=False, fetch_timeout=TIMEOUT,
                             per_host=len(specs), workers=len(specs),
-                            fetch_options={"retries": 1, "backoff": 0.01})
+                            fetch_options={"retries": 1, "backoff": 0.01, "deadline": 3.0})
             health = {name: store.feed(url) for name, url in urls.items()}
     yield result, urls, health
 
