@@ -134,6 +134,12 @@ class Store:
             self.db.execute("PRAGMA busy_timeout = %d" % int(timeout * 1000))
             version = self.db.execute("PRAGMA user_version").fetchone()[0]
             ok = self.db.execute("PRAGMA quick_check").fetchone()[0]
+        except sqlite3.OperationalError as e:
+            if "locked" in str(e) or "busy" in str(e):   # not damage: never advise a rebuild
+                raise StoreError(self._locked_message(e)) from None
+            if "unable to open" in str(e):
+                raise StoreError(f"{self.path}: cannot open the state store ({e})") from None
+            raise StoreError(self._corrupt_message(e)) from None
         except sqlite3.DatabaseError as e:
             raise StoreError(self._corrupt_message(e)) from None
         if ok != "ok":
@@ -148,8 +154,11 @@ class Store:
                                  f"this one knows {SCHEMA_VERSION})")
         except sqlite3.OperationalError as e:
             if "locked" in str(e):
-                raise StoreError(f"{self.path}: the state store is locked by another process ({e})") from None
+                raise StoreError(self._locked_message(e)) from None
             raise StoreError(f"{self.path}: {e}") from None
+
+    def _locked_message(self, detail: object) -> str:
+        return f"{self.path}: the state store is locked by another process ({detail})"
 
     def _corrupt_message(self, detail: object) -> str:
         return (f"{self.path}: the state store is damaged ({detail}). Move it aside and start "
