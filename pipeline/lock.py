@@ -80,7 +80,11 @@ def file_lock(path: Path, *, wait: bool = True, timeout: float | None = None) ->
 
     Raises LockedError when the lock is taken and `wait` is false, or still taken after `timeout`.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:        # a file where the folder should be, a read-only parent
+        in_the_way = " (a file is in the way)" if isinstance(exc, (FileExistsError, NotADirectoryError)) else ""
+        raise NewsdeskError(f"{path.parent}: cannot create the folder: {exc.strerror}{in_the_way}") from exc
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
