@@ -77,3 +77,16 @@ def test_configured_name_is_the_outlet(http_server, tmp_path):
         result = run(store, SourceSpec(name="Harbour Daily", url=url, weight=2.0, tags=("ports",)))
     assert {a.source for a in result.articles} == {"Harbour Daily"}
     assert {a.weight for a in result.articles} == {2.0} and {a.tags for a in result.articles} == {("ports",)}
+
+
+def test_http_charset_is_honoured(http_server, tmp_path):
+    # No XML declaration: only the HTTP header says the bytes are Latin-1.
+    body = ('<rss version="2.0"><channel><title>Latin</title><item><title>Se\u00f1or Garc\u00eda '
+            'opens the bridge</title><link>https://latin.example/b</link><description>Jos\u00e9 '
+            'Garc\u00eda opened the bridge.</description></item></channel></rss>').encode("latin-1")
+    url = http_server.route("/latin.xml", Response.feed(body, content_type="application/rss+xml; charset=ISO-8859-1"))
+    with open_store(tmp_path / "state") as store:
+        result = run(store, SourceSpec(name="Latin", url=url))
+    (article,) = result.articles
+    assert article.title == "Se\u00f1or Garc\u00eda opens the bridge"
+    assert "Jos\u00e9" in article.text

@@ -124,3 +124,34 @@ def test_unchanged_file_is_not_parsed_again(tmp_path):
         second = ingest([spec_for(str(f))], store=store, now=NOW, progress=False)
     assert second.skipped_unchanged == 1 and first.skipped_unchanged == 0
     assert [a.to_json() for a in second.articles] == [a.to_json() for a in first.articles]
+
+
+def test_byte_order_marks_are_honoured(tmp_path):
+    text = (FEEDS / "rss091.xml").read_text(encoding="latin-1").replace('encoding="ISO-8859-1"', 'encoding="utf-8"')
+    utf8 = tmp_path / "bom8.xml"
+    utf8.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    article = tmp_path / "bom16.txt"
+    article.write_bytes("Caf\u00e9 owner wins award\n\nThe owner of the Caf\u00e9 Central won the award on Friday "
+                        "after twenty years behind the counter.\n".encode("utf-16"))
+    (a,) = read_file(utf8, "bom8.xml", now=NOW)[0]
+    (b,) = read_file(article, "bom16.txt", now=NOW)[0]
+    assert a.title == "Caf\u00e9 owner wins regional award"
+    assert b.title == "Caf\u00e9 owner wins award" and "Caf\u00e9 Central" in b.text
+
+
+def test_text_file_header_block(tmp_path):
+    f = tmp_path / "story.md"
+    f.write_text("Title: Harbour reopens after storm\nURL: https://www.harbour.example/reopen?utm_source=x\n"
+                 "Date: 2026-11-20T08:00:00+01:00\nSource: Harbour Times\n\n"
+                 "# Harbour reopens after storm\n\nThe harbour reopened on Friday after a week of repairs "
+                 "to the storm-damaged quay, the port authority said.\n", encoding="utf-8")
+    (a,) = read_file(f, "story.md", now=NOW)[0]
+    assert (a.title, a.url, a.source) == ("Harbour reopens after storm", "https://harbour.example/reopen", "Harbour Times")
+    assert a.published == datetime(2026, 11, 20, 7, 0, tzinfo=timezone.utc) and not a.published_guessed
+    assert a.text.startswith("The harbour reopened on Friday")
+
+
+def test_html_article_file(tmp_path):
+    page = Path(__file__).parent / "fixtures" / "boilerplate" / "article.html"
+    (a,) = read_file(page, "article.html", now=NOW)[0]
+    assert a.title and len(a.text) > 200 and a.published is not None
