@@ -194,11 +194,15 @@ class Store:
                 time.sleep(0.2 * (attempt + 1))
         try:
             yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        else:
             self.db.execute("COMMIT")
+        except BaseException as e:
+            # SQLite has already rolled back after some errors (SQLITE_FULL): a second ROLLBACK
+            # would raise "no transaction is active" and hide the real reason.
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            if isinstance(e, sqlite3.OperationalError):   # disk full, I/O error, read-only file
+                raise StoreError(f"{self.path}: cannot write the state store: {e}") from e
+            raise
 
     # --- feeds -------------------------------------------------------------------------------
     def feed(self, url: str) -> FeedState | None:
