@@ -394,12 +394,14 @@ class ArticleText:
     words: dict[str, float]          # headline (weighted) and lead word counts
     entities: list[str]
     minhash: np.ndarray | None       # MinHash of the body's shingles; None for a short body
+    title_key: str | None            # a headline-only item's duplicate key
 
 
 def read_article(a: Article) -> ArticleText:
     analysis = tf.analyze(a.title, a.text)
-    c: Counter[str] = Counter(tf.tokens(_lead(a.text)))
-    for t in tf.tokens(a.title):
+    lead = analysis.body_words[:LEAD_WORDS]
+    c: Counter[str] = Counter(tf.tokens_of(lead))
+    for t in tf.tokens_of(analysis.title_words):
         c[t] += TITLE_WEIGHT
     values = None
     if len(analysis.body_words) >= MIN_TEXT_WORDS:
@@ -407,21 +409,16 @@ def read_article(a: Article) -> ArticleText:
                     permutations=_TEMPLATE.permutations, scheme=_TEMPLATE.scheme)
         m.update_batch(analysis.shingles(SHINGLE_WORDS).tolist())
         values = np.asarray(m.hashvalues)
-    return ArticleText(dict(c), analysis.entities, values)
+    key = None
+    if len(analysis.body_words) < MIN_TEXT_WORDS and len(analysis.title_words) >= MIN_TITLE_WORDS:
+        key = " ".join(w.lower() for w in analysis.title_words)
+    return ArticleText(dict(c), analysis.entities, values, key)
 
 
 def signature(text: ArticleText) -> LeanMinHash | None:
     if text.minhash is None:
         return None
     return LeanMinHash(seed=1, hashvalues=text.minhash, scheme=_TEMPLATE.scheme)
-
-
-def title_key(a: Article) -> str | None:
-    """The duplicate key of a headline-only item: its words, when there are enough of them."""
-    if len(a.text.split()) >= MIN_TEXT_WORDS:
-        return None
-    key = tf.normalized_title(a.title)
-    return key if len(key.split()) >= MIN_TITLE_WORDS else None
 
 
 @dataclass
@@ -438,12 +435,13 @@ class DuplicateIndex:
     def empty(cls) -> "DuplicateIndex":
         return cls(MinHashLSH(threshold=NEAR_DUP_JACCARD, num_perm=NUM_PERM), {}, {}, [], [])
 
-    def find(self, a: Article, sig: LeanMinHash | None) -> tuple[str, str, float] | None:
+    def find(self, a: Article, text: ArticleText) -> tuple[str, str, float] | None:
         """(original id, what matched, score) for a duplicate of a known article, else None."""
         t = _timestamp(a)
         for kind, value in (("url", a.url), ("guid", a.guid)):
             if value and f"{kind}:{value}" in self.keys:
                 return self.keys[f"{kind}:{value}"][0], kind, 1.0
+        sig = signature(text)
         if sig is not None:
             found = []
             for k in self.lsh.query(sig):
@@ -453,7 +451,7 @@ class DuplicateIndex:
             if found:
                 j, k = max(found)
                 return k, "text", round(j, 3)
-        key = title_key(a)
+        key = text.title_key
         if key and f"title:{key}" in self.keys:
             orig, t0 = self.keys[f"title:{key}"]
             if self._near(t, t0):
@@ -465,13 +463,14 @@ class DuplicateIndex:
         """Copies further apart than the story window are a re-run, not a duplicate."""
         return math.isnan(t) or math.isnan(t0) or abs(t - t0) <= STORY_WINDOW
 
-    def add(self, a: Article, sig: LeanMinHash | None, original: str | None = None) -> None:
+    def add(self, a: Article, text: ArticleText, original: str | None = None) -> None:
         """Remember a's keys; a duplicate's keys lead to its `original`."""
         t = _timestamp(a)
-        for kind, value in (("url", a.url), ("guid", a.guid), ("title", title_key(a))):
+        for kind, value in (("url", a.url), ("guid", a.guid), ("title", text.title_key)):
             if value:
                 self.keys.setdefault(f"{kind}:{value}", (original or a.id, t))
-        if sig is not None and original is None and a.id not in self.sig_row:
+        sig = signature(text) if original is None else None
+        if sig is not None and a.id not in self.sig_row:
             self.lsh.insert(a.id, sig)
             self.sig_row[a.id] = len(self.sigs)
             self.sigs.append(np.asarray(sig.hashvalues))
@@ -572,14 +571,13 @@ def _dedup(articles: Sequence[Article], texts: list[ArticleText], order: list[in
             dups[i] = (a.id, "id", 1.0)
             continue
         seen[a.id] = i
-        sig = signature(texts[i])
-        hit = index.find(a, sig)
+        hit = index.find(a, texts[i])
         if hit:
             dups[i] = hit
-            index.add(a, None, original=hit[0])
+            index.add(a, texts[i], original=hit[0])
         else:
             reps.append(i)
-            index.add(a, sig)
+            index.add(a, texts[i])
     return reps, dups
 
 

@@ -33,7 +33,7 @@ STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | NEWS_STOP_WORDS
 _NAME_JOINERS = frozenset({"of", "de", "da", "di", "del", "der", "van", "von", "al", "bin", "la",
                            "le", "du", "y", "the", "and", "&"})
 
-_WORD_RE = re.compile(r"[^\W_](?:[\w]|['’.\-](?=[^\W_]))*", re.UNICODE)
+_WORD_RE = re.compile(r"[^\W_]\w*(?:['’.\-][^\W_]\w*)*", re.UNICODE)
 _SPACED_HYPHEN_RE = re.compile(r"(?<=\w) - (?=\w)")
 _SPACED_APOSTROPHE_RE = re.compile(r"(?<=\w) ['’] ?(?=s\b)")
 _NUMBER_RE = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?:\.\d+)?")
@@ -44,7 +44,11 @@ _DIGIT_RE = re.compile(r"\d")
 
 def repair_spacing(text: str) -> str:
     """Join tokens that a tokenizer pulled apart ("90 - day" -> "90-day", "Reid ' s" -> "Reid's")."""
-    return _SPACED_APOSTROPHE_RE.sub("'", _SPACED_HYPHEN_RE.sub("-", text))
+    if " - " in text:
+        text = _SPACED_HYPHEN_RE.sub("-", text)
+    if " '" in text or " ’" in text:
+        text = _SPACED_APOSTROPHE_RE.sub("'", text)
+    return text
 
 
 @lru_cache(maxsize=1 << 18)
@@ -96,13 +100,14 @@ def _token(w: str) -> str | None:
     return stem(lw)
 
 
-def _tokens_of(ws: list[str]) -> list[str]:
+def tokens_of(ws: list[str]) -> list[str]:
+    """`tokens` of words already split by `words`."""
     return [t for t in map(_token, ws) if t is not None]
 
 
 def tokens(text: str) -> list[str]:
     """Content tokens: lowercased, stemmed, stop words and one-letter words dropped."""
-    return _tokens_of(words(text))
+    return tokens_of(words(text))
 
 
 @lru_cache(maxsize=1 << 18)
@@ -139,7 +144,11 @@ def _is_capitalized(w: str) -> bool:
 
 def is_title_case(line: str) -> bool:
     """True when most content words of a line start upper-case ("Apple Adds TV Channel")."""
-    ws = [w for w in words(line) if w.lower() not in STOP_WORDS and w[:1].isalpha()]
+    return _title_case_words(words(line))
+
+
+def _title_case_words(line_words: list[str]) -> bool:
+    ws = [w for w in line_words if w.lower() not in STOP_WORDS and w[:1].isalpha()]
     if len(ws) < 3:
         return False
     return sum(_is_capitalized(w) for w in ws) >= 0.7 * len(ws)
@@ -186,6 +195,7 @@ class Analysis:
 
     entities: list[str]
     body_words: list[str]
+    title_words: list[str]
 
     def shingles(self, size: int = 4, limit: int = 2000) -> np.ndarray:
         return _shingles_of(self.body_words[:limit], size)
@@ -198,9 +208,11 @@ def analyze(title: str, text: str) -> Analysis:
     body_words = [w for _, ws in sentences for w in ws]
     lowercase_seen = {w for w in body_words if w[:1].islower()}
     has_body = bool(body.strip())
-    if title and (not has_body or not is_title_case(title)):
-        rt = repair_spacing(title)
-        sentences = [(s, _split_words(s)) for s in _SENTENCE_SPLIT_RE.split(rt) if s] + sentences
+    rt = repair_spacing(title)
+    title_sentences = [(s, _split_words(s)) for s in _SENTENCE_SPLIT_RE.split(rt) if s]
+    title_words = [w for _, ws in title_sentences for w in ws]
+    if title and (not has_body or not _title_case_words(title_words)):
+        sentences = title_sentences + sentences
     out: list[str] = []
     for sentence, ws in sentences:
         for run in _names_in(ws, lowercase_seen, trust_first=not has_body):
@@ -211,7 +223,7 @@ def analyze(title: str, text: str) -> Analysis:
                 out.append(" ".join(keys))
         if _DIGIT_RE.search(sentence):
             out.extend(numbers(sentence))
-    return Analysis(out, body_words)
+    return Analysis(out, body_words, title_words)
 
 
 def numbers(text: str) -> list[str]:
