@@ -22,6 +22,7 @@ import argparse
 import cProfile
 import html
 import json
+import os
 import pstats
 import random
 import re
@@ -231,10 +232,19 @@ STAGES = (("pipeline.ingest", "ingest"), ("pipeline.ingest", "parse_document"),
           ("pipeline.run", "render_all"), ("pipeline.outbox", "write_digest"))
 
 
+def rss_now() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * resource.getpagesize()
+
+
 class StageTimer:
+    """Wall time per stage, and how much the resident set grew across it (its largest growth
+    over one call: memory a stage keeps, or leaves in the allocator's free lists)."""
+
     def __init__(self) -> None:
         self.seconds: dict[str, float] = defaultdict(float)
         self.calls: dict[str, int] = defaultdict(int)
+        self.grew: dict[str, int] = defaultdict(int)
 
     def install(self) -> None:
         import importlib
@@ -253,12 +263,13 @@ class StageTimer:
 
     def _call(self, fn, label):
         def timed(*a, **kw):
-            t = time.perf_counter()
+            t, m = time.perf_counter(), rss_now()
             try:
                 return fn(*a, **kw)
             finally:
                 self.seconds[label] += time.perf_counter() - t
                 self.calls[label] += 1
+                self.grew[label] = max(self.grew[label], rss_now() - m)
         return timed
 
     def _gen(self, fn, label):
@@ -277,9 +288,12 @@ class StageTimer:
         return timed
 
     def report(self) -> str:
-        out = [f"  {self.seconds[k]:8.2f} s  {self.calls[k]:6d} calls  {k}" for _, k in STAGES if k in self.calls]
+        out = [f"  {self.seconds[k]:8.2f} s  {self.calls[k]:6d} calls  RSS {self.grew[k] / 2**20:+7,.0f} MiB  {k}"
+               for _, k in STAGES if k in self.calls]
+        out.append(f"  resident now {rss_now() / 2**20:,.0f} MiB")
         self.seconds.clear()
         self.calls.clear()
+        self.grew.clear()
         return "\n".join(out)
 
 
@@ -308,6 +322,21 @@ def module_of(filename: str, name: str) -> str:
     return Path(filename).name
 
 
+def once_child(cfg: Path) -> None:
+    """`newsdesk schedule --once` in this fresh process, with stage times and the peak RSS
+    (VmHWM: getrusage of a child would count the parent's pages copied at fork)."""
+    from pipeline.cli import main as cli_main
+
+    stages = StageTimer()
+    stages.install()
+    t = time.perf_counter()
+    code = cli_main(["schedule", "--once", "--quiet", "--config", str(cfg)])
+    wall = time.perf_counter() - t
+    hwm = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
+    print(f"  exit {code}; {wall:.1f} s in the command; peak RSS (VmHWM) {hwm / 1024:,.0f} MiB")
+    print(stages.report())
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("data_dir", type=Path)
@@ -316,9 +345,13 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--profile", type=Path, metavar="FILE", help="run under cProfile; save stats here")
     ap.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.serve:
         serve(args.serve)
+        return
+    if args.child:
+        once_child(args.child)
         return
 
     from pipeline.config import load_settings
@@ -355,15 +388,16 @@ def main() -> None:
             with PeakRSS() as rss:
                 if profiler:
                     profiler.enable()
-                t = time.perf_counter()
+                t, cpu = time.perf_counter(), time.process_time()
                 report = run_digest(settings, progress=False, honour_backoff=True)
-                wall = time.perf_counter() - t
+                wall, cpu = time.perf_counter() - t, time.process_time() - cpu
                 if profiler:
                     profiler.disable()
             stats = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{ports[0]}/__stats").read())
             results.append((label, wall, report, rss.peak, stats))
             hard = [e for e in report.errors if not e.warning]
-            print(f"{label}: {wall:.1f} s wall; {report.articles} articles "
+            print(f"{label}: {wall:.1f} s wall, {cpu:.1f} s CPU (load average {os.getloadavg()[0]:.1f}); "
+                  f"{report.articles} articles "
                   f"({report.articles / wall:,.0f}/s), {report.new_articles} new, {report.stories} "
                   f"stories, {report.selected} selected, {len(hard)} source errors; peak RSS "
                   f"{rss.peak / 2**20:,.0f} MiB; server so far: {stats}")
@@ -371,6 +405,13 @@ def main() -> None:
         self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         child_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         print(f"maxrss: this process {self_kb / 1024:,.0f} MiB; children so far {child_kb / 1024:,.0f} MiB")
+        # The same unchanged run as cron or a systemd timer does it: a fresh process, imports and all.
+        t = time.perf_counter()
+        once = subprocess.run([sys.executable, __file__, str(args.data_dir), "--child", str(cfg)],
+                              cwd=ROOT, capture_output=True, text=True)
+        cron = time.perf_counter() - t
+        print(f"third run, unchanged, `newsdesk schedule --once` in a fresh process: {cron:.1f} s wall "
+              f"(imports included)\n{once.stdout.rstrip()}\n{once.stderr.strip()[-600:]}")
         (first, w1, r1, p1, _), (_, w2, _, p2, _) = results
         print(f"SUMMARY feeds={args.feeds} items={args.items} articles={r1.articles} "
               f"first={w1:.1f}s ({r1.articles / w1:,.0f} articles/s) second={w2:.1f}s "
