@@ -1,0 +1,316 @@
+"""Render merged stories: the email digest (HTML, plain text, .eml) and one folder of posts per story.
+
+Pure functions of their inputs. Templates come from templates/ in the repository (or the
+installed package); a user's own template folder overrides them file by file.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, time, timezone
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import css_inline
+import jinja2
+from slugify import slugify
+
+from pipeline.mail import build_message
+from pipeline.model import Draft, Story
+from pipeline.social import NETWORKS, best_link, clean_text, make_post, safe_url
+
+log = logging.getLogger(__name__)
+
+DEFAULT_NETWORKS: tuple[str, ...] = NETWORKS
+TEXT_WIDTH = 78                    # columns of the plain-text digest (RFC 5322's advice)
+SLUG_WORDS_MAX = 60                # characters of headline kept in a story folder name
+PREHEADER_PAD = "\u034f\u200c\u00a0" * 60   # keeps clients from pulling body text into the preview
+
+# Colours of the digest, light and dark. tests/test_render.py checks every pair in CONTRAST_PAIRS
+# reaches WCAG AA (4.5:1) and that the rendered HTML uses no colour outside this table.
+PALETTE: dict[str, dict[str, str]] = {
+    "light": {"page": "#eef1f5", "card": "#ffffff", "text": "#1b1f24", "muted": "#4f5864",
+              "link": "#0b57d0", "badge_bg": "#fde7d4", "badge_text": "#7a2e00"},
+    "dark": {"page": "#0d1117", "card": "#161b22", "text": "#e6edf3", "muted": "#a3adb8",
+             "link": "#8cc4ff", "badge_bg": "#4a2a12", "badge_text": "#ffd8b5"},
+}
+CONTRAST_PAIRS: tuple[tuple[str, str], ...] = (
+    ("text", "card"), ("muted", "card"), ("link", "card"), ("badge_text", "badge_bg"),
+    ("text", "page"), ("muted", "page"), ("link", "page"),
+)
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+@dataclass(frozen=True, kw_only=True)
+class DigestOptions:
+    date: date
+    title: str = "Newsdesk digest"
+    template_dir: Path | None = None
+    from_addr: str = "Newsdesk <newsdesk@localhost>"
+    to_addrs: tuple[str, ...] = ()
+    unsubscribe_url: str | None = None
+    preheader: str | None = None
+    language: str = "en"
+    timezone: str = "UTC"           # IANA name, for showing dates only
+    site_url: str | None = None
+
+    def __post_init__(self) -> None:
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown timezone {self.timezone!r}") from exc
+        if not re.fullmatch(r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*", self.language):
+            raise ValueError(f"language must be a BCP 47 tag, not {self.language!r}")
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+# --- templates ------------------------------------------------------------------------------
+
+def template_dirs(user_dir: Path | None = None) -> tuple[Path, ...]:
+    """The user's folder first, then the repository's templates/, then the installed package's."""
+    dirs = [Path(user_dir)] if user_dir is not None else []
+    repo = Path(__file__).resolve().parents[1] / "templates"
+    packaged = Path(__file__).resolve().parent / "templates"   # where package data would land
+    dirs += [d for d in (repo, packaged) if d.is_dir()]
+    return tuple(dirs)
+
+
+@functools.lru_cache(maxsize=8)
+def environment(user_dir: Path | None = None) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in template_dirs(user_dir)]),
+        undefined=jinja2.StrictUndefined,
+        autoescape=jinja2.select_autoescape(["html", "htm", "xml"], default_for_string=False),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["wrap"] = wrap_text
+    return env
+
+
+# --- plain-text wrapping --------------------------------------------------------------------
+
+def display_width(text: str) -> int:
+    """Terminal columns: wide East Asian characters take two, combining marks none."""
+    width = 0
+    for ch in text:
+        if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+            continue
+        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return width
+
+
+def _is_url(token: str) -> bool:
+    return "://" in token
+
+
+def _chunks(word: str, room: int) -> list[str]:
+    # A word wider than a line (no spaces: CJK, a long compound) is broken between characters.
+    out, cur = [], ""
+    for ch in word:
+        if cur and display_width(cur + ch) > room and not unicodedata.combining(ch):
+            out.append(cur)
+            cur = ""
+        cur += ch
+    return out + ([cur] if cur else [])
+
+
+def wrap_text(text: Any, width: int = TEXT_WIDTH, initial: str = "", subsequent: str = "") -> str:
+    """Wrap to `width` columns; a URL always sits alone on its line and is never broken."""
+    lines: list[str] = []
+    line, has_words = initial, False
+
+    def flush() -> None:
+        nonlocal line, has_words
+        lines.append(line.rstrip())
+        line, has_words = subsequent, False
+
+    for token in clean_text(str(text)).split(" "):
+        if not token:
+            continue
+        if _is_url(token):
+            if has_words:
+                flush()
+            line += token
+            has_words = True
+            flush()
+            continue
+        candidate = line + (" " if has_words else "") + token
+        if display_width(candidate) <= width:
+            line, has_words = candidate, True
+            continue
+        if has_words:
+            flush()
+        room = max(width - display_width(line), 1)
+        pieces = _chunks(token, room) if display_width(token) > room else [token]
+        for piece in pieces[:-1]:
+            line += piece
+            has_words = True
+            flush()
+        line += pieces[-1]
+        has_words = True
+    if has_words or not lines:
+        lines.append(line.rstrip())
+    return "\n".join(lines)
+
+
+def overlong_lines(text: str, width: int = TEXT_WIDTH) -> list[str]:
+    """Lines wider than `width` that are not a lone URL (which may not be broken)."""
+    def lone_url(line: str) -> bool:
+        rest = line.strip().removeprefix("- ")    # a URL may follow a list bullet
+        return _is_url(rest) and " " not in rest
+
+    return [ln for ln in text.splitlines() if display_width(ln) > width and not lone_url(ln)]
+
+
+# --- the view of a story --------------------------------------------------------------------
+
+def format_when(moment: datetime | None, zone: ZoneInfo) -> str:
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:          # records promise UTC; be safe with a naive one
+        moment = moment.replace(tzinfo=timezone.utc)
+    local = moment.astimezone(zone)
+    return (f"{local.day} {_MONTHS[local.month - 1]} {local.year}, "
+            f"{local:%H:%M} {local.tzname() or ''}").rstrip()
+
+
+def format_day(day: date) -> str:
+    return f"{_DAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def _host(url: str | None) -> str | None:
+    return urlsplit(url).hostname if url else None
+
+
+def story_view(story: Story, zone: ZoneInfo) -> dict[str, Any]:
+    """What the templates see of one story: cleaned text, safe links only, dates as shown."""
+    sources = []
+    for ref in story.sources:
+        url = safe_url(ref.url)
+        label = clean_text(ref.outlet) or _host(url) or clean_text(ref.title) or "source"
+        sources.append({"label": label, "url": url, "title": clean_text(ref.title),
+                        "date_text": format_when(ref.published, zone)})
+    outlets = {s["label"].casefold() for s in sources}
+    shown = story.last_updated or story.first_seen or max(
+        (r.published for r in story.sources if r.published), default=None)
+    return {
+        "id": story.id,
+        "headline": clean_text(story.headline) or "(untitled)",
+        "summary": clean_text(story.summary_text),
+        "key_facts": [t for t in (clean_text(f) for f in story.key_facts) if t],
+        "disputed": [t for t in (clean_text(f) for f in story.disputed) if t],
+        "sources": sources,
+        "outlet_count": len(outlets),
+        "date_text": format_when(shown, zone),
+        "is_update": story.is_update,
+        "link": best_link(story),
+    }
+
+
+def _context(stories: Sequence[Story], options: DigestOptions) -> dict[str, Any]:
+    views = [story_view(s, options.zone) for s in stories]
+    preheader = clean_text(options.preheader) if options.preheader else ""
+    if not preheader and views:
+        preheader = "; ".join(v["headline"] for v in views[:2])
+    return {
+        "title": clean_text(options.title) or "Newsdesk digest",
+        "date_text": format_day(options.date),
+        "date_iso": options.date.isoformat(),
+        "language": options.language,
+        "preheader": preheader,
+        "preheader_pad": PREHEADER_PAD,
+        "stories": views,
+        "unsubscribe_url": safe_url(options.unsubscribe_url),
+        "site_url": safe_url(options.site_url),
+        "palette": PALETTE,
+    }
+
+
+# --- the digest and the posts ---------------------------------------------------------------
+
+_IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\salt=)", re.IGNORECASE)
+
+
+def render_html(stories: Sequence[Story], options: DigestOptions) -> str:
+    html = environment(options.template_dir).get_template("digest.html").render(
+        _context(stories, options))
+    # Inline for clients that drop <style>; keep the block so the dark-mode @media rules survive.
+    html = css_inline.CSSInliner(keep_style_tags=True, load_remote_stylesheets=False).inline(html)
+    if _IMG_WITHOUT_ALT.search(html):
+        log.warning("template %s has <img> without alt; adding alt=\"\"", "digest.html")
+        html = _IMG_WITHOUT_ALT.sub('<img alt=""', html)
+    return html
+
+
+def render_text(stories: Sequence[Story], options: DigestOptions) -> str:
+    text = environment(options.template_dir).get_template("digest.txt").render(
+        _context(stories, options))
+    for line in overlong_lines(text):
+        log.warning("digest.txt line wider than %d columns: %.40r", TEXT_WIDTH, line)
+    return text
+
+
+def render_digest(stories: Sequence[Story], options: DigestOptions) -> tuple[Draft, Draft, Draft]:
+    """digest.html, digest.txt and digest.eml for review (ids are the outbox's to assign)."""
+    html = render_html(stories, options)
+    text = render_text(stories, options)
+    eml = build_message(html, text, options).as_string()
+    return (
+        Draft(id="", channel="email", path="digest.html", content=html),
+        Draft(id="", channel="email", path="digest.txt", content=text),
+        Draft(id="", channel="email", path="digest.eml", content=eml),
+    )
+
+
+_RESERVED_NAMES = frozenset(
+    ["con", "prn", "aux", "nul"] + [f"{p}{i}" for p in ("com", "lpt") for i in range(10)])
+
+
+def story_slug(story: Story) -> str:
+    """A folder name from the headline plus a short hash of the id: safe and unique per story."""
+    digest = hashlib.sha256(story.id.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    words = slugify(clean_text(story.headline), max_length=SLUG_WORDS_MAX, word_boundary=True,
+                    save_order=True)
+    words = re.sub(r"[^a-z0-9-]+", "", words).strip("-")   # belt and braces for odd input
+    if not words or words in _RESERVED_NAMES:
+        words = "story"
+    return f"{words}-{digest}"
+
+
+def _created_at(options: DigestOptions) -> datetime:
+    # Deterministic, so a repeated run writes the same file; the deliverer stamps the real time.
+    return datetime.combine(options.date, time(0, 0), options.zone).astimezone(timezone.utc)
+
+
+def render_posts(story: Story, options: DigestOptions, networks: Iterable[str] = DEFAULT_NETWORKS,
+                 *, limits: Mapping[str, int] | None = None, thread: bool = False
+                 ) -> tuple[Draft, ...]:
+    """posts/<story-slug>/<network>.txt for each network (+ <network>.json where one is needed)."""
+    slug = story_slug(story)
+    drafts = []
+    for network in networks:
+        post = make_post(story, network, campaign=options.date.isoformat(),
+                         limit=(limits or {}).get(network), thread=thread,
+                         created_at=_created_at(options), language=options.language)
+        folder = f"posts/{slug}"
+        extra: tuple[tuple[str, str], ...] = ()
+        if post.payload is not None:
+            body = json.dumps(post.payload, ensure_ascii=False, indent=2) + "\n"
+            extra = ((f"{folder}/{network}.json", body),)
+        drafts.append(Draft(id="", channel=network, path=f"{folder}/{network}.txt",
+                            content=post.text + "\n", story_id=story.id, extra=extra))
+    return tuple(drafts)
