@@ -301,15 +301,24 @@ def cores(graph: sp.csr_matrix, labels: np.ndarray, frozen: np.ndarray
     best pair at a time would. Clusters flagged `frozen` (known stories) never merge together.
     """
     labels, frozen = _compact(labels, frozen)
+    p = _indicator(labels, len(frozen))
+    sums = (p @ graph @ p.T).tocsr()        # edge weight summed between clusters
+    size = np.asarray(p.sum(axis=1)).ravel()
     while True:
-        k = len(frozen)
-        p = _indicator(labels, k)
-        w = (p @ graph @ p.T).tocoo()
-        size = np.asarray(p.sum(axis=1)).ravel()
+        w = sums.tocoo()
         avg = w.data / (size[w.row] * size[w.col])
-        if not _merge_mutual(labels, frozen, w.row, w.col, avg, CORE_THRESHOLD):
+        cluster = np.arange(len(frozen))
+        if not _merge_mutual(cluster, frozen, w.row, w.col, avg, CORE_THRESHOLD):
             return labels, frozen
-        labels, frozen = _compact(labels, frozen)
+        # Contract the cluster graph instead of summing over articles again.
+        ids, cluster = np.unique(cluster, return_inverse=True)
+        k = len(ids)
+        fold = sp.csr_matrix((np.ones(len(cluster)), (cluster, np.arange(len(cluster)))),
+                             shape=(k, len(cluster)))
+        sums = (fold @ sums @ fold.T).tocsr()
+        size = fold @ size
+        frozen = frozen[ids]
+        labels = cluster[labels]
 
 
 def stories(graph: sp.csr_matrix, w: Weighted, labels: np.ndarray, frozen: np.ndarray
