@@ -32,7 +32,9 @@ _UNSAFE_IN_PATH = re.compile('[\x00-\x20\x7f-\xa0\xad"#%<>?\\\\^`{|}\u061c\u1680
                              '\u2028-\u202f\u205f-\u206f\u3000\ud800-\udfff\ufeff\ufff0-\uffff]')
 _HOST = re.compile(r"[\w.-]+|[0-9a-f:.]+", re.IGNORECASE)   # a name (IDN too) or an IPv6 address
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+# Controls, bidi marks/overrides/isolates, zero-width space, BOM and the non-characters U+FFFE/FFFF.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff"
+                      r"\ufffe\uffff]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _BLANKS = re.compile(r"\n\s*\n+")
 

@@ -39,9 +39,10 @@ def _text_of(value: str | None, kind: str | None) -> str:
 
 
 def _is_http(url: str | None) -> bool:
-    """An absolute http(s) URL (urlsplit raises on some broken ones: '[::1' as a host)."""
+    """An absolute http(s) URL with a host (urlsplit raises on some broken ones: '[::1')."""
     try:
-        return bool(url) and urlsplit(url).scheme.lower() in ("http", "https")
+        parts = urlsplit(url or "")
+        return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
     except ValueError:
         return False
 
