@@ -42,7 +42,10 @@ _BLOCK = frozenset(
     table thead tbody tfoot tr td th blockquote pre figure figcaption address hr form fieldset
     details summary center""".split()
 )
-_DROP = frozenset("script style noscript iframe svg form template object embed canvas button select".split())
+# Elements whose content is no story text. textarea, title, xmp, noembed, noframes and plaintext
+# hold raw text: '<textarea><script>...' would come out as the literal text '<script>...'.
+_DROP = frozenset("""script style noscript iframe svg form template object embed canvas button select
+    textarea title xmp noembed noframes plaintext""".split())
 _SPACE = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _SENT_END = re.compile(r"[.!?…\"”’)]\s*$")
 _META_CHARSET = re.compile(
