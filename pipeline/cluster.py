@@ -191,12 +191,12 @@ def neighbours(w: Weighted, rows: np.ndarray, pool: np.ndarray, k: int = NEIGHBO
             window = pool
         else:
             lo = np.searchsorted(pool_ts, t0 - STORY_WINDOW, "left")
-            hi = np.searchsorted(pool_ts, t0 + 2 * STORY_WINDOW, "right")
+            hi = np.searchsorted(pool_ts, t0 + 1.25 * STORY_WINDOW, "right")
             window = np.concatenate([undated_pool, pool[lo:hi]])
         size = max(1, min(len(rows) - start, 2_000_000 // max(1, len(window))))
         chunk = rows[start:start + size]
         if not math.isnan(t0):
-            chunk = chunk[np.nan_to_num(w.ts[chunk], nan=-np.inf) <= t0 + STORY_WINDOW]
+            chunk = chunk[np.nan_to_num(w.ts[chunk], nan=-np.inf) <= t0 + 0.25 * STORY_WINDOW]
             chunk = chunk if len(chunk) else rows[start:start + 1]
         start += len(chunk)
         s = similarity(w, chunk, w, window)
