@@ -12,59 +12,43 @@ The steps, each explained in a Member record:
 4. stories: cores merged while the cosine of their centroids stays high, which gathers the many
    loosely worded headlines of a broad story.
 
-`cluster_articles` is the batch entry point; `StoryIndex` (pipeline.storyindex in spirit, kept
-here) holds the features of known stories and assigns new articles across runs.
+`cluster_articles` is the batch entry point; `StoryIndex` holds the features of known stories
+and places new articles across runs (the batch is an empty index given everything at once).
+What only reads text (vectors, similarity, neighbours) lives in pipeline.textfeatures.
 """
 from __future__ import annotations
 
 import logging
 import math
 import pickle
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Sequence
 
 import numpy as np
 import scipy.sparse as sp
-from datasketch import LeanMinHash, MinHash, MinHashLSH
+from datasketch import MinHashLSH
 
 from pipeline import textfeatures as tf
+from pipeline.textfeatures import (
+    ENTITY_WEIGHT, NUM_PERM, STORY_WINDOW, ArticleText, Features, Weighted, _burst, neighbours,
+    explain, read_article, signature, timestamp)
 from pipeline.model import Article, Member
 
 log = logging.getLogger(__name__)
 
 # --- the named constants (B-cubed F1 figures from bench/cluster_quality.py on the dev sets) ---
-LEAD_WORDS = 150          # body words read: ecbplus-dev avg-link 0.897 with 150, 0.890 whole text
-TITLE_WEIGHT = 2.0        # headline words count twice: 2 vs 1 on ecbplus-dev, 0.897 vs 0.894
-ENTITY_WEIGHT = 0.5       # similarity = 0.5 words + 0.5 names/numbers: names alone 0.907, words
-                          # alone 0.875, half and half 0.897 (ecbplus-dev, average link)
-NEIGHBOURS = 10           # neighbours kept per article: uci-dev fell from 0.90 to 0.67 with fewer
 SNN_K = 5                 # shared-nearest-neighbour list length: ecbplus-dev 0.969 (5) vs 0.929 (10)
 SNN_FLOOR = 0.1           # least similarity to be in an article's list: same figures as 0.05 on
                           # all three dev sets, and fewer chance links in a run of few articles
 SNN_WEIGHT = 0.5          # graph weight = 0.5 shared neighbours + 0.5 similarity: uci-dev 0.887
                           # (0.5) vs 0.847 (0.7) with ecbplus-dev 0.965 vs 0.969
-NEIGHBOUR_FLOOR = 0.05    # below this two articles are not neighbours (ecbplus-dev: the 99.9th
-                          # percentile of pairs from different topics is 0.11)
 CORE_THRESHOLD = 0.2      # average link over the graph: ecbplus-dev cores 0.954 at 0.2
 MERGE_THRESHOLD = 0.5     # centroid cosine to join cores of headlines: uci-dev 0.900 at 0.5,
                           # 0.881 at 0.4, 0.898 at 0.6 (its cores alone: 0.34)
 MERGE_THRESHOLD_FULLTEXT = 0.7  # ... and of full-text articles, whose cores are whole stories
                           # already: ecbplus-dev cores 0.954, merged at 0.5 0.942, at 0.7 0.954
-BURST_SECONDS = 3600.0    # published within about an hour ...
-BURST_BONUS = 0.5         # ... adds up to 0.5 to the similarity ...
-BURST_MIN_SIMILARITY = 0.1  # ... of articles that already share words: uci-dev 0.534 -> 0.905
-                          # (headline pairs and centroids only: between two full texts it cost
-                          # ecb-dev feeds 0.960 -> 0.927)
-STORY_WINDOW = 3 * 86400.0  # articles further apart than this are never compared (ecb-dev feeds
-                            # spread one story over up to 47 h)
 NEAR_DUP_JACCARD = 0.8    # shingle Jaccard of syndicated copies with a few boilerplate lines
-NUM_PERM = 64             # MinHash permutations (estimate error about 0.05 at 0.8)
-SHINGLE_WORDS = 4
-MIN_TEXT_WORDS = 40       # shorter bodies are compared by headline, not shingles
-MIN_TITLE_WORDS = 4       # "Business Highlights" is a column name, not a duplicate key
-SHARED_SHOWN = 5
 
 
 
@@ -78,144 +62,6 @@ class Group:
     @property
     def ids(self) -> tuple[str, ...]:
         return tuple(a.id for a in self.articles)
-
-
-# --- features -------------------------------------------------------------------------------
-
-def _lead(text: str, n: int = LEAD_WORDS) -> str:
-    ws = text.split()
-    return text if len(ws) <= n else " ".join(ws[:n])
-
-
-def _timestamp(a: Article) -> float:
-    return a.published.timestamp() if a.published else math.nan
-
-
-@dataclass
-class Features:
-    """Per-article raw features: hashed term counts, entity sets, times and display keys."""
-
-    words: sp.csr_matrix        # headline and lead word counts
-    names: sp.csr_matrix        # entity and number indicators
-    ts: np.ndarray              # published (seconds), NaN when unknown
-    keys: list[tuple[str, ...]]  # entity keys as text, most specific first, for explanations
-    has_body: np.ndarray        # a body of at least MIN_TEXT_WORDS words
-
-    @classmethod
-    def of(cls, articles: Sequence[Article], texts: Sequence["ArticleText"] | None = None
-           ) -> "Features":
-        texts = texts if texts is not None else [read_article(a) for a in articles]
-        keys = []
-        for t in texts:
-            ents = t.entities
-            ranked = sorted(set(ents), key=lambda e: (-e.count(" "), -ents.count(e), e))
-            keys.append(tuple(ranked[:24]))
-        return cls(tf.hashed([t.words for t in texts]),
-                   tf.hashed([dict.fromkeys(t.entities, 1.0) for t in texts]),
-                   np.array([_timestamp(a) for a in articles], dtype=np.float64), keys,
-                   np.array([len(a.text.split()) >= MIN_TEXT_WORDS for a in articles], dtype=bool))
-
-    def __len__(self) -> int:
-        return self.words.shape[0]
-
-    def take(self, idx: np.ndarray) -> "Features":
-        return Features(self.words[idx], self.names[idx], self.ts[idx], [self.keys[i] for i in idx],
-                        self.has_body[idx])
-
-    @staticmethod
-    def concat(parts: Sequence["Features"]) -> "Features":
-        return Features(sp.vstack([p.words for p in parts]).tocsr(),
-                        sp.vstack([p.names for p in parts]).tocsr(),
-                        np.concatenate([p.ts for p in parts]),
-                        [k for p in parts for k in p.keys],
-                        np.concatenate([p.has_body for p in parts]))
-
-
-@dataclass
-class Weighted:
-    """TF-IDF rows of unit length, for one set of document frequencies."""
-
-    words: sp.csr_matrix
-    names: sp.csr_matrix
-    ts: np.ndarray
-    has_body: np.ndarray
-
-    @classmethod
-    def of(cls, f: Features, word_stats: tf.TermStats, name_stats: tf.TermStats) -> "Weighted":
-        return cls(word_stats.weigh(f.words), name_stats.weigh(f.names, sublinear=False), f.ts,
-                   f.has_body)
-
-
-def _burst(sim: np.ndarray, dt: np.ndarray) -> np.ndarray:
-    """The time-proximity bonus: only for pairs that already share words."""
-    out = np.array(sim, dtype=np.float64, copy=True)
-    hit = (sim >= BURST_MIN_SIMILARITY) & (dt < 20 * BURST_SECONDS)   # exp(-20): nothing left
-    out[hit] = np.minimum(sim[hit] + BURST_BONUS * np.exp(-dt[hit] / BURST_SECONDS), 1.0)
-    return out
-
-
-def similarity(a: Weighted, ia: np.ndarray, b: Weighted, ib: np.ndarray) -> np.ndarray:
-    """Dense similarity of rows ia of `a` against rows ib of `b` (both in one IDF space).
-
-    Between two full-text articles the words decide alone; when one of them is a bare headline
-    its publication time gets a say too (the burst bonus).
-    """
-    # (pool @ rows.T).T: only the smaller side is transposed.
-    s = ((1 - ENTITY_WEIGHT) * (b.words[ib] @ a.words[ia].T)
-         + ENTITY_WEIGHT * (b.names[ib] @ a.names[ia].T)).toarray().T
-    short = ~(a.has_body[ia][:, None] & b.has_body[ib][None, :])
-    if not short.any():
-        return s
-    dt = np.where(short, np.abs(a.ts[ia][:, None] - b.ts[ib][None, :]), np.nan)
-    return _burst(s, dt)
-
-
-def neighbours(w: Weighted, rows: np.ndarray, pool: np.ndarray, k: int = NEIGHBOURS
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Top-k neighbours in `pool` of each of `rows` (indices of `w`), blocked by time.
-
-    Returns flat arrays (row, neighbour, similarity) with similarity >= NEIGHBOUR_FLOOR.
-    Articles without a date are compared with every other article of the pool.
-    """
-    out_i, out_j, out_s = [], [], []
-    pool = pool[np.argsort(np.nan_to_num(w.ts[pool], nan=-np.inf), kind="stable")]
-    pool_ts = np.nan_to_num(w.ts[pool], nan=-np.inf)
-    undated_pool = pool[np.isneginf(pool_ts)]
-    rows = rows[np.argsort(np.nan_to_num(w.ts[rows], nan=-np.inf), kind="stable")]
-    start = 0
-    while start < len(rows):
-        # Chunks of rows close in time share one window of candidates; the chunk is sized so
-        # that the dense block stays near two million cells.
-        t0 = w.ts[rows[start]]
-        if math.isnan(t0):
-            window = pool
-        else:
-            lo = np.searchsorted(pool_ts, t0 - STORY_WINDOW, "left")
-            hi = np.searchsorted(pool_ts, t0 + 1.25 * STORY_WINDOW, "right")
-            window = np.concatenate([undated_pool, pool[lo:hi]])
-        size = max(1, min(len(rows) - start, 2_000_000 // max(1, len(window))))
-        chunk = rows[start:start + size]
-        if not math.isnan(t0):
-            chunk = chunk[np.nan_to_num(w.ts[chunk], nan=-np.inf) <= t0 + 0.25 * STORY_WINDOW]
-            chunk = chunk if len(chunk) else rows[start:start + 1]
-        start += len(chunk)
-        s = similarity(w, chunk, w, window)
-        dt = np.abs(w.ts[chunk][:, None] - w.ts[window][None, :])
-        s[dt > STORY_WINDOW] = 0.0
-        s[chunk[:, None] == window[None, :]] = 0.0
-        kk = min(k, s.shape[1])
-        if kk == 0:
-            continue
-        top = np.argpartition(-s, kk - 1, axis=1)[:, :kk]
-        vals = np.take_along_axis(s, top, axis=1)
-        keep = vals >= NEIGHBOUR_FLOOR
-        out_i.append(np.repeat(chunk, kk)[keep.ravel()])
-        out_j.append(window[top][keep])
-        out_s.append(vals[keep])
-    if not out_i:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, np.zeros(0)
-    return np.concatenate(out_i), np.concatenate(out_j), np.concatenate(out_s)
 
 
 # --- graph clustering -----------------------------------------------------------------------
@@ -389,47 +235,6 @@ def article_graph(n: int, i: np.ndarray, j: np.ndarray, s: np.ndarray) -> sp.csr
 
 # --- duplicates -----------------------------------------------------------------------------
 
-_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=1)
-
-
-def _identity(x: int) -> int:
-    return x
-
-
-@dataclass(frozen=True)
-class ArticleText:
-    """What clustering reads from one article's text, in one pass."""
-
-    words: dict[str, float]          # headline (weighted) and lead word counts
-    entities: list[str]
-    minhash: np.ndarray | None       # MinHash of the body's shingles; None for a short body
-    title_key: str | None            # a headline-only item's duplicate key
-
-
-def read_article(a: Article) -> ArticleText:
-    analysis = tf.analyze(a.title, a.text)
-    lead = analysis.body_words[:LEAD_WORDS]
-    c: Counter[str] = Counter(tf.tokens_of(lead))
-    for t in tf.tokens_of(analysis.title_words):
-        c[t] += TITLE_WEIGHT
-    values = None
-    if len(analysis.body_words) >= MIN_TEXT_WORDS:
-        m = MinHash(num_perm=NUM_PERM, seed=1, hashfunc=_identity,
-                    permutations=_TEMPLATE.permutations, scheme=_TEMPLATE.scheme)
-        m.update_batch(analysis.shingles(SHINGLE_WORDS).tolist())
-        values = np.asarray(m.hashvalues)
-    key = None
-    if len(analysis.body_words) < MIN_TEXT_WORDS and len(analysis.title_words) >= MIN_TITLE_WORDS:
-        key = " ".join(w.lower() for w in analysis.title_words)
-    return ArticleText(dict(c), analysis.entities, values, key)
-
-
-def signature(text: ArticleText) -> LeanMinHash | None:
-    if text.minhash is None:
-        return None
-    return LeanMinHash(seed=1, hashvalues=text.minhash, scheme=_TEMPLATE.scheme)
-
-
 @dataclass
 class DuplicateIndex:
     """Exact keys (url, guid, headline) and a MinHash LSH over bodies of the known articles."""
@@ -446,7 +251,7 @@ class DuplicateIndex:
 
     def find(self, a: Article, text: ArticleText) -> tuple[str, str, float] | None:
         """(original id, what matched, score) for a duplicate of a known article, else None."""
-        t = _timestamp(a)
+        t = timestamp(a)
         for kind, value in (("url", a.url), ("guid", a.guid)):
             if value and f"{kind}:{value}" in self.keys:
                 return self.keys[f"{kind}:{value}"][0], kind, 1.0
@@ -474,7 +279,7 @@ class DuplicateIndex:
 
     def add(self, a: Article, text: ArticleText, original: str | None = None) -> None:
         """Remember a's keys; a duplicate's keys lead to its `original`."""
-        t = _timestamp(a)
+        t = timestamp(a)
         for kind, value in (("url", a.url), ("guid", a.guid), ("title", text.title_key)):
             if value:
                 self.keys.setdefault(f"{kind}:{value}", (original or a.id, t))
@@ -498,7 +303,7 @@ class DuplicateIndex:
 def arrival_order(articles: Sequence[Article]) -> list[int]:
     """Earliest first, undated last, ties by id: the order that decides who is the original."""
     return sorted(range(len(articles)),
-                  key=lambda i: (articles[i].published is None, _timestamp(articles[i])
+                  key=lambda i: (articles[i].published is None, timestamp(articles[i])
                                  if articles[i].published else 0.0, articles[i].id))
 
 
@@ -523,44 +328,6 @@ def _group_rows(w: Weighted, rows: np.ndarray, pool: np.ndarray, labels: np.ndar
     labels, frozen = cores(graph, labels, frozen)
     labels, _ = stories(graph, sub, labels, frozen)
     return labels, _symmetric(len(pool), local[i], local[j], s)
-
-
-def shared_keys(keys: list[tuple[str, ...]], r: int, o: int) -> tuple[str, ...]:
-    """Names both articles mention (most specific first), then numbers they share."""
-    theirs = set(keys[o])
-    shared = tuple(k for k in keys[r] if k in theirs and not k.startswith("#"))
-    shared += tuple(k for k in keys[r] if k in theirs and k.startswith("#"))
-    return shared[:SHARED_SHOWN]
-
-
-def explain(w: Weighted, keys: list[tuple[str, ...]], rows: np.ndarray, others: np.ndarray,
-            sims: sp.csr_matrix, label: np.ndarray) -> list[tuple[int, float, tuple[str, ...]]]:
-    """For each of `rows`: the member of `others` it matches best, the score, shared names.
-
-    The neighbour similarities `sims` answer for most rows; a row none of whose neighbours is
-    in its story (it came in through the centroid) is compared with every member.
-    """
-    out: dict[int, tuple[int, float, tuple[str, ...]]] = {}
-    rest = []
-    for r in rows.tolist():
-        lo, hi = sims.indptr[r], sims.indptr[r + 1]
-        cand, val = sims.indices[lo:hi], sims.data[lo:hi]
-        ok = label[cand] == label[r]
-        if ok.any():
-            cand, val = cand[ok], val[ok]
-            best = int(np.lexsort((cand, -val))[0])
-            o = int(cand[best])
-            out[r] = (o, round(float(val[best]), 3), shared_keys(keys, r, o))
-        else:
-            rest.append(r)
-    if rest and len(others):
-        dense = similarity(w, np.array(rest), w, others)
-        for r, s in zip(rest, dense):
-            s = np.where(others == r, -1.0, s)
-            best = int(np.argmax(s))
-            o = int(others[best])
-            out[r] = (o, round(float(max(s[best], 0.0)), 3), shared_keys(keys, r, o))
-    return [out.get(r, (-1, 0.0, ())) for r in rows.tolist()]
 
 
 _DUP_WORDS = {"url": "same url", "guid": "same guid", "text": "same text",
