@@ -76,4 +76,8 @@ def build_message(html: str, text: str, options: DigestOptions, *,
         log.warning("unsubscribe URL is not http(s); List-Unsubscribe left out")
     msg.set_content(text, subtype="plain", charset="utf-8")
     msg.add_alternative(html, subtype="html", charset="utf-8")
+    # A boundary from the content (the email package picks a random one): the same digest gives
+    # the same bytes. "=_" cannot occur in quoted-printable or base64 bodies.
+    seal = hashlib.sha256((text + "\0" + html).encode("utf-8", "surrogatepass")).hexdigest()
+    msg.set_boundary(f"=_newsdesk_{seal[:32]}")
     return msg

@@ -268,7 +268,9 @@ def render_digest(stories: Sequence[Story], options: DigestOptions) -> tuple[Dra
     """digest.html, digest.txt and digest.eml for review (ids are the outbox's to assign)."""
     html = render_html(stories, options)
     text = render_text(stories, options)
-    eml = build_message(html, text, options).as_string()
+    # The draft is dated by its digest day, so a repeated run writes the same bytes; whoever
+    # sends it stamps the real time.
+    eml = build_message(html, text, options, now=_created_at(options)).as_string()
     return (
         Draft(id="", channel="email", path="digest.html", content=html),
         Draft(id="", channel="email", path="digest.txt", content=text),
