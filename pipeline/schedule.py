@@ -425,10 +425,16 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     quiet = getattr(args, "quiet", False)
+    current = {"settings": settings, "stamp": _stamp(settings.config_path)}
 
     def run() -> RunReport:
-        # Settings are read again each time, so an edited newsdesk.toml counts from the next run.
-        return run_digest(_settings(args), honour_backoff=True, progress=False if quiet else None)
+        # An edited newsdesk.toml counts from the next run; an unchanged one is not read again
+        # (reading a config of many sources is not free).
+        stamp = _stamp(settings.config_path)
+        if stamp != current["stamp"]:
+            current.update(settings=_settings(args), stamp=stamp)
+            log.info("%s changed: read it again", settings.config_path)
+        return run_digest(current["settings"], honour_backoff=True, progress=False if quiet else None)
 
     memory = settings.state_dir / MEMORY_NAME
     scheduler = DigestScheduler(plan_from_settings(settings), run, memory_path=memory)
@@ -446,6 +452,14 @@ def cmd_schedule(args: argparse.Namespace) -> int:
             return serve(scheduler)
     finally:
         log.setLevel(level)
+
+
+def _stamp(path: Path | None) -> tuple[int, int] | None:
+    try:
+        st = path.stat() if path else None
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size) if st else None
 
 
 EPILOG = """\

@@ -365,6 +365,13 @@ def test_scheduled_job_end_to_end(http_server, tmp_path):
         assert f"skipped: another run holds the lock (pid {os.getpid()} " in text
         assert "failed" not in text and "Traceback" not in text
 
+        # An edited configuration counts from the next run, without a restart.
+        from loopback import Response
+        url = http_server.route("/latecomer.xml", Response.feed(rss("latecomer", 0, datetime.now(UTC))))
+        cfg.write_text(cfg.read_text() + f'\n[[sources]]\nname = "latecomer"\nurl = "{url}"\n')
+        assert wait_until(lambda: http_server.requests_to("/latecomer.xml"), timeout=10)
+        assert "newsdesk.toml changed: read it again" in log_path.read_text()
+
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
     finally:
