@@ -122,13 +122,16 @@ def _where(path: Path | None, text: str, key: str, table: tuple[str, int] | None
     return f"{loc}:{line}" if line else loc
 
 
-def _check(value: Any, kind: Any, key: str, where: str) -> None:
+def _is(value: Any, kind: Any) -> bool:
     kinds = kind if isinstance(kind, tuple) else (kind,)
     if isinstance(value, bool) and bool not in kinds:
-        ok = False
-    else:
-        ok = isinstance(value, kinds)
-    if not ok:
+        return False
+    return isinstance(value, kinds)
+
+
+def _check(value: Any, kind: Any, key: str, where: str) -> None:
+    if not _is(value, kind):
+        kinds = kind if isinstance(kind, tuple) else (kind,)
         names = " or ".join(k.__name__ for k in kinds)
         raise ConfigError(f"{where}: key '{key}' must be {names}, not {type(value).__name__} ({value!r})")
 
@@ -150,28 +153,30 @@ def parse_sources(items: Any, base: Path, text: str = "", path: Path | None = No
         raise ConfigError(f"{_where(path, text, 'sources')}: 'sources' must be an array of tables ([[sources]])")
     specs = []
     for n, item in enumerate(items):
-        where_table = _where(path, text, "", ("sources", n))
+        # Where a key is written is only looked up for an error: a thousand sources load fast.
+        def where(key: str = "", n: int = n) -> str:
+            return _where(path, text, key, ("sources", n))
+
         if not isinstance(item, dict):
-            raise ConfigError(f"{where_table}: each [[sources]] entry must be a table")
+            raise ConfigError(f"{where()}: each [[sources]] entry must be a table")
         for key, value in item.items():
-            where = _where(path, text, key, ("sources", n))
             if key not in _SOURCE_KEYS:
-                raise ConfigError(f"{where}: unknown key '{key}' in [[sources]] #{n + 1} "
+                raise ConfigError(f"{where(key)}: unknown key '{key}' in [[sources]] #{n + 1} "
                                   f"(known: {', '.join(sorted(_SOURCE_KEYS))})")
-            _check(value, _SOURCE_KEYS[key], key, where)
+            if not _is(value, _SOURCE_KEYS[key]):
+                _check(value, _SOURCE_KEYS[key], key, where(key))
         url, p = item.get("url"), item.get("path")
         if bool(url) == bool(p):
-            raise ConfigError(f"{where_table}: [[sources]] #{n + 1} needs exactly one of 'url' or 'path'")
+            raise ConfigError(f"{where()}: [[sources]] #{n + 1} needs exactly one of 'url' or 'path'")
         if url and not re.match(r"https?://", url, re.I):
-            raise ConfigError(f"{_where(path, text, 'url', ('sources', n))}: key 'url' must be an http(s) URL, not {url!r}")
+            raise ConfigError(f"{where('url')}: key 'url' must be an http(s) URL, not {url!r}")
         name = item.get("name") or url or p
         tags = tuple(str(t) for t in item.get("tags", ()))
-        where = _where(path, text, "include", ("sources", n))
         specs.append(SourceSpec(
             name=str(name), url=url, path=(base / p) if p else None,
             weight=float(item.get("weight", 1.0)), tags=tags,
-            include=_regexes(item.get("include", []), "include", where),
-            exclude=_regexes(item.get("exclude", []), "exclude", where),
+            include=_regexes(item.get("include", []), "include", where("include")) if item.get("include") else (),
+            exclude=_regexes(item.get("exclude", []), "exclude", where("exclude")) if item.get("exclude") else (),
         ))
     return tuple(specs)
 
