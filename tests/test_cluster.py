@@ -173,3 +173,43 @@ def test_story_index_prune_forgets_old_stories():
     restored = StoryIndex.from_bytes(index.to_bytes())
     placed = restored.add([ARTICLES["quake-a2"]])
     assert placed[0].new_story    # its story was forgotten
+
+
+BENCH = Path(__file__).resolve().parents[2] / "shared" / "bench"
+
+
+@pytest.mark.parametrize("name, floor", [
+    pytest.param("ecbplus-dev.jsonl", 0.93, id="ecbplus-full-text-similar-events"),
+    pytest.param("uci-dev.jsonl", 0.90, id="uci-headlines"),   # below its 0.93 target; a guard
+])
+def test_bench_corpora_b_cubed(name, floor):
+    """The development corpora beside the checkout keep their measured quality."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        "cluster_quality", Path(__file__).resolve().parents[1] / "bench" / "cluster_quality.py")
+    quality = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(quality)
+    articles, gold = quality.load_jsonl(BENCH / "stories" / name)
+    pred, _ = quality.run(articles, gold, "id")
+    ids = sorted(gold)
+    assert quality.bcubed([gold[k] for k in ids], [pred[k] for k in ids])[2] >= floor
+
+
+def test_bench_feeds_end_to_end_b_cubed():
+    """RSS with full text, boilerplate lines and syndicated copies, scored by guid (>= 0.92)."""
+    import importlib.util
+    import json as _json
+    spec = importlib.util.spec_from_file_location(
+        "cluster_quality", Path(__file__).resolve().parents[1] / "bench" / "cluster_quality.py")
+    quality = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(quality)
+    articles = quality.load_feeds(BENCH / "feeds" / "ecb-dev")
+    gold = {}
+    for line in (BENCH / "feeds" / "ecb-dev-gold.jsonl").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            r = _json.loads(line)
+            gold[r["guid"]] = str(r["story"])
+    pred, _ = quality.run(articles, gold, "guid")
+    ids = sorted(gold)
+    assert all(k in pred for k in ids)
+    assert quality.bcubed([gold[k] for k in ids], [pred[k] for k in ids])[2] >= 0.92
