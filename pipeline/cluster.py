@@ -473,6 +473,8 @@ class StoryIndex:
                 self.dup_story.setdefault(a.id, s_no)
             placements[i] = Placement(a.id, self.story_ids[s_no], Member(
                 a.id, "duplicate", score, orig, (_DUP_WORDS[kind],)), s_no in opened)
+        log.debug("placed %d articles: %d duplicates, %d new stories", len(order), len(dups),
+                  len(opened))
         return [placements[i] for i in order]
 
     def _window(self, ts: np.ndarray) -> np.ndarray:
