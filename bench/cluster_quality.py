@@ -10,6 +10,8 @@ prefix before "_" when there is one, else alternately) to show how the figures m
 
 example: cluster_quality.py stories/ecbplus-dev.jsonl --halves
          cluster_quality.py feeds/ecb-dev --gold feeds/ecb-dev-gold.jsonl --key guid
+         newsdesk ingest feeds/ecb-dev --jsonl > a.jsonl
+         cluster_quality.py a.jsonl --gold feeds/ecb-dev-gold.jsonl --key guid
 """
 from __future__ import annotations
 
@@ -140,6 +142,8 @@ def main(argv: list[str] | None = None) -> int:
                 r = json.loads(line)
                 if r.get(args.key) is not None:
                     gold[str(r[args.key])] = str(r.get("story"))
+    if not gold:
+        ap.error("no gold labels: the jsonl has no 'story' field; give --gold")
     pred, took = run(articles, gold, args.key)
     if args.pred:
         with args.pred.open("w", encoding="utf-8") as f:
