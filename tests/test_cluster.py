@@ -180,7 +180,7 @@ BENCH = Path(__file__).resolve().parents[2] / "shared" / "bench"
 
 @pytest.mark.parametrize("name, floor", [
     pytest.param("ecbplus-dev.jsonl", 0.93, id="ecbplus-full-text-similar-events"),
-    pytest.param("uci-dev.jsonl", 0.90, id="uci-headlines"),   # below its 0.93 target; a guard
+    pytest.param("uci-dev.jsonl", 0.91, id="uci-headlines"),   # below its 0.93 target; a guard
 ])
 def test_bench_corpora_b_cubed(name, floor):
     """The development corpora beside the checkout keep their measured quality."""
