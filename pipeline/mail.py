@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from datetime import datetime, timezone
 from email.errors import HeaderParseError
 from email.headerregistry import Address
@@ -55,6 +56,9 @@ def build_message(html: str, text: str, options: DigestOptions, *,
     List-Unsubscribe and List-Unsubscribe-Post headers."""
     msg = EmailMessage(policy=SMTP)
     msg["Subject"] = subject(options)
+    sender = getaddresses([_one_line(options.from_addr)])
+    if len(sender) != 1 or "@" not in sender[0][1] or not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+", sender[0][1]):
+        raise ValueError(f"the From setting is not one e-mail address: {options.from_addr!r}")
     msg["From"] = _one_line(options.from_addr)
     to = []
     for name, addr in getaddresses([_one_line(a) for a in options.to_addrs]):

@@ -248,12 +248,13 @@ _IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\salt=)", re.IGNORECASE)
 def render_html(stories: Sequence[Story], options: DigestOptions) -> str:
     html = environment(options.template_dir).get_template("digest.html").render(
         _context(stories, options))
-    # Inline for clients that drop <style>; keep the block so the dark-mode @media rules survive.
-    html = css_inline.CSSInliner(keep_style_tags=True, load_remote_stylesheets=False).inline(html)
+    # Before inlining, every "<" from feed text is still escaped, so "<img" can only be a tag of
+    # the template; after it, css_inline writes attribute values with a bare "<".
     if _IMG_WITHOUT_ALT.search(html):
         log.warning("template %s has <img> without alt; adding alt=\"\"", "digest.html")
         html = _IMG_WITHOUT_ALT.sub('<img alt=""', html)
-    return html
+    # Inline for clients that drop <style>; keep the block so the dark-mode @media rules survive.
+    return css_inline.CSSInliner(keep_style_tags=True, load_remote_stylesheets=False).inline(html)
 
 
 def render_text(stories: Sequence[Story], options: DigestOptions) -> str:

@@ -53,13 +53,19 @@ def digest_options(settings: Settings, day):
 
 
 def render_all(stories: list[Story], settings: Settings, day) -> list[Draft]:
+    """The digest and every story's posts. A story that cannot be posted (nothing postable
+    within a network's rules) loses its posts with a warning; the rest of the run goes on."""
     from pipeline.render import render_digest, render_posts
+    from pipeline.social import PostError
 
     options = digest_options(settings, day)
     drafts = list(render_digest(stories, options))
     for story in stories:
-        drafts += render_posts(story, options, settings.networks, limits=dict(settings.limits),
-                               thread=settings.thread)
+        try:
+            drafts += render_posts(story, options, settings.networks, limits=dict(settings.limits),
+                                   thread=settings.thread)
+        except PostError as e:
+            log.warning("story %s: no posts: %s", story.id, e)
     return drafts
 
 

@@ -65,7 +65,11 @@ def clean_text(text: str | None, *, strip_markup: bool = False) -> str:
         return ""
     text = unicodedata.normalize("NFC", text)
     if strip_markup:
-        text = _MARKUP.sub(" ", text)
+        # Until nothing changes: nested or overlapping tags ("<scr<script>ipt>") leave markup
+        # after one pass.
+        previous = None
+        while previous != text:
+            previous, text = text, _MARKUP.sub(" ", text)
     kept = []
     for ch in text:
         if ch in _BIDI or ch in _DROP:
