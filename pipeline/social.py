@@ -222,9 +222,16 @@ def post_length(text: str, network: str) -> int:
     return _rule(network).count(text)
 
 
+_SCHEMED_URL = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
+
+
 def link_count(text: str) -> int:
-    """Unique links as Threads counts them (bare domains included)."""
-    return len({found["url"] for found in extract_urls_with_indices(text)})
+    """Unique links as Threads counts them: bare domains that twitter-text knows, and every
+    http(s) URL whatever its top-level domain."""
+    found = {m.group(0).rstrip(".,;:!?)") for m in _SCHEMED_URL.finditer(text)}
+    found |= {f["url"] for f in extract_urls_with_indices(text)
+              if not any(f["url"] in u for u in found)}
+    return len(found)
 
 
 def is_valid(text: str, network: str, limit: int | None = None) -> bool:
