@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import datetime, timezone
 from typing import Any, Mapping
 from urllib.parse import urljoin, urlsplit
@@ -125,6 +126,15 @@ def make_article(*, origin: str, feed_key: str, guid: str | None, link: str | No
     )
 
 
+_TAG = re.compile(r"<[^>]*>|&[#\w]+;")
+
+
+def _same_start(summary_html: str, content_html: str) -> bool:
+    """Whether a feed's summary is just the start of its content (a cheap test on raw markup)."""
+    a = _squash_start(_TAG.sub(" ", summary_html[:400]))[:80]
+    return bool(a) and a == _squash_start(_TAG.sub(" ", content_html[:600]))[:len(a)]
+
+
 def _squash_start(text: str) -> str:
     return "".join(text.split())[:120].lower()
 
@@ -171,7 +181,10 @@ def parse_feed(content: bytes, origin: str, *, headers: Mapping[str, str] | None
             best = max(contents, key=lambda c: len(c.get("value", "")), default=None)
             body = _text_of(best.get("value"), best.get("type")) if best else ""
             summary_detail = entry.get("summary_detail") or {}
-            summary = _text_of(entry.get("summary"), summary_detail.get("type"))
+            raw_summary = entry.get("summary")
+            if body and raw_summary and _same_start(raw_summary, best.get("value", "")):
+                raw_summary = None  # only the opening of the content: nothing to clean twice
+            summary = _text_of(raw_summary, summary_detail.get("type"))
             if not body:
                 body, summary = summary, ""
             title_detail = entry.get("title_detail") or {}
