@@ -166,24 +166,26 @@ def build_story(articles: Sequence[Article], members: Sequence[Member], *,
     by_id: dict[str, Article] = {}
     for a in sorted(articles, key=lambda a: (_source_order(a), a.title, a.text)):
         by_id.setdefault(a.id, a)       # one article per id, whatever order they came in
-    docs = [_Doc.of(a) for a in by_id.values()]
+    ordered = list(by_id.values())
     if not members:
-        members = [Member(d.article.id, "seed" if i == 0 else "same story")
-                   for i, d in enumerate(docs)]
+        members = [Member(a.id, "seed" if i == 0 else "same story") for i, a in enumerate(ordered)]
+    docs = [_Doc.of(a) for a in _analysed(ordered)]
     group = _Group.of(docs)
     headline, headline_doc = _choose_headline(group)
     facts = _facts(group)
     summary = _choose_summary(group, headline, facts)
-    published = [d.article.published for d in docs if d.article.published]
+    published = [a.published for a in ordered if a.published]
+    titles = {d.article.id: d.title for d in docs}
     tag_union = dict.fromkeys(tags)
-    tag_union.update(dict.fromkeys(sorted({t for d in docs for t in d.article.tags})))
+    tag_union.update(dict.fromkeys(sorted({t for a in ordered for t in a.tags})))
     log.debug("story of %d articles: %r from %s", len(docs), headline, headline_doc)
     return Story(
         id=story_id or story_id_for(articles),
         headline=headline,
         summary=summary,
-        sources=tuple(SourceRef(d.article.source, d.article.url, d.title, d.article.published,
-                                d.article.id) for d in docs),
+        sources=tuple(SourceRef(a.source, a.url, titles.get(a.id) or clean_title(
+            a.title, outlet=a.source, url=a.url) or a.title.strip(), a.published, a.id)
+            for a in ordered),
         members=tuple(members),
         first_seen=first_seen or (min(published) if published else None),
         last_updated=max(published) if published else now,
@@ -193,6 +195,27 @@ def build_story(articles: Sequence[Article], members: Sequence[Member], *,
         keywords=_keywords(group),
         tags=tuple(tag_union),
     )
+
+
+# A story of hundreds of copies says nothing more in its 200th than in its 40th: headline,
+# summary and facts are chosen from at most this many members (every outlet's earliest first,
+# then the rest in source order), while every member is still listed as a source. Measured with
+# bench/run_cycle.py (100 feeds x 50 items, stories of ~136 articles): building the stories took
+# 18.2 s for 140 stories before, about a third of the whole first run.
+MAX_ANALYSED = 40
+
+
+def _analysed(ordered: list[Article]) -> list[Article]:
+    if len(ordered) <= MAX_ANALYSED:
+        return ordered
+    first_of_outlet: dict[str, Article] = {}
+    for a in ordered:
+        first_of_outlet.setdefault(_squash(a.source or a.url or a.id), a)
+    chosen = list(first_of_outlet.values())[:MAX_ANALYSED]
+    picked = {a.id for a in chosen}
+    chosen += [a for a in ordered if a.id not in picked][: MAX_ANALYSED - len(chosen)]
+    keep = {a.id for a in chosen}
+    return [a for a in ordered if a.id in keep]   # source order, as before
 
 
 def _source_order(a: Article) -> tuple:

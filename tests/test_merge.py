@@ -481,3 +481,19 @@ def test_malformed_title_loses_to_a_clean_one(title):
     arts = [Article(id="a", title=title, text="", origin="x", source="A", published=when),
             Article(id="b", title=clean[key], text="", origin="y", source="B", published=when)]
     assert build_story(arts, []).headline == clean[key]
+
+
+def test_a_large_story_lists_every_source_but_analyses_a_bounded_sample():
+    from datetime import datetime, timedelta, timezone
+
+    from pipeline.merge import MAX_ANALYSED
+    from pipeline.model import Article
+
+    start = datetime(2026, 11, 20, tzinfo=timezone.utc)
+    arts = [Article(id=f"a{i:03d}", title=f"Port strike ends after 12 days, union says ({i})",
+                    text="Dock workers ended a 12-day strike after a 6 percent pay offer, the union said.",
+                    origin="x", source=f"Outlet {i % 60}", url=f"https://o{i}.example/strike",
+                    published=start + timedelta(minutes=i)) for i in range(3 * MAX_ANALYSED)]
+    story = build_story(arts, [])
+    assert len(story.sources) == len(arts) and story.sources[0].article_id == "a000"
+    assert "strike" in story.headline.lower() and story.summary
