@@ -235,6 +235,7 @@ def _fetch_all(urls: list[SourceSpec], store: Store | None, per_spec: dict, erro
             continue
         jobs.append(FetchJob(url=spec.url, etag=state.etag if state else None,
                              last_modified=state.last_modified if state else None, key=spec))
+    fetched: list = []
     with Progress("fetching feeds", len(jobs), enabled=progress) as bar:
         for job, outcome in fetch_many(jobs, max_workers=workers, per_host=per_host,
                                        timeout=timeout, max_bytes=max_bytes, **fetch_options):
@@ -262,19 +263,34 @@ def _fetch_all(urls: list[SourceSpec], store: Store | None, per_spec: dict, erro
                         unchanged_ids.extend(state.article_ids)
                 continue
             counts["fetched"] += 1
-            headers = outcome.header_map()  # charset and content-location for feedparser
-            arts, errs = parse_document(outcome.content or b"", spec.url, headers=headers,
-                                        name=spec.name if spec.name != spec.url else None,
-                                        weight=spec.weight, tags=spec.tags, now=now)
-            errors.extend(errs)
-            failed = not arts and any(not e.warning for e in errs)
-            if store is not None:
-                if failed:
-                    store.record_fetch(spec.url, name=spec.name, ok=False, status=str(outcome.status),
-                                       error=errs[0].message)
-                    arts = store.feed_articles(spec.url)
-                else:
-                    store.record_fetch(spec.url, name=spec.name, ok=True, status=str(outcome.status),
-                                       etag=outcome.etag, last_modified=outcome.last_modified,
-                                       items=len(arts), ids=[a.id for a in arts])
-            per_spec.setdefault(spec, []).extend(arts)
+            fetched.append((spec, outcome))
+    # Parsing is CPU work: on every core, as local files are (fetching is done by then).
+    jobs = [(o.content or b"", spec.url, o.header_map(), spec.name if spec.name != spec.url else None,
+             spec.weight, spec.tags, now) for spec, o in fetched]
+    if len(jobs) >= PARALLEL_MIN_FILES and (os.cpu_count() or 1) > 1:
+        order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][0]))
+        with ProcessPoolExecutor(max_workers=os.cpu_count()) as pool:
+            done = list(pool.map(_parse_job, [jobs[i] for i in order], chunksize=1))
+        parsed: list = [None] * len(jobs)
+        for i, result in zip(order, done):
+            parsed[i] = result
+    else:
+        parsed = [_parse_job(j) for j in jobs]
+    for (spec, outcome), (arts, errs) in zip(fetched, parsed):
+        errors.extend(errs)
+        failed = not arts and any(not e.warning for e in errs)
+        if store is not None:
+            if failed:
+                store.record_fetch(spec.url, name=spec.name, ok=False, status=str(outcome.status),
+                                   error=errs[0].message)
+                arts = store.feed_articles(spec.url)
+            else:
+                store.record_fetch(spec.url, name=spec.name, ok=True, status=str(outcome.status),
+                                   etag=outcome.etag, last_modified=outcome.last_modified,
+                                   items=len(arts), ids=[a.id for a in arts])
+        per_spec.setdefault(spec, []).extend(arts)
+
+
+def _parse_job(job):
+    content, url, headers, name, weight, tags, now = job
+    return parse_document(content, url, headers=headers, name=name, weight=weight, tags=tags, now=now)
