@@ -201,8 +201,8 @@ def build_story(articles: Sequence[Article], members: Sequence[Member], *,
 # summary and facts are chosen from at most this many members (every outlet's earliest first,
 # then the rest in source order), while every member is still listed as a source. Measured with
 # bench/run_cycle.py (100 feeds x 50 items, stories of ~136 articles): building the stories took
-# 18.2 s for 140 stories before, about a third of the whole first run.
-MAX_ANALYSED = 40
+# 18-27 s for 140 stories with no cap, about half of the whole first run; a member costs ~5 ms.
+MAX_ANALYSED = 24
 
 
 def _analysed(ordered: list[Article]) -> list[Article]:
@@ -595,6 +595,10 @@ def _sentence_case(title: str) -> bool:
     return bool(ws) and sum(w[:1].isupper() for w in ws) <= 0.4 * len(ws)
 
 
+_OPENER = re.compile(r"[\"“‘(:—–]")
+_POSSESSIVE = re.compile(r"['’]s$")
+
+
 def _capital_runs(sentence: str, caps_inside: set[str]) -> list[list[tuple[str, int, int]]]:
     """Runs of name words as (word, start, end) in the sentence; words inside one run are
     separated only by spaces or hyphens (a comma, quote or period ends a name)."""
@@ -609,12 +613,12 @@ def _capital_runs(sentence: str, caps_inside: set[str]) -> list[list[tuple[str, 
     run: list[tuple[str, int, int]] = []
     for i, (w, a, b) in enumerate(parts):
         gap = sentence[parts[i - 1][2]:a] if i else ""
-        initial = i == 0 or bool(re.search(r"[\"“‘(:—–]", gap))
-        lw = re.sub(r"['’]s$", "", w.lower())
+        initial = i == 0 or bool(_OPENER.search(gap))
+        lw = _POSSESSIVE.sub("", w.lower())
         capital = (w[:1].isupper() and lw not in _FUNCTION_WORDS
                    and (not initial or lw in caps_inside) and not (w.isupper() and len(w) > 6))
         # A possessive ends a name: "Ireland's Fyffes" is two.
-        joined = i > 0 and not gap.strip(" -") and not re.search(r"['’]s$", parts[i - 1][0])
+        joined = i > 0 and not gap.strip(" -") and not _POSSESSIVE.search(parts[i - 1][0])
         if capital and run and joined:
             run.append((w, a, b))
             continue
@@ -655,10 +659,10 @@ def _subspans(run: list[tuple[str, int, int]], sentence: str) -> list[tuple[tupl
             if words[0].lower() in _NAME_JOINERS or words[-1].lower() in _NAME_JOINERS:
                 continue
             # A one-letter part ("CAR T", "CAR-T", "CAR") does not tell two names apart.
-            key = tuple(k for k in (stem(re.sub(r"['’]s$", "", w.lower())) for w in words) if len(k) > 1)
+            key = tuple(k for k in (stem(_POSSESSIVE.sub("", w.lower())) for w in words) if len(k) > 1)
             if not key:
                 continue
-            surface = re.sub(r"['’]s$", "", sentence[run[i][1]:run[j - 1][2]])
+            surface = _POSSESSIVE.sub("", sentence[run[i][1]:run[j - 1][2]])
             out.append((key, surface, i == 0 and j == len(run)))
     return out
 
