@@ -6,7 +6,9 @@ Pure: takes articles, the stored memberships and overrides; returns Stories. The
 from __future__ import annotations
 
 import logging
+import os
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Mapping, Sequence
@@ -89,7 +91,6 @@ def build_stories(articles: Sequence[Article], *, previous: Mapping[str, str],
                   stored: Mapping[str, Story], overrides: Sequence[Override], now: datetime) -> list[Story]:
     """Cluster, apply overrides, keep ids, and build each Story (reusing an unchanged stored one)."""
     from pipeline.cluster import cluster_articles
-    from pipeline.merge import build_story
 
     groups_raw = cluster_articles(articles)
     members: dict[str, Member] = {}
@@ -101,20 +102,40 @@ def build_stories(articles: Sequence[Article], *, previous: Mapping[str, str],
     if overrides:
         groups = _apply_overrides(groups, members, overrides)
     ids = assign_ids(groups, previous)
-    stories = []
+    stories: list[Story | None] = []
+    jobs: list[tuple[int, tuple]] = []
     for sid, g in zip(ids, groups):
         old = stored.get(sid)
-        member_ids = {a.id for a in g}
-        if old is not None and {m.article_id for m in old.members} == member_ids:
+        if old is not None and {m.article_id for m in old.members} == {a.id for a in g}:
             stories.append(old)  # nothing joined or left: the stored record stands
             continue
         ms = [members.get(a.id) or Member(a.id, "seed", 1.0) for a in g]
-        story = build_story(g, ms, story_id=sid, first_seen=old.first_seen if old else None, now=now,
-                            tags=sorted({t for a in g for t in a.tags}))
-        if old is not None and member_ids - {m.article_id for m in old.members}:
+        jobs.append((len(stories), (g, ms, sid, old.first_seen if old else None, now,
+                                    sorted({t for a in g for t in a.tags}))))
+        stories.append(None)
+    # Each story is a pure function of its articles: build them on every core when there are many.
+    if len(jobs) >= PARALLEL_MIN_STORIES and (os.cpu_count() or 1) > 1:
+        with ProcessPoolExecutor(max_workers=os.cpu_count()) as pool:
+            built = list(pool.map(_build, [job for _, job in jobs], chunksize=4))
+    else:
+        built = [_build(job) for _, job in jobs]
+    for (i, (g, _, sid, _, _, _)), story in zip(jobs, built):
+        old = stored.get(sid)
+        if old is not None and {a.id for a in g} - {m.article_id for m in old.members}:
             story = replace(story, last_updated=max(now, old.last_updated or now))
-        stories.append(story)
-    return stories
+        stories[i] = story
+    return stories  # type: ignore[return-value]
+
+
+# Below this many stories to build, a process pool costs more than it saves.
+PARALLEL_MIN_STORIES = 24
+
+
+def _build(job: tuple) -> Story:
+    from pipeline.merge import build_story
+
+    articles, members, sid, first_seen, now, tags = job
+    return build_story(articles, members, story_id=sid, first_seen=first_seen, now=now, tags=tags)
 
 
 def as_update(story: Story, delivered_outlets: set[str], delivered_facts: set[str]) -> Story | None:
