@@ -176,8 +176,12 @@ def test_story_index_prune_forgets_old_stories():
 
 
 BENCH = Path(__file__).resolve().parents[2] / "shared" / "bench"
+# The corpora sit beside the checkout in CI; a checkout elsewhere has no corpora to measure.
+needs_bench = pytest.mark.skipif(not (BENCH / "stories").is_dir(),
+                                 reason="the bench corpora are not beside this checkout")
 
 
+@needs_bench
 @pytest.mark.parametrize("name, floor", [
     pytest.param("ecbplus-dev.jsonl", 0.93, id="ecbplus-full-text-similar-events"),
     pytest.param("uci-dev.jsonl", 0.91, id="uci-headlines"),   # below its 0.93 target; a guard
@@ -195,6 +199,7 @@ def test_bench_corpora_b_cubed(name, floor):
     assert quality.bcubed([gold[k] for k in ids], [pred[k] for k in ids])[2] >= floor
 
 
+@needs_bench
 def test_bench_feeds_end_to_end_b_cubed():
     """RSS with full text, boilerplate lines and syndicated copies, scored by guid (>= 0.92)."""
     import importlib.util
