@@ -113,12 +113,13 @@ def run_digest(settings: Settings, *, now: datetime | None = None, dry_run: bool
         previous = st.story_of_articles(store, window) if store is not None else {}
         stored = {s.id: s for s in st.load_stories(store, ids=set(previous.values()))} if store else {}
         overrides = [Override(*o) for o in st.overrides(store)] if store is not None else []
-        if not new_articles and stored and set(previous) >= set(window) and not overrides:
+        unchanged = not new_articles and stored and set(previous) >= set(window) and not overrides
+        if unchanged:
             stories = list(stored.values())  # nothing new: the stored stories stand
         else:
             stories = build_stories(sorted(window.values(), key=lambda a: a.id), previous=previous,
                                     stored=stored, overrides=overrides, now=now)
-        if store is not None and not dry_run:
+        if store is not None and not dry_run and not unchanged:
             st.save_stories(store, stories, closed_before=window_start)
             st.drop_stories(store, set(stored) - {s.id for s in stories})
 
