@@ -117,8 +117,12 @@ def run_digest(settings: Settings, *, now: datetime | None = None, dry_run: bool
         if unchanged:
             stories = list(stored.values())  # nothing new: the stored stories stand
         else:
+            index = _load_index(store)
             stories = build_stories(sorted(window.values(), key=lambda a: a.id), previous=previous,
-                                    stored=stored, overrides=overrides, now=now)
+                                    stored=stored, overrides=overrides, now=now, index=index,
+                                    window_start=window_start)
+            if store is not None and not dry_run:
+                store.put_blob(INDEX_BLOB, index.to_bytes())
         if store is not None and not dry_run and not unchanged:
             st.save_stories(store, stories, closed_before=window_start)
             st.drop_stories(store, set(stored) - {s.id for s in stories})
@@ -168,6 +172,22 @@ def run_digest(settings: Settings, *, now: datetime | None = None, dry_run: bool
         if report.digest and not dry_run:
             _write_report(Path(report.digest), report)
         return report
+
+
+INDEX_BLOB = "story_index"
+
+
+def _load_index(store):
+    """The persistent StoryIndex, or a new one (first run, or a blob this version cannot read)."""
+    from pipeline.cluster import StoryIndex
+
+    blob = store.get_blob(INDEX_BLOB) if store is not None else None
+    if blob:
+        try:
+            return StoryIndex.from_bytes(blob)
+        except Exception as e:  # noqa: BLE001 - a stale index is rebuilt, never fatal
+            log.warning("story index unreadable (%s); grouping the window afresh", e)
+    return StoryIndex()
 
 
 def _failing(store, settings: Settings) -> tuple[str, ...]:

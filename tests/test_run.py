@@ -141,3 +141,19 @@ def test_old_items_stay_out_of_the_digest(project):
     _add_update_feed(project, NOW - timedelta(days=3))
     report = run_digest(s, now=NOW, progress=False)
     assert report.articles == 2 and report.selected == 0
+
+
+def test_story_index_is_kept_and_a_damaged_one_is_rebuilt(project):
+    from pipeline.run import INDEX_BLOB
+
+    s = settings_of(project)
+    run_digest(s, now=NOW, progress=False)
+    with open_store(s.state_dir) as store:
+        assert len(store.get_blob(INDEX_BLOB)) > 1000
+        store.put_blob(INDEX_BLOB, b"not an index")
+    _add_update_feed(project, NOW + timedelta(minutes=30))
+    report = run_digest(s, now=NOW + timedelta(hours=1), progress=False)
+    assert report.selected == 1 and report.stories == 1  # the new articles joined the seeds' story
+    with open_store(s.state_dir) as store:
+        (story,) = load_stories(store)
+        assert len(story.sources) == 7 and store.get_blob(INDEX_BLOB) != b"not an index"
