@@ -191,9 +191,15 @@ def _load_index(store):
 
 
 def _failing(store, settings: Settings) -> tuple[str, ...]:
+    """Feeds past the consecutive-failure warning; each is logged as a warning too."""
     names = {s.url: s.name for s in settings.sources if s.url}
-    return tuple(names.get(f.url, f.url) for f in store.feeds()
-                 if f.url in names and f.consecutive_failures >= settings.failure_warning)
+    failing = []
+    for f in store.feeds():
+        if f.url in names and f.consecutive_failures >= settings.failure_warning:
+            log.warning("feed %s (%s) has failed %d times in a row; last error: %s",
+                        names[f.url], f.url, f.consecutive_failures, f.last_error)
+            failing.append(names[f.url])
+    return tuple(failing)
 
 
 def _write_report(folder: Path, report: RunReport) -> None:
