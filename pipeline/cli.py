@@ -6,7 +6,6 @@ import json
 import logging
 import os
 import sys
-import textwrap
 from pathlib import Path
 from typing import Any, Callable, Sequence
 

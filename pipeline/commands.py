@@ -7,8 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
-from typing import Any, Iterable, Iterator, TextIO
+from typing import Any, Iterator, TextIO
 
 from pipeline.errors import NewsdeskError
 from pipeline.model import Article
@@ -17,7 +16,7 @@ from pipeline.model import Article
 def article_from_record(rec: dict[str, Any], n: int) -> Article:
     """A JSON line (from `newsdesk ingest --jsonl` or a benchmark file) as an Article;
     every field but some identity may be missing."""
-    from pipeline.normalize import canonical_url, clean_inline, clean_text, parse_date, stable_id
+    from pipeline.normalize import canonical_url, clean_inline, clean_text, parse_date
 
     def s(key: str) -> str | None:
         v = rec.get(key)

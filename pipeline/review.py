@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from pipeline import outbox
-from pipeline.errors import NewsdeskError, OutboxError
+from pipeline.errors import OutboxError
 
 DEFAULT_OUTBOX = "outbox"
 DEFAULT_EDITOR = "vi"
@@ -258,21 +258,3 @@ def register(subparsers: Any) -> None:
     p = cmd("sent", cmd_sent, "mark approved drafts as sent (posted by hand)", "newsdesk outbox sent k3x9aa")
     p.add_argument("ids", nargs="+", metavar="ID")
 
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m pipeline.review ...`: the outbox commands on their own."""
-    parser = argparse.ArgumentParser(prog="newsdesk")
-    register(parser.add_subparsers(dest="command", metavar="COMMAND"))
-    args = parser.parse_args(argv)
-    if not getattr(args, "handler", None):
-        parser.print_help()
-        return 2
-    try:
-        return args.handler(args)
-    except NewsdeskError as exc:
-        print(f"newsdesk: {safe(exc)}", file=sys.stderr)
-        return 1
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

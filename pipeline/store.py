@@ -327,8 +327,6 @@ def rebuild(state_dir: Path) -> Path | None:
 # Kept as functions over a Store so the record conversions live beside the SQL.
 
 def story_to_json(story) -> str:
-    from pipeline.model import Story  # noqa: F401 - for the reader
-
     d = {
         "id": story.id, "headline": story.headline,
         "summary": [list(s) for s in story.summary],

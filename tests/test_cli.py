@@ -101,3 +101,32 @@ def test_sources_import_opml(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "https://a.example/rss" in out and "B & co" in out and "javascript" not in out
     assert cfg.read_text().count("https://a.example/rss") == 1
+
+
+def test_cluster_reads_jsonl_and_gives_every_record_a_story(tmp_path, capsys, monkeypatch):
+    import io
+
+    lines = [
+        {"id": "w1", "guid": "g1", "title": "Storm closes Harbour Bridge as winds reach 120 km/h",
+         "text": "The Harbour Bridge was closed on Monday as winds of 120 km/h hit the coast.",
+         "source": "A", "published": "2026-11-20T08:00:00Z", "url": "https://a.example/storm?utm_source=x"},
+        {"id": "w2", "guid": "g2", "title": "Storm closes Harbour Bridge as winds reach 120 km/h",
+         "text": "The Harbour Bridge was closed on Monday as winds of 120 km/h hit the coast.",
+         "source": "B", "published": "2026-11-20T08:05:00Z", "url": "https://b.example/storm"},
+        {"id": "w3", "title": "Chess champion retains title after twelve games in Madrid",
+         "source": "C", "published": "2026-11-20T09:00:00Z"},
+    ]
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(json.dumps(l) for l in lines) + "\n\n"))
+    assert main(["--state-dir", str(tmp_path / "never"), "cluster", "-", "--jsonl"]) == 0
+    rows = [json.loads(l) for l in capsys.readouterr().out.splitlines()]
+    assert [r["id"] for r in rows] == ["w1", "w2", "w3"]
+    assert rows[0]["guid"] == "g1" and "guid" not in rows[2]
+    assert rows[0]["story"] == rows[1]["story"] != rows[2]["story"]
+    assert not (tmp_path / "never").exists()  # cluster touches no state
+
+
+def test_cluster_names_a_bad_line(tmp_path, capsys):
+    f = tmp_path / "in.jsonl"
+    f.write_text('{"id": "a", "title": "ok"}\nnot json\n')
+    assert main(["cluster", str(f)]) == 1
+    assert f"{f}:2" in capsys.readouterr().err

@@ -186,8 +186,9 @@ def test_cli_approve_all_and_errors(tmp_path, cli):
     assert {status_of(tmp_path, i).status for i in ids.values()} == {"approved"}
     with pytest.raises(OutboxError, match="not both"):
         cli("approve")
-    code = review.main(["outbox", "--outbox", str(tmp_path), "approve", ids["digest.txt"]])
-    assert code == 1
+    from pipeline.cli import main
+    code = main(["outbox", "--outbox", str(tmp_path), "approve", ids["digest.txt"]])
+    assert code == 1    # already approved: one clear line, exit 1
 
 
 def test_cli_show_strips_control_characters(tmp_path, cli):
@@ -262,7 +263,7 @@ def test_cli_preview_opens_the_digest_in_the_browser(tmp_path):
     browser = tmp_path / "browser.py"
     browser.write_text(f"import sys\nopen({str(seen)!r}, 'w').write(sys.argv[1])\n")
     env = dict(os.environ, BROWSER=f"{sys.executable} {browser} %s")
-    proc = subprocess.run([sys.executable, "-m", "pipeline.review", "outbox", "--outbox", str(tmp_path),
+    proc = subprocess.run([sys.executable, "-m", "pipeline", "outbox", "--outbox", str(tmp_path),
                            "preview", "2024-05-02"], cwd=REPO, env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert seen.read_text() == (tmp_path / "2024-05-02-morning" / "digest.html").resolve().as_uri()
