@@ -142,7 +142,7 @@ def wrap_text(text: Any, width: int = TEXT_WIDTH, initial: str = "", subsequent:
         if not token:
             continue
         if _is_url(token):
-            if has_words:
+            if has_words or line.strip() not in ("", "-"):   # only an indent or bullet before it
                 flush()
             line += token
             has_words = True
@@ -217,6 +217,8 @@ def story_view(story: Story, zone: ZoneInfo) -> dict[str, Any]:
         "outlet_count": len(outlets),
         "date_text": format_when(shown, zone),
         "is_update": story.is_update,
+        "whats_new": [t for t in (clean_text(w) for w in story.whats_new) if t]
+        if story.is_update else [],
         "link": best_link(story),
     }
 

@@ -151,3 +151,98 @@ def test_a_users_template_folder_overrides_per_file(tmp_path):
     html, text, _ = render_digest(STORIES[:2], replace(OPTIONS, template_dir=tmp_path))
     assert text.content == "MY DIGEST 2\n"
     assert "<html" in html.content  # digest.html falls back to the packaged template
+
+
+# --- properties: nothing from a story becomes markup; the text stays within 78 columns ----------
+
+from datetime import datetime, timezone  # noqa: E402
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from pipeline.model import Member, SourceRef, Story  # noqa: E402
+from pipeline.render import display_width, overlong_lines, render_html, render_text, wrap_text  # noqa: E402
+
+HOSTILE_URLS = ("javascript:alert(1)", "JaVaScRiPt:alert(1)", " javascript:alert(1)", "data:text/html,<script>x</script>",
+                "vbscript:msgbox", "//evil.example/x", "/relative", "https://ok.example/a?b=\"><script>x</script>",
+                "https://ok.example/a b", "http://ok.example/\u202eevil", "mailto:a@b.example", "https://ok.example/fine")
+any_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=120)
+hostile_text = st.one_of(any_text, st.sampled_from(
+    ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', "<a href='javascript:x'>x</a>",
+     "&lt;script&gt;", "]]><!--", "<style>body{display:none}</style>", "\u202e\u2066RTL\u2069", "' onmouseover='x"]))
+
+
+@st.composite
+def hostile_story(draw) -> Story:
+    n = draw(st.integers(min_value=1, max_value=4))
+    refs = tuple(SourceRef(draw(st.one_of(st.none(), hostile_text)), draw(st.one_of(st.none(), st.sampled_from(HOSTILE_URLS), any_text)),
+                           draw(hostile_text), datetime(2024, 4, 30, 12, tzinfo=timezone.utc), f"a{i}")
+                 for i in range(n))
+    return Story(id=draw(any_text), headline=draw(hostile_text),
+                 summary=tuple((draw(hostile_text), f"a{i}") for i in range(draw(st.integers(0, 3)))),
+                 sources=refs, members=tuple(Member(r.article_id, "seed") for r in refs),
+                 key_facts=tuple(draw(st.lists(hostile_text, max_size=3))),
+                 disputed=tuple(draw(st.lists(hostile_text, max_size=2))),
+                 is_update=draw(st.booleans()), whats_new=tuple(draw(st.lists(hostile_text, max_size=2))))
+
+
+ACTIVE_TAGS = {"script", "iframe", "object", "embed", "form", "input", "img", "svg", "math", "base", "link"}
+
+
+def assert_no_active_markup(page: str) -> None:
+    doc = lxml.html.document_fromstring(page)
+    tags = {el.tag for el in doc.iter() if isinstance(el.tag, str)}
+    assert not tags & ACTIVE_TAGS, tags
+    for el in doc.iter():
+        if not isinstance(el.tag, str):
+            continue
+        for name, value in el.attrib.items():
+            assert not name.lower().startswith("on"), (el.tag, name, value)
+            if name.lower() in ("href", "src", "action", "formaction", "xlink:href"):
+                assert value.startswith(("https://", "http://")), (el.tag, name, value)
+    assert len(doc.findall(".//style")) == 1 and len(doc.findall(".//body")) == 1
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(stories=st.lists(hostile_story(), min_size=1, max_size=3), title=hostile_text,
+       preheader=st.one_of(st.none(), hostile_text), unsubscribe=st.sampled_from(HOSTILE_URLS))
+def test_no_story_text_or_link_becomes_markup(stories, title, preheader, unsubscribe):
+    options = replace(OPTIONS, title=title, preheader=preheader, unsubscribe_url=unsubscribe)
+    page = render_html(stories, options)
+    assert_no_active_markup(page)
+    text = render_text(stories, options)
+    assert overlong_lines(text) == [], overlong_lines(text)
+
+
+def test_the_markup_check_sees_what_it_must():
+    # The property above is only as good as this check: it must fail on the real thing.
+    for bad in ('<p onclick="x">a</p>', '<a href="javascript:x">a</a>', "<script>x</script>", '<img src="https://a/">'):
+        with pytest.raises(AssertionError):
+            assert_no_active_markup(f"<html><head><style></style></head><body>{bad}</body></html>")
+
+
+url_st = st.sampled_from(["https://example.com/" + "a" * 90, "http://x.example/?q=1&r=2", "https://t.example/\u6771\u4eac"])
+wrap_words = st.lists(st.one_of(st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zs", "Zl", "Zp")), min_size=1, max_size=100),
+                                url_st), max_size=60)
+
+
+@settings(max_examples=150, deadline=None)
+@given(words=wrap_words, initial=st.sampled_from(["", "  - ", "12. Update: "]), subsequent=st.sampled_from(["", "    "]))
+def test_wrapping_keeps_every_character_and_every_url_whole(words, initial, subsequent):
+    out = wrap_text(" ".join(words), 78, initial, subsequent)
+    for line in out.splitlines():
+        body = line.strip().removeprefix("- ")
+        assert display_width(line) <= 78 or ("://" in body and " " not in body), line
+    for word in words:
+        if "://" in word:      # a URL sits whole on a line of its own
+            assert any(line.strip().removeprefix("- ") == word
+                       for line in out.splitlines()), (word, out)
+    squeeze = lambda s: "".join(s.split())  # noqa: E731
+    assert squeeze(out) == squeeze(initial) + squeeze(" ".join(words).replace("\u0085", " "))
+
+
+def test_whats_new_is_shown_for_an_update(digest):
+    update = next(s for s in STORIES if s.is_update and s.whats_new)
+    for page in (" ".join(lxml.html.document_fromstring(digest[0]).text_content().split()), digest[1]):
+        for item in update.whats_new:
+            assert item in " ".join(page.split())

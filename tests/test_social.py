@@ -144,3 +144,93 @@ def test_no_post_ever_exceeds_its_limit(headline, lead, entities, network, threa
         assert post_length(part, network) <= LIMITS[network]
         assert "\u202e" not in part and "\x00" not in part
         assert "<script" not in part.lower()
+
+
+# --- no word and no URL is ever cut ---------------------------------------------------------
+
+from pipeline.social import ELLIPSIS, THREAD_SEPARATOR, lead_line  # noqa: E402
+
+# Where an unspaced script may be cut: between two Han/kana/CJK-punctuation characters.
+CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\u3000-\u303f\uff01-\uff60]")
+TRAILING = " ,;:([{\u201c\u2018\"'\u2013\u2014-"   # what may be dropped before the "…"
+LINKS = ("https://news.example.com/a?ref=home&utm_source=rss",
+         "http://b.example.org/" + "long-path/" * 12 + "story.html?id=" + "9" * 40,
+         "https://xn--80ak6aa92e.example/\u0441\u0442\u0430\u0442\u044c\u044f")
+word_st = st.one_of(
+    st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zs", "Zl", "Zp")), min_size=1, max_size=12),
+    st.sampled_from(["the", "vote", "\u6771\u4eac\u90fd\u306f\u6728\u66dc\u65e5", "\u0627\u0644\u0644\u062c\u0646\u0629",
+                     "\U0001F680", "https://in.example.com/a_b?c=d", "(Reuters)", "\u2014", "U.S.", "\u0928\u0908"]))
+lead_st = st.lists(word_st, min_size=1, max_size=90).map(" ".join)
+# Long enough that X (and often Bluesky and Threads) must shorten it.
+long_lead_st = st.lists(word_st, min_size=45, max_size=120).map(" ".join)
+
+
+def assert_clean_cut(shown: str, original: str) -> None:
+    """`shown` is `original` whole, or a prefix of it ending at a word boundary plus '…'."""
+    if shown == original:
+        return
+    assert shown.endswith(ELLIPSIS), (shown, original)
+    prefix = shown[: -len(ELLIPSIS)]
+    assert prefix and original.startswith(prefix), (shown, original)
+    k = len(prefix)
+    while k < len(original) and original[k] in TRAILING and original[k] != " ":
+        k += 1
+    assert k == len(original) or original[k] == " " or (
+        CJK.match(original[k - 1]) and CJK.match(original[k])), (prefix, original[len(prefix):][:40])
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lead=st.one_of(lead_st, long_lead_st), url=st.sampled_from(LINKS), network=st.sampled_from(NETWORKS),
+       update=st.booleans(), entities=st.lists(st.text(max_size=30), max_size=3))
+def test_no_word_or_url_is_ever_cut(lead, url, network, update, entities):
+    s = story(lead=lead, url=url, entities=entities, is_update=update)
+    post = make_post(s, network, campaign="2026-11-20", created_at=WHEN)
+    assert post.parts == (post.text,)
+    blocks = post.text.split("\n\n")
+    shown = blocks[0].removeprefix("Update: ") if update else blocks[0]
+    assert_clean_cut(shown, lead_line(s))
+    full = add_utm(url, network, "2026-11-20")
+    if network == "bluesky":   # the facet carries the whole URL, whatever text shows it
+        links = [f["features"][0]["uri"] for f in post.payload["facets"]
+                 if f["features"][0]["$type"].endswith("#link")]
+        assert links[-1] == full
+        assert full in post.text.split() or blocks[1].endswith(ELLIPSIS) or full.startswith(
+            "http://" + blocks[1]) or full.startswith("https://" + blocks[1])
+    else:
+        assert full in post.text.split("\n\n")
+    assert post_length(post.text, network) <= LIMITS[network]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lead=long_lead_st, network=st.sampled_from(["x", "bluesky", "mastodon", "threads"]),
+       limit=st.integers(min_value=120, max_value=500))
+def test_a_thread_loses_no_text_and_keeps_every_part_valid(lead, network, limit):
+    s = story(lead=lead)
+    post = make_post(s, network, campaign="2026-11-20", limit=limit, thread=True)
+    assert post.text == THREAD_SEPARATOR.join(post.parts)
+    if len(post.parts) == 1:
+        return
+    n = len(post.parts)
+    chunks = []
+    for i, part in enumerate(post.parts, 1):
+        assert part.startswith(f"{i}/{n} ")
+        assert post_length(part, network) <= limit
+        chunks.append(part.split("\n\n")[0].removeprefix(f"{i}/{n} "))
+    # The parts, put together, are the whole summary: nothing dropped, nothing cut off.
+    assert "".join(chunks).replace(" ", "") == lead_line(s).replace(" ", "")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lead=lead_st, entities=st.lists(st.text(max_size=30), max_size=3))
+def test_bluesky_facets_point_at_what_they_say(lead, entities):
+    post = make_post(story(lead=lead, entities=entities), "bluesky", campaign="2026-11-20", created_at=WHEN)
+    raw = post.payload["text"].encode("utf-8")
+    assert len(regex.findall(r"\X", post.payload["text"])) <= 300 and len(raw) <= 3000
+    for facet in post.payload["facets"]:
+        start, end = facet["index"]["byteStart"], facet["index"]["byteEnd"]
+        span = raw[start:end].decode("utf-8")          # offsets fall on character boundaries
+        feature = facet["features"][0]
+        if feature["$type"].endswith("#tag"):
+            assert span == "#" + feature["tag"] and regex.fullmatch(r"\p{L}[\p{L}\p{M}\p{Nd}]*", feature["tag"])
+        else:
+            assert feature["uri"].startswith(("https://", "http://"))
