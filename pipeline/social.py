@@ -86,8 +86,8 @@ def safe_url(url: str | None) -> str | None:
     if not url:
         return None
     url = url.strip()
-    if any(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in url):
-        return None
+    if any(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Cn") for ch in url):
+        return None   # Cn: unassigned code points and non-characters such as U+FFFE
     if any(ch in url for ch in '<>"\\`'):
         return None
     try:

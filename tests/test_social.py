@@ -234,3 +234,11 @@ def test_bluesky_facets_point_at_what_they_say(lead, entities):
             assert span == "#" + feature["tag"] and regex.fullmatch(r"\p{L}[\p{L}\p{M}\p{Nd}]*", feature["tag"])
         else:
             assert feature["uri"].startswith(("https://", "http://"))
+
+
+@pytest.mark.parametrize("url", ["https://example.com/?\ufffe", "https://example.com/\uffff",
+                                 "https://example.com/a\u202eb", "https://example.com/\x00",
+                                 "javascript:alert(1)", "https://"], ids=["fffe", "ffff", "bidi", "nul", "js", "nohost"])
+def test_safe_url_refuses_invisible_or_hostile_characters(url):
+    from pipeline.social import safe_url
+    assert safe_url(url) is None
