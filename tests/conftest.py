@@ -13,3 +13,14 @@ def http_server() -> Iterator[LoopbackServer]:
     """A started LoopbackServer with no routes; add them with `http_server.route(path, ...)`."""
     with LoopbackServer() as server:
         yield server
+
+
+# Property tests: the same examples on every run (reproducible in CI); set
+# HYPOTHESIS_PROFILE=explore to search with fresh random examples while developing.
+import os as _os
+
+from hypothesis import settings as _settings
+
+_settings.register_profile("repeatable", derandomize=True, database=None)
+_settings.register_profile("explore", derandomize=False)
+_settings.load_profile(_os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
