@@ -53,6 +53,25 @@ def serve(files: dict[str, bytes]) -> ThreadingHTTPServer:
     return server
 
 
+def measure(label: str, specs: list[SourceSpec], store) -> None:
+    """A cold run, then two unchanged runs: articles loaded (as `ingest` does) and ids only (as
+    a digest run does)."""
+    t = time.perf_counter()
+    first = ingest(specs, store=store, progress=False)
+    dt = time.perf_counter() - t
+    n = len(first.articles)
+    print(f"{label} first run: {len(specs)} feeds, {n} entries in {dt:.2f} s = {n / dt:,.0f} entries/s "
+          f"(both cores; {len(first.errors)} errors/warnings)")
+    for load in (True, False):
+        t = time.perf_counter()
+        second = ingest(specs, store=store, progress=False, load_unchanged=load)
+        dt2 = time.perf_counter() - t
+        what = "articles loaded from the store" if load else "ids only (digest)"
+        print(f"{label} second run, unchanged, {what}: {dt2 * 1000:.0f} ms = "
+              f"{dt2 * 1000 / len(specs):.2f} ms per feed ({second.skipped_unchanged} files skipped, "
+              f"{second.not_modified} x 304)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("feeds_dir", type=Path)
@@ -64,37 +83,13 @@ def main() -> None:
     try:
         specs = [SourceSpec(name=str(p), path=p) for p in files]
         with open_store(tmp / "local") as store:
-            t = time.perf_counter()
-            first = ingest(specs, store=store, progress=False)
-            dt = time.perf_counter() - t
-            n = len(first.articles)
-            print(f"local files: {len(files)} feeds, {n} entries in {dt:.2f} s = {n / dt:,.0f} entries/s "
-                  f"(both cores; {len(first.errors)} errors/warnings)")
-            for load in (True, False):
-                t = time.perf_counter()
-                second = ingest(specs, store=store, progress=False, load_unchanged=load)
-                dt2 = time.perf_counter() - t
-                what = "articles loaded from the store (ingest)" if load else "ids only (digest)"
-                print(f"local second run, unchanged, {what}: {dt2 * 1000:.0f} ms = "
-                      f"{dt2 * 1000 / len(files):.2f} ms/feed ({second.skipped_unchanged} skipped)")
-
+            measure("local files", specs, store)
         served = {f"/{i}.xml": p.read_bytes() for i, p in enumerate(files)}
         server = serve(served)
         base = f"http://127.0.0.1:{server.server_address[1]}"
         url_specs = [SourceSpec(name=f"feed {i}", url=base + path) for i, path in enumerate(served)]
         with open_store(tmp / "http") as store:
-            t = time.perf_counter()
-            first = ingest(url_specs, store=store, progress=False)
-            dt = time.perf_counter() - t
-            print(f"http first run: {len(url_specs)} feeds, {len(first.articles)} entries in {dt:.2f} s "
-                  f"= {len(first.articles) / dt:,.0f} entries/s")
-            for load in (True, False):
-                t = time.perf_counter()
-                second = ingest(url_specs, store=store, progress=False, load_unchanged=load)
-                dt2 = time.perf_counter() - t
-                what = "articles loaded" if load else "ids only"
-                print(f"http second run, {what}: {second.not_modified} x 304 in {dt2 * 1000:.0f} ms = "
-                      f"{dt2 * 1000 / len(url_specs):.2f} ms per unchanged feed")
+            measure("http", url_specs, store)
         server.shutdown()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

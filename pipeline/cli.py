@@ -18,10 +18,10 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 def safe(text: object) -> str:
-    """Text from feeds made safe for a terminal: no control or bidi-override characters."""
-    from pipeline.normalize import _CONTROL
+    """Text from feeds made safe for a terminal (the review commands' rule), lines kept."""
+    from pipeline.review import safe as terminal_safe
 
-    return _CONTROL.sub("", str(text)).replace("\x1b", "")
+    return terminal_safe(text, lines=True)
 
 
 def _settings(args: argparse.Namespace):
