@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipeline.cluster import cluster_articles  # noqa: E402
+from pipeline.stories.group import cluster_articles  # noqa: E402
 from pipeline.model import Article  # noqa: E402
 
 

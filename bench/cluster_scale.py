@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from cluster_quality import bcubed, load_jsonl  # noqa: E402
-from pipeline.cluster import StoryIndex, cluster_articles  # noqa: E402
+from pipeline.stories.group import StoryIndex, cluster_articles  # noqa: E402
 from pipeline.model import Article  # noqa: E402
 
 START = datetime(2026, 1, 1, tzinfo=timezone.utc)

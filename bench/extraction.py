@@ -27,8 +27,8 @@ from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipeline.boilerplate import parse_text_article, remove_boilerplate  # noqa: E402
-from pipeline.extract import _readability_text, decode_html, extract_html  # noqa: E402
+from pipeline.ingest.boilerplate import parse_text_article, remove_boilerplate  # noqa: E402
+from pipeline.ingest.extract import _readability_text, decode_html, extract_html  # noqa: E402
 
 
 def load_scorer(path: Path):
@@ -107,7 +107,7 @@ def _best_cpu(fn: Callable[[], object], runs: int = 5) -> float:
 def time_feeds(folder: Path) -> None:
     import feedparser
 
-    from pipeline.boilerplate import html_to_text
+    from pipeline.ingest.boilerplate import html_to_text
 
     items: list[tuple[str, str]] = []
     for path in sorted(folder.rglob("*.xml")):

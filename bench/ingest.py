@@ -23,8 +23,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipeline.config import SourceSpec  # noqa: E402
-from pipeline.ingest import ingest  # noqa: E402
-from pipeline.sources import FEED_SUFFIXES, local_files  # noqa: E402
+from pipeline.ingest.collect import ingest  # noqa: E402
+from pipeline.ingest.sources import FEED_SUFFIXES, local_files  # noqa: E402
 from pipeline.store import open_store  # noqa: E402
 
 

@@ -224,12 +224,12 @@ class PeakRSS:
 # Stages timed from outside (wrapping module attributes that run_digest looks up at call time), so
 # the figures come from an unprofiled run. Nested stages overlap: cluster and merge are inside
 # build_stories, parse inside ingest.
-STAGES = (("pipeline.ingest", "ingest"), ("pipeline.ingest", "parse_document"),
-          ("pipeline.fetch", "fetch_many"), ("pipeline.store", "Store.save_articles"),
-          ("pipeline.store", "Store.articles"), ("pipeline.stories", "build_stories"),
-          ("pipeline.cluster", "cluster_articles"), ("pipeline.merge", "build_story"),
-          ("pipeline.store", "save_stories"), ("pipeline.rank", "select"),
-          ("pipeline.run", "render_all"), ("pipeline.outbox", "write_digest"))
+STAGES = (("pipeline.ingest.collect", "ingest"), ("pipeline.ingest.collect", "parse_document"),
+          ("pipeline.ingest.fetch", "fetch_many"), ("pipeline.store", "Store.save_articles"),
+          ("pipeline.store", "Store.articles"), ("pipeline.stories.track", "build_stories"),
+          ("pipeline.stories.group", "cluster_articles"), ("pipeline.stories.merge", "build_story"),
+          ("pipeline.store", "save_stories"), ("pipeline.select", "select"),
+          ("pipeline.run", "render_all"), ("pipeline.outbox.drafts", "write_digest"))
 
 
 def rss_now() -> int:

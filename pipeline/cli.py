@@ -19,7 +19,7 @@ Handler = Callable[[argparse.Namespace], int]
 
 def safe(text: object) -> str:
     """Text from feeds made safe for a terminal (the review commands' rule), lines kept."""
-    from pipeline.review import safe as terminal_safe
+    from pipeline.commands.outbox import safe as terminal_safe
 
     return terminal_safe(text, lines=True)
 
@@ -54,7 +54,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 # --- ingest ----------------------------------------------------------------------------------
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from pipeline.ingest import ingest, spec_for
+    from pipeline.ingest.collect import ingest, spec_for
     from pipeline.store import open_store
 
     settings = _settings(args)
@@ -90,7 +90,7 @@ def cmd_sources_list(args: argparse.Namespace) -> int:
 
 def cmd_sources_import(args: argparse.Namespace) -> int:
     from pipeline.config import CONFIG_NAME, EXAMPLE, load_settings
-    from pipeline.sources.opml import read_opml
+    from pipeline.ingest.sources.opml import read_opml
 
     found = read_opml(Path(args.opml))
     config = Path(args.config or os.environ.get("NEWSDESK_CONFIG") or CONFIG_NAME)
@@ -207,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _registrars() -> list[Callable[[Any], None]]:
     """Command groups that live beside the module they drive."""
     out = []
-    for module in ("pipeline.commands", "pipeline.review", "pipeline.schedule"):
+    for module in ("pipeline.commands.stages", "pipeline.commands.outbox", "pipeline.schedule"):
         try:
             mod = __import__(module, fromlist=["register"])
         except ModuleNotFoundError as e:

@@ -25,7 +25,7 @@ EMAIL = "email"
 
 def _sync_reviews(store, outbox: Path) -> None:
     """Copy what reviewers approved or sent in the outbox into the store's delivery memory."""
-    from pipeline import outbox as ob
+    from pipeline.outbox import drafts as ob
     from pipeline.store import mark_delivery
 
     if not outbox.is_dir():
@@ -44,7 +44,7 @@ def _sync_reviews(store, outbox: Path) -> None:
 
 
 def digest_options(settings: Settings, day):
-    from pipeline.render import DigestOptions
+    from pipeline.render.digest import DigestOptions
 
     return DigestOptions(date=day, title=settings.title, template_dir=settings.template_dir,
                          from_addr=settings.from_addr, to_addrs=settings.to_addrs,
@@ -55,8 +55,8 @@ def digest_options(settings: Settings, day):
 def render_all(stories: list[Story], settings: Settings, day) -> list[Draft]:
     """The digest and every story's posts. A story that cannot be posted (nothing postable
     within a network's rules) loses its posts with a warning; the rest of the run goes on."""
-    from pipeline.render import render_digest, render_posts
-    from pipeline.social import PostError
+    from pipeline.render.digest import render_digest, render_posts
+    from pipeline.render.posts import PostError
 
     options = digest_options(settings, day)
     drafts = list(render_digest(stories, options))
@@ -73,11 +73,11 @@ def run_digest(settings: Settings, *, now: datetime | None = None, dry_run: bool
                progress: bool | None = None, wait: bool = False,
                honour_backoff: bool = False) -> RunReport:
     from pipeline import store as st
-    from pipeline.ingest import ingest
+    from pipeline.ingest.collect import ingest
     from pipeline.lock import run_lock
-    from pipeline.outbox import write_digest
-    from pipeline.rank import select
-    from pipeline.stories import Override, as_update, build_stories
+    from pipeline.outbox.drafts import write_digest
+    from pipeline.select import select
+    from pipeline.stories.track import Override, as_update, build_stories
 
     now = now or datetime.now(timezone.utc)
     started = datetime.now(timezone.utc)
@@ -179,7 +179,7 @@ INDEX_BLOB = "story_index"
 
 def _load_index(store):
     """The persistent StoryIndex, or a new one (first run, or a blob this version cannot read)."""
-    from pipeline.cluster import StoryIndex
+    from pipeline.stories.group import StoryIndex
 
     blob = store.get_blob(INDEX_BLOB) if store is not None else None
     if blob:
@@ -203,7 +203,7 @@ def _failing(store, settings: Settings) -> tuple[str, ...]:
 
 
 def _write_report(folder: Path, report: RunReport) -> None:
-    from pipeline.outbox import atomic_write
+    from pipeline.outbox.drafts import atomic_write
 
     atomic_write(folder / "report.json", (json.dumps(report.to_json(), indent=2, ensure_ascii=False)
                                           + "\n").encode("utf-8"))

@@ -343,7 +343,7 @@ def story_to_json(story) -> str:
 
 def story_from_json(text: str):
     from pipeline.model import Member, SourceRef, Story
-    from pipeline.normalize import parse_date
+    from pipeline.ingest.normalize import parse_date
 
     d = json.loads(text)
     return Story(

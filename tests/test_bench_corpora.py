@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.sources import local_files, read_file
+from pipeline.ingest.sources import local_files, read_file
 
 BENCH = Path(__file__).resolve().parents[2] / "shared" / "bench"
 CORPUS = BENCH / "feeds" / "feedparser-corpus"

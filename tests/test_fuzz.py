@@ -18,12 +18,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.extract import html_to_text
+from pipeline.ingest.extract import html_to_text
 from pipeline.model import Member, SourceRef, Story
-from pipeline.normalize import canonical_url, clean_inline, clean_text, clean_title
-from pipeline.render import DigestOptions, render_digest, render_posts
-from pipeline.social import LIMITS, NETWORKS, THREAD_SEPARATOR, PostError, is_valid, make_post, post_length
-from pipeline.sources.feed import parse_feed, parse_json_feed
+from pipeline.ingest.normalize import canonical_url, clean_inline, clean_text, clean_title
+from pipeline.render.digest import DigestOptions, render_digest, render_posts
+from pipeline.render.posts import LIMITS, NETWORKS, THREAD_SEPARATOR, PostError, is_valid, make_post, post_length
+from pipeline.ingest.sources.feed import parse_feed, parse_json_feed
 
 _spec = importlib.util.spec_from_file_location(
     "hostile_safety", Path(__file__).parent / "fixtures" / "hostile" / "safety.py")

@@ -4,6 +4,7 @@ next day, and comes back as an update when new outlets cover it."""
 import email
 import hashlib
 import json
+import os
 import shutil
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import outbox as ob
+from pipeline.outbox import drafts as ob
 from pipeline.config import load_settings
 from pipeline.run import run_digest
 from pipeline.store import load_stories, open_store
@@ -24,6 +25,9 @@ NETWORKS = ("x", "bluesky", "mastodon", "threads", "linkedin")
 @pytest.fixture
 def project(tmp_path):
     shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
+    pinned = (NOW - timedelta(hours=2)).timestamp()   # undated seeds: dated by their files' times
+    for f in (tmp_path / "seeds").iterdir():
+        os.utime(f, (pinned, pinned))
     (tmp_path / "newsdesk.toml").write_text('title = "Morning digest"\n\n[[sources]]\nname = "Seeds"\npath = "seeds"\n')
     return tmp_path
 

@@ -1,0 +1,260 @@
+"""`newsdesk outbox ...`: list, show, approve, reject, edit, preview and mark sent the drafts.
+
+Thin over pipeline.outbox.drafts. Everything printed passes through `safe`: drafts and sources come from
+feeds, and a control character from a feed must not drive the reviewer's terminal.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shlex
+import subprocess
+import sys
+import unicodedata
+import webbrowser
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from pipeline.outbox import drafts as outbox
+from pipeline.errors import OutboxError
+
+DEFAULT_OUTBOX = "outbox"
+DEFAULT_EDITOR = "vi"
+# C0/C1 controls (\t and \n handled by the caller), DEL, bidi overrides and zero-width marks.
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def safe(text: object, *, lines: bool = False) -> str:
+    """Text made harmless for a terminal; `lines` keeps newlines and tabs, else they become spaces."""
+    s = _UNSAFE.sub("", str(text))
+    return s if lines else re.sub(r"[\t\n]+", " ", s)
+
+
+def _width(s: str) -> int:
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
+               for c in s)
+
+
+def table(head: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """An aligned plain-text table (wide characters counted as two columns)."""
+    cells = [[safe(c) for c in r] for r in [head, *rows]]
+    widths = [max(_width(r[i]) for r in cells) for i in range(len(head))]
+    return "\n".join("  ".join(c + " " * (w - _width(c)) for c, w in zip(r, widths)).rstrip()
+                     for r in cells)
+
+
+def _local(at: str | None) -> str:
+    if not at:
+        return "?"
+    try:
+        return datetime.fromisoformat(at).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return at
+
+
+def _outbox_dir(args: argparse.Namespace) -> Path:
+    """--outbox, else the configured outbox (newsdesk.toml / NEWSDESK_OUTBOX), else ./outbox."""
+    if getattr(args, "outbox", None):
+        return Path(args.outbox)
+    try:
+        from pipeline.config import load_settings
+    except ModuleNotFoundError:
+        return Path(DEFAULT_OUTBOX)
+    return load_settings(getattr(args, "config", None)).outbox
+
+
+def _by(args: argparse.Namespace) -> str:
+    return getattr(args, "by", None) or os.environ.get("USER") or outbox.UNKNOWN_REVIEWER
+
+
+def length_check(channel: str, text: str) -> tuple[int, int | None, bool]:
+    """(length, limit, valid) of a post by its network's rules in pipeline.render.posts, when it exists;
+    else (characters, None, True). A thread is measured part by part (its longest part shown)."""
+    text = text.rstrip("\n")
+    try:
+        from pipeline.render import posts as social
+    except ModuleNotFoundError as exc:
+        if exc.name != "pipeline.render.posts":
+            raise
+        return len(text), None, True
+    limit = social.LIMITS.get(channel)
+    if limit is None:
+        return len(text), None, True
+    parts = text.split(social.THREAD_SEPARATOR)
+    length = max(social.post_length(p, channel) for p in parts)
+    return length, limit, all(social.is_valid(p, channel) for p in parts)
+
+
+# ---------------------------------------------------------------- commands
+
+def cmd_list(args: argparse.Namespace) -> int:
+    infos = outbox.list_digests(_outbox_dir(args), by=_by(args))
+    if args.digest:
+        infos = [i for i in infos if i.name.startswith(args.digest)]
+    rows = []
+    for info in infos:
+        drafts = [d for d in info.drafts if not args.status or d.status == args.status]
+        for n, d in enumerate(drafts):
+            note = ", ".join(x for x, on in (("edited", d.edited), ("missing", d.missing)) if on)
+            rows.append((info.name if n == 0 else "", d.id, d.status, d.channel, d.path, note))
+    if not rows:
+        print(f"no drafts in {safe(_outbox_dir(args))}")
+        return 0
+    print(table(("DIGEST", "ID", "STATUS", "CHANNEL", "PATH", "NOTE"), rows))
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    folder, d = outbox.find_draft(_outbox_dir(args), args.id)
+    info = outbox.load_digest(folder)
+    last = d.history[-1] if d.history else None
+    print(f"draft {d.id}  {safe(folder.name)}/{safe(d.path)}")
+    print(f"channel {safe(d.channel)}, {d.status}" + (f" ({safe(last.by)}, {_local(last.at)})" if last else "")
+          + ("  [edited by hand]" if d.edited else ""))
+    if d.missing:
+        print(f"the file {safe(d.path)} is missing")
+        return 1
+    text = (folder / d.path).read_text(encoding="utf-8", errors="replace")
+    length, limit, ok = length_check(d.channel, text)
+    if limit is None:
+        print(f"length: {length} characters")
+    else:
+        print(f"length: {length}/{limit}" + ("" if ok else "  NOT VALID for " + safe(d.channel)
+                                             + (f": too long by {length - limit}" if length > limit else "")))
+    print("-" * 40)
+    print(safe(text, lines=True).rstrip("\n"))
+    print("-" * 40)
+    story = info.story(d.story)
+    if story is not None:
+        print(f"story: {safe(story.headline)}")
+        for s in story.sources:
+            when = f" ({s.published.date().isoformat()})" if s.published else ""
+            print(f"  - {safe(s.outlet or '?')}: {safe(s.title)}{when} {safe(s.url or '')}".rstrip())
+    return 0
+
+
+def _report(entries: Sequence[outbox.DraftEntry], verb: str) -> int:
+    for d in entries:
+        print(f"{verb} {d.id}  {safe(d.path)}")
+    if not entries:
+        print(f"nothing {verb}")
+    return 0
+
+
+def cmd_approve(args: argparse.Namespace) -> int:
+    if args.all == bool(args.ids):
+        raise OutboxError("give draft ids, or --all (not both)")
+    if args.all:
+        return _report(outbox.approve_all(_outbox_dir(args), args.digest, by=_by(args)), "approved")
+    return _report(outbox.set_status(_outbox_dir(args), args.ids, outbox.APPROVED, by=_by(args)),
+                   "approved")
+
+
+def cmd_reject(args: argparse.Namespace) -> int:
+    return _report(outbox.set_status(_outbox_dir(args), args.ids, outbox.REJECTED, by=_by(args),
+                                     reason=args.reason), "rejected")
+
+
+def cmd_sent(args: argparse.Namespace) -> int:
+    return _report(outbox.mark_sent(_outbox_dir(args), args.ids, by=_by(args)), "marked sent")
+
+
+def cmd_edit(args: argparse.Namespace) -> int:
+    box = _outbox_dir(args)
+    folder, d = outbox.find_draft(box, args.id)
+    if d.status == outbox.SENT:
+        raise OutboxError(f"draft {d.id} was sent already; editing it would change nothing")
+    if d.missing:
+        raise OutboxError(f"draft {d.id}: its file {d.path} is missing")
+    path = folder / d.path
+    before = path.read_bytes()
+    editor = os.environ.get("EDITOR") or os.environ.get("VISUAL") or DEFAULT_EDITOR
+    try:
+        code = subprocess.call([*shlex.split(editor), str(path)])
+    except OSError as exc:
+        raise OutboxError(f"cannot start the editor {editor!r} (set $EDITOR): {exc.strerror}") from exc
+    after = path.read_bytes() if path.is_file() else b""
+    if code != 0 or not after.strip():
+        outbox.atomic_write(path, before)
+        print(f"{d.id}: the editor exited with {code} or left the file empty; kept the previous text",
+              file=sys.stderr)
+        return 1
+    if after == before:
+        print(f"{d.id}: unchanged")
+        return 0
+    length, limit, ok = length_check(d.channel, after.decode("utf-8", errors="replace"))
+    if not ok:
+        outbox.atomic_write(path, before)
+        why = f"is {length} long, over the limit of {limit}" if length > limit else "breaks the network's rules"
+        print(f"{d.id}: the edited {safe(d.channel)} post {why}; kept the previous text", file=sys.stderr)
+        return 1
+    entry = outbox.check_edits(box, d.id, by=_by(args))
+    print(f"edited {entry.id}: now {entry.status}" + (" (was approved)" if d.status == outbox.APPROVED else ""))
+    return 0
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    info = outbox.find_digest(_outbox_dir(args), args.digest)
+    page = info.folder / "digest.html"
+    if not page.is_file():
+        raise OutboxError(f"{info.name}: no digest.html to preview")
+    url = page.resolve().as_uri()
+    if not webbrowser.open(url):
+        print(f"no browser found; open {safe(url)}", file=sys.stderr)
+        return 1
+    print(f"opened {safe(url)}")
+    return 0
+
+
+# ---------------------------------------------------------------- parser
+
+def _add(sub: Any, name: str, handler: Callable[[argparse.Namespace], int], help: str,
+         example: str) -> argparse.ArgumentParser:
+    p = sub.add_parser(name, help=help, description=help, epilog=f"example:\n  {example}",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.set_defaults(handler=handler)
+    # SUPPRESS: a default here must not overwrite a value the main parser already set.
+    p.add_argument("--outbox", metavar="DIR", default=argparse.SUPPRESS,
+                   help=f"the outbox folder (default: the configured one, else ./{DEFAULT_OUTBOX})")
+    return p
+
+
+def register(subparsers: Any) -> None:
+    """Add the `outbox` command group to an argparse subparsers object."""
+    group = _add(subparsers, "outbox", lambda a: (group.print_help(), 0)[1],
+                 "review the drafts: list, show, approve, reject, edit, preview",
+                 "newsdesk outbox list && newsdesk outbox approve k3x9aa")
+    sub = group.add_subparsers(dest="outbox_command", metavar="ACTION")
+
+    def cmd(name: str, handler: Callable[[argparse.Namespace], int], help: str,
+            example: str) -> argparse.ArgumentParser:
+        p = _add(sub, name, handler, help, example)
+        p.add_argument("--by", metavar="NAME", help="reviewer name recorded in the history (default: $USER)")
+        return p
+
+    p = cmd("list", cmd_list, "digests and their drafts with status, newest first",
+            "newsdesk outbox list --status draft")
+    p.add_argument("--status", choices=outbox.STATUSES, help="only drafts with this status")
+    p.add_argument("--digest", metavar="NAME", help="only this digest (a prefix of its folder name)")
+    p = cmd("show", cmd_show, "a draft's text, its length against the network limit, its sources",
+            "newsdesk outbox show k3x9aa")
+    p.add_argument("id", help="draft id (a unique prefix is enough)")
+    p = cmd("approve", cmd_approve, "approve drafts for sending", "newsdesk outbox approve k3x9aa q7mf2d")
+    p.add_argument("ids", nargs="*", metavar="ID")
+    p.add_argument("--all", action="store_true", help="every draft still in draft in one digest")
+    p.add_argument("--digest", metavar="NAME", help="with --all: this digest (default: the newest)")
+    p = cmd("reject", cmd_reject, "reject drafts (they are never sent)",
+            'newsdesk outbox reject k3x9aa --reason "wrong photo credit"')
+    p.add_argument("ids", nargs="+", metavar="ID")
+    p.add_argument("--reason", help="why, recorded in the history")
+    p = cmd("edit", cmd_edit, "edit a draft in $EDITOR; an approved draft goes back to draft",
+            "EDITOR=nano newsdesk outbox edit k3x9aa")
+    p.add_argument("id", help="draft id (a unique prefix is enough)")
+    p = cmd("preview", cmd_preview, "open a digest's HTML in the web browser",
+            "newsdesk outbox preview 2024-05-02-morning")
+    p.add_argument("digest", nargs="?", help="digest folder name or prefix (default: the newest)")
+    p = cmd("sent", cmd_sent, "mark approved drafts as sent (posted by hand)", "newsdesk outbox sent k3x9aa")
+    p.add_argument("ids", nargs="+", metavar="ID")
+

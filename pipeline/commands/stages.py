@@ -1,0 +1,265 @@
+"""Commands over the pipeline's stages: cluster, digest, stories, schedule.
+
+Thin like the rest of the CLI: read arguments, call one function, print its result.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, Iterator, TextIO
+
+from pipeline.errors import NewsdeskError
+from pipeline.model import Article
+
+
+def article_from_record(rec: dict[str, Any], n: int) -> Article:
+    """A JSON line (from `newsdesk ingest --jsonl` or a benchmark file) as an Article;
+    every field but some identity may be missing."""
+    from pipeline.ingest.normalize import canonical_url, clean_inline, clean_text, parse_date
+
+    def s(key: str) -> str | None:
+        v = rec.get(key)
+        return str(v) if isinstance(v, (str, int, float)) and not isinstance(v, bool) and str(v) else None
+
+    link = s("link") or s("url")
+    url = canonical_url(s("url") or link)
+    ident = s("id") or s("guid") or url or f"line-{n}"
+    published = parse_date(s("published")) if s("published") else None
+    return Article(
+        id=ident, title=clean_inline(s("title")), text=clean_text(s("text") or ""),
+        origin=s("origin") or "-", url=url, link=link, guid=s("guid"), source=s("source"),
+        author=s("author"), published=published, published_guessed=published is None,
+        language=s("language"),
+    )
+
+
+def read_jsonl(stream: TextIO, name: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    for n, line in enumerate(stream, 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise NewsdeskError(f"{name}:{n}: not a JSON line: {e.msg}") from None
+        if not isinstance(rec, dict):
+            raise NewsdeskError(f"{name}:{n}: expected a JSON object")
+        yield n, rec
+
+
+def cmd_cluster(args: argparse.Namespace) -> int:
+    from pipeline.cli import safe
+    from pipeline.stories.group import cluster_articles
+    from pipeline.ingest.normalize import stable_id
+
+    name = args.file
+    if name == "-":
+        records = list(read_jsonl(sys.stdin, "<stdin>"))
+    else:
+        try:
+            with open(name, encoding="utf-8") as f:
+                records = list(read_jsonl(f, name))
+        except OSError as e:
+            raise NewsdeskError(f"{name}: cannot read: {e.strerror}") from None
+    # Ids must be unique inside one clustering; a repeated id keeps its input line apart.
+    articles, keys, seen = [], [], set()
+    for n, rec in records:
+        a = article_from_record(rec, n)
+        key = a.id if a.id not in seen else f"{a.id}#line{n}"
+        seen.add(key)
+        if key != a.id:
+            from dataclasses import replace
+            a = replace(a, id=key)
+        articles.append(a)
+        keys.append((n, rec))
+    groups = cluster_articles(articles)
+    story_of: dict[str, str] = {}
+    for g in groups:
+        first = min(g.articles, key=lambda a: (a.published.isoformat() if a.published else "", a.id))
+        sid = stable_id("story", first.id)
+        for a in g.articles:
+            story_of[a.id] = sid
+    out = sys.stdout
+    if args.jsonl:
+        for a, (n, rec) in zip(articles, keys):
+            row = {"id": rec.get("id", a.id)}
+            if rec.get("guid") is not None:
+                row["guid"] = rec["guid"]
+            row["story"] = story_of[a.id]
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    else:
+        by_id = {a.id: a for a in articles}
+        for g in sorted(groups, key=lambda g: (-len(g.articles), story_of[g.articles[0].id])):
+            out.write(f"{story_of[g.articles[0].id]}  {len(g.articles)} articles\n")
+            for m in g.members:
+                a = by_id[m.article_id]
+                why = m.reason if m.reason == "seed" else f"{m.reason} {m.score:.2f}"
+                out.write(f"    {safe(a.source or '-')[:20]:20}  {why:18}  {safe(a.title)[:80]}\n")
+    print(f"{len(articles)} articles in {len(groups)} stories", file=sys.stderr)
+    return 0
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    from pipeline.cli import _settings, safe
+    from pipeline.run import run_digest
+
+    settings = _settings(args)
+    if args.max_age_hours is not None:
+        from dataclasses import replace
+        settings = replace(settings, max_age_hours=args.max_age_hours)
+    report = run_digest(settings, dry_run=args.dry_run, wait=args.wait,
+                        progress=False if args.quiet else None)
+    if args.dry_run:
+        print("dry run: nothing was written")
+        for action in report.actions:
+            print(f"  would {safe(action)}")
+    for err in report.errors:
+        if not err.warning or args.verbose:
+            print(safe(err), file=sys.stderr)
+    if not args.quiet:
+        print(safe(report.summary()))
+        if report.digest and not args.dry_run:
+            print(f"review the drafts: newsdesk outbox list   (files in {safe(report.digest)})")
+    return 0 if report.selected or not [e for e in report.errors if not e.warning] else 1
+
+
+def _find_story(store, key: str):
+    from pipeline.store import load_stories
+
+    stories = load_stories(store, include_closed=True)
+    hits = [s for s in stories if s.id.startswith(key)]
+    if not hits:
+        raise NewsdeskError(f"no story with id {key!r} (see `newsdesk stories list`)")
+    if len(hits) > 1:
+        raise NewsdeskError(f"story id {key!r} is ambiguous: {', '.join(s.id for s in hits[:5])}")
+    return hits[0]
+
+
+def cmd_stories_list(args: argparse.Namespace) -> int:
+    from pipeline.cli import _settings, _table
+    from pipeline.store import load_stories, open_store
+
+    settings = _settings(args)
+    with open_store(settings.state_dir) as store:
+        stories = load_stories(store, include_closed=args.all)
+    rows = [(s.id[:10], str(len(s.sources)), str(len(s.outlets)),
+             (s.last_updated.strftime("%Y-%m-%d %H:%M") if s.last_updated else "-"), s.headline[:70])
+            for s in stories[: args.limit]]
+    _table(("ID", "ARTICLES", "OUTLETS", "UPDATED", "HEADLINE"), rows)
+    return 0
+
+
+def cmd_stories_show(args: argparse.Namespace) -> int:
+    from pipeline.cli import _settings, safe
+    from pipeline.store import open_store
+
+    settings = _settings(args)
+    with open_store(settings.state_dir) as store:
+        s = _find_story(store, args.id)
+    out = [f"{s.id}  {s.headline}", ""]
+    out += [f"  {sentence}" for sentence, _ in s.summary]
+    if s.key_facts:
+        out += ["", "key facts: " + "; ".join(s.key_facts)]
+    if s.disputed:
+        out += ["sources differ on: " + "; ".join(s.disputed)]
+    out += ["", f"sources ({len(s.sources)}, {len(s.outlets)} outlets):"]
+    why = {m.article_id: m for m in s.members}
+    for src in s.sources:
+        when = src.published.strftime("%Y-%m-%d %H:%M") if src.published else "?"
+        out.append(f"  {src.article_id}  {when}  {src.outlet or '-'}  {src.title}")
+        if src.url:
+            out.append(f"      {src.url}")
+        if args.why and src.article_id in why:
+            m = why[src.article_id]
+            if m.reason == "seed":
+                text = "first article of the story"
+            elif m.reason == "duplicate":
+                text = f"duplicate of {m.duplicate_of} (score {m.score:.2f})"
+            else:
+                text = f"{m.reason}, score {m.score:.2f}" + (f", best match {m.duplicate_of}" if m.duplicate_of else "")
+            if m.shared:
+                text += "; shared: " + ", ".join(m.shared[:8])
+            out.append(f"      why: {text}")
+    print(safe("\n".join(out)))
+    return 0
+
+
+def cmd_stories_split(args: argparse.Namespace) -> int:
+    import os
+    import uuid
+
+    from pipeline.cli import _settings
+    from pipeline.store import add_override, open_store
+
+    settings = _settings(args)
+    with open_store(settings.state_dir) as store:
+        story = _find_story(store, args.story)
+        members = {m.article_id for m in story.members}
+        missing = [a for a in args.articles if a not in members]
+        if missing:
+            raise NewsdeskError(f"not in story {story.id}: {', '.join(missing)}")
+        if set(args.articles) == members:
+            raise NewsdeskError("splitting every article out of a story leaves it as it is")
+        batch = uuid.uuid4().hex[:8]
+        for a in args.articles:
+            add_override(store, "split", a, batch, by=args.by or os.environ.get("USER"))
+    print(f"{len(args.articles)} articles will form their own story from the next run on")
+    return 0
+
+
+def cmd_stories_merge(args: argparse.Namespace) -> int:
+    import os
+
+    from pipeline.cli import _settings
+    from pipeline.store import add_override, open_store
+
+    settings = _settings(args)
+    with open_store(settings.state_dir) as store:
+        a, b = _find_story(store, args.a), _find_story(store, args.b)
+        if a.id == b.id:
+            raise NewsdeskError("that is one story")
+        add_override(store, "merge", a.members[0].article_id, b.members[0].article_id,
+                     by=args.by or os.environ.get("USER"))
+    print(f"stories {a.id} and {b.id} will be one story from the next run on")
+    return 0
+
+
+def _add(sub: Any, name: str, handler, help: str, example: str) -> argparse.ArgumentParser:
+    p = sub.add_parser(name, help=help, description=help, epilog=f"example:\n  {example}",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.set_defaults(handler=handler)
+    return p
+
+
+def register(sub: Any) -> None:
+    p = _add(sub, "cluster", cmd_cluster, "group articles (one JSON a line) into stories; touches no state",
+             "newsdesk ingest feeds/ --jsonl | newsdesk cluster - --jsonl")
+    p.add_argument("file", nargs="?", default="-", metavar="FILE|-", help="JSON lines (default: stdin)")
+    p.add_argument("--jsonl", action="store_true", help="print each record's id, guid and story as JSON")
+
+    p = _add(sub, "digest", cmd_digest, "one full run: ingest, merge, select and render drafts into the outbox",
+             "newsdesk digest --config newsdesk.toml --dry-run")
+    p.add_argument("--dry-run", action="store_true", help="print what would be written; change nothing")
+    p.add_argument("--outbox", metavar="DIR", help="write drafts here (default: outbox/)")
+    p.add_argument("--max-age-hours", type=float, metavar="H", help="only items published this recently")
+    p.add_argument("--wait", action="store_true", help="wait for a running digest instead of exiting")
+
+    grp = _add(sub, "stories", lambda a: (grp.print_help(), 0)[1], "stories in the state store",
+               "newsdesk stories show 3f2a --why")
+    ssub = grp.add_subparsers(dest="stories_command", metavar="ACTION")
+    p = _add(ssub, "list", cmd_stories_list, "open stories, most recently updated first", "newsdesk stories list")
+    p.add_argument("--all", action="store_true", help="closed stories too")
+    p.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
+    p = _add(ssub, "show", cmd_stories_show, "one story: summary, facts and sources",
+             "newsdesk stories show 3f2a --why")
+    p.add_argument("id", help="story id (a unique prefix is enough)")
+    p.add_argument("--why", action="store_true", help="say why each article joined")
+    p = _add(ssub, "split", cmd_stories_split, "move articles out of a story into one new story",
+             "newsdesk stories split 3f2a 9c01d2e4b5a6f7e8")
+    p.add_argument("story", help="story id")
+    p.add_argument("articles", nargs="+", metavar="ARTICLE", help="article ids to move out")
+    p.add_argument("--by", help="reviewer name (default: $USER)")
+    p = _add(ssub, "merge", cmd_stories_merge, "make two stories one", "newsdesk stories merge 3f2a 77b0")
+    p.add_argument("a", help="story id")
+    p.add_argument("b", help="story id")
+    p.add_argument("--by", help="reviewer name (default: $USER)")

@@ -1,0 +1,1 @@
+"""Ingest: configured sources (feed URLs, feed files, article files) -> normalized Articles."""

@@ -1,0 +1,1 @@
+"""Outbox: Drafts -> files for review (atomic writes, the manifest, review actions)."""

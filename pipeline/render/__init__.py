@@ -1,0 +1,1 @@
+"""Render: Stories -> Drafts (the digest as HTML, text and .eml; one post per network)."""

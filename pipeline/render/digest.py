@@ -1,0 +1,211 @@
+"""Render merged stories: the email digest (HTML, plain text, .eml) and one folder of posts per story.
+
+Pure functions of their inputs. Templates come from templates/ in the repository (or the
+installed package); a user's own template folder overrides them file by file.
+"""
+from __future__ import annotations
+
+import functools
+import importlib.resources
+import hashlib
+import json
+import logging
+import re
+from datetime import datetime, time, timezone
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import css_inline
+import jinja2
+from slugify import slugify
+
+from pipeline.render.mail import build_message
+from pipeline.render.options import DigestOptions, format_day, format_when
+from pipeline.render.text import TEXT_WIDTH, overlong_lines, wrap_text
+from pipeline.model import Draft, Story
+from pipeline.render.posts import NETWORKS, best_link, clean_text, make_post, safe_url
+
+log = logging.getLogger(__name__)
+
+DEFAULT_NETWORKS: tuple[str, ...] = NETWORKS
+SLUG_WORDS_MAX = 60                # characters of headline kept in a story folder name
+PREHEADER_PAD = "\u034f\u200c\u00a0" * 60   # keeps clients from pulling body text into the preview
+
+# Colours of the digest, light and dark. tests/test_render.py checks every pair in CONTRAST_PAIRS
+# reaches WCAG AA (4.5:1) and that the rendered HTML uses no colour outside this table.
+PALETTE: dict[str, dict[str, str]] = {
+    "light": {"page": "#eef1f5", "card": "#ffffff", "text": "#1b1f24", "muted": "#4f5864",
+              "link": "#0b57d0", "badge_bg": "#fde7d4", "badge_text": "#7a2e00"},
+    "dark": {"page": "#0d1117", "card": "#161b22", "text": "#e6edf3", "muted": "#a3adb8",
+             "link": "#8cc4ff", "badge_bg": "#4a2a12", "badge_text": "#ffd8b5"},
+}
+CONTRAST_PAIRS: tuple[tuple[str, str], ...] = (
+    ("text", "card"), ("muted", "card"), ("link", "card"), ("badge_text", "badge_bg"),
+    ("text", "page"), ("muted", "page"), ("link", "page"),
+)
+
+
+# --- templates ------------------------------------------------------------------------------
+
+def template_dirs(user_dir: Path | None = None) -> tuple[Path, ...]:
+    """The user's folder first (it overrides file by file), then the templates shipped with the
+    package (`pipeline/templates`: a link to the repository's templates/ in a checkout, package data
+    in a wheel). Only these: a `templates/` of any other distribution is never looked at."""
+    dirs = [Path(user_dir)] if user_dir is not None else []
+    dirs.append(_packaged_templates())
+    return tuple(dirs)
+
+
+def _packaged_templates() -> Path:
+    folder = importlib.resources.files("pipeline") / "templates"
+    path = Path(str(folder))
+    if not (path / "digest.html").is_file():
+        raise RuntimeError(f"the package's templates are missing (looked in {path})")
+    return path
+
+
+@functools.lru_cache(maxsize=8)
+def environment(user_dir: Path | None = None) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in template_dirs(user_dir)]),
+        undefined=jinja2.StrictUndefined,
+        autoescape=jinja2.select_autoescape(["html", "htm", "xml"], default_for_string=False),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["wrap"] = wrap_text
+    return env
+
+
+# --- the view of a story --------------------------------------------------------------------
+
+def _host(url: str | None) -> str | None:
+    return urlsplit(url).hostname if url else None
+
+
+def story_view(story: Story, zone: ZoneInfo) -> dict[str, Any]:
+    """What the templates see of one story: cleaned text, safe links only, dates as shown."""
+    sources = []
+    for ref in story.sources:
+        url = safe_url(ref.url)
+        label = clean_text(ref.outlet) or _host(url) or clean_text(ref.title) or "source"
+        sources.append({"label": label, "url": url, "title": clean_text(ref.title),
+                        "date_text": format_when(ref.published, zone)})
+    outlets = {s["label"].casefold() for s in sources}
+    shown = story.last_updated or story.first_seen or max(
+        (r.published for r in story.sources if r.published), default=None)
+    return {
+        "id": story.id,
+        "headline": clean_text(story.headline) or "(untitled)",
+        "summary": clean_text(story.summary_text),
+        "key_facts": [t for t in (clean_text(f) for f in story.key_facts) if t],
+        "disputed": [t for t in (clean_text(f) for f in story.disputed) if t],
+        "sources": sources,
+        "outlet_count": len(outlets),
+        "date_text": format_when(shown, zone),
+        "is_update": story.is_update,
+        "whats_new": [t for t in (clean_text(w) for w in story.whats_new) if t]
+        if story.is_update else [],
+        "link": best_link(story),
+    }
+
+
+def _context(stories: Sequence[Story], options: DigestOptions) -> dict[str, Any]:
+    views = [story_view(s, options.zone) for s in stories]
+    preheader = clean_text(options.preheader) if options.preheader else ""
+    if not preheader and views:
+        preheader = "; ".join(v["headline"] for v in views[:2])
+    return {
+        "title": clean_text(options.title) or "Newsdesk digest",
+        "date_text": format_day(options.date),
+        "date_iso": options.date.isoformat(),
+        "language": options.language,
+        "preheader": preheader,
+        "preheader_pad": PREHEADER_PAD,
+        "stories": views,
+        "unsubscribe_url": safe_url(options.unsubscribe_url),
+        "site_url": safe_url(options.site_url),
+        "palette": PALETTE,
+    }
+
+
+# --- the digest and the posts ---------------------------------------------------------------
+
+_IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\salt=)", re.IGNORECASE)
+
+
+def render_html(stories: Sequence[Story], options: DigestOptions) -> str:
+    html = environment(options.template_dir).get_template("digest.html").render(
+        _context(stories, options))
+    # Before inlining, every "<" from feed text is still escaped, so "<img" can only be a tag of
+    # the template; after it, css_inline writes attribute values with a bare "<".
+    if _IMG_WITHOUT_ALT.search(html):
+        log.warning("template %s has <img> without alt; adding alt=\"\"", "digest.html")
+        html = _IMG_WITHOUT_ALT.sub('<img alt=""', html)
+    # Inline for clients that drop <style>; keep the block so the dark-mode @media rules survive.
+    return css_inline.CSSInliner(keep_style_tags=True, load_remote_stylesheets=False).inline(html)
+
+
+def render_text(stories: Sequence[Story], options: DigestOptions) -> str:
+    text = environment(options.template_dir).get_template("digest.txt").render(
+        _context(stories, options))
+    for line in overlong_lines(text):
+        log.warning("digest.txt line wider than %d columns: %.40r", TEXT_WIDTH, line)
+    return text
+
+
+def render_digest(stories: Sequence[Story], options: DigestOptions) -> tuple[Draft, Draft, Draft]:
+    """digest.html, digest.txt and digest.eml for review (ids are the outbox's to assign)."""
+    html = render_html(stories, options)
+    text = render_text(stories, options)
+    # The draft is dated by its digest day, so a repeated run writes the same bytes; whoever
+    # sends it stamps the real time.
+    eml = build_message(html, text, options, now=_created_at(options)).as_string()
+    return (
+        Draft(id="", channel="email", path="digest.html", content=html),
+        Draft(id="", channel="email", path="digest.txt", content=text),
+        Draft(id="", channel="email", path="digest.eml", content=eml),
+    )
+
+
+_RESERVED_NAMES = frozenset(
+    ["con", "prn", "aux", "nul"] + [f"{p}{i}" for p in ("com", "lpt") for i in range(10)])
+
+
+def story_slug(story: Story) -> str:
+    """A folder name from the headline plus a short hash of the id: safe and unique per story."""
+    digest = hashlib.sha256(story.id.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    words = slugify(clean_text(story.headline), max_length=SLUG_WORDS_MAX, word_boundary=True,
+                    save_order=True)
+    words = re.sub(r"[^a-z0-9-]+", "", words).strip("-")   # belt and braces for odd input
+    if not words or words in _RESERVED_NAMES:
+        words = "story"
+    return f"{words}-{digest}"
+
+
+def _created_at(options: DigestOptions) -> datetime:
+    # Deterministic, so a repeated run writes the same file; the deliverer stamps the real time.
+    return datetime.combine(options.date, time(0, 0), options.zone).astimezone(timezone.utc)
+
+
+def render_posts(story: Story, options: DigestOptions, networks: Iterable[str] = DEFAULT_NETWORKS,
+                 *, limits: Mapping[str, int] | None = None, thread: bool = False
+                 ) -> tuple[Draft, ...]:
+    """posts/<story-slug>/<network>.txt for each network (+ <network>.json where one is needed)."""
+    slug = story_slug(story)
+    drafts = []
+    for network in networks:
+        post = make_post(story, network, campaign=options.date.isoformat(),
+                         limit=(limits or {}).get(network), thread=thread,
+                         created_at=_created_at(options), language=options.language)
+        folder = f"posts/{slug}"
+        extra: tuple[tuple[str, str], ...] = ()
+        if post.payload is not None:
+            body = json.dumps(post.payload, ensure_ascii=False, indent=2) + "\n"
+            extra = ((f"{folder}/{network}.json", body),)
+        drafts.append(Draft(id="", channel=network, path=f"{folder}/{network}.txt",
+                            content=post.text + "\n", story_id=story.id, extra=extra))
+    return tuple(drafts)

@@ -1,0 +1,82 @@
+"""Plain-text layout of the digest: display width and wrapping that never breaks a URL."""
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from pipeline.render.posts import clean_text
+
+TEXT_WIDTH = 78                    # columns of the plain-text digest (RFC 5322's advice)
+
+
+def display_width(text: str) -> int:
+    """Terminal columns: wide East Asian characters take two, combining marks none."""
+    width = 0
+    for ch in text:
+        if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+            continue
+        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return width
+
+
+def _is_url(token: str) -> bool:
+    return "://" in token
+
+
+def _chunks(word: str, room: int) -> list[str]:
+    # A word wider than a line (no spaces: CJK, a long compound) is broken between characters.
+    out, cur = [], ""
+    for ch in word:
+        if cur and display_width(cur + ch) > room and not unicodedata.combining(ch):
+            out.append(cur)
+            cur = ""
+        cur += ch
+    return out + ([cur] if cur else [])
+
+
+def wrap_text(text: Any, width: int = TEXT_WIDTH, initial: str = "", subsequent: str = "") -> str:
+    """Wrap to `width` columns; a URL always sits alone on its line and is never broken."""
+    lines: list[str] = []
+    line, has_words = initial, False
+
+    def flush() -> None:
+        nonlocal line, has_words
+        lines.append(line.rstrip())
+        line, has_words = subsequent, False
+
+    for token in clean_text(str(text)).split(" "):
+        if not token:
+            continue
+        if _is_url(token):
+            if has_words or line.strip() not in ("", "-"):   # only an indent or bullet before it
+                flush()
+            line += token
+            has_words = True
+            flush()
+            continue
+        candidate = line + (" " if has_words else "") + token
+        if display_width(candidate) <= width:
+            line, has_words = candidate, True
+            continue
+        if has_words:
+            flush()
+        room = max(width - display_width(line), 1)
+        pieces = _chunks(token, room) if display_width(token) > room else [token]
+        for piece in pieces[:-1]:
+            line += piece
+            has_words = True
+            flush()
+        line += pieces[-1]
+        has_words = True
+    if has_words or not lines:
+        lines.append(line.rstrip())
+    return "\n".join(lines)
+
+
+def overlong_lines(text: str, width: int = TEXT_WIDTH) -> list[str]:
+    """Lines wider than `width` that are not a lone URL (which may not be broken)."""
+    def lone_url(line: str) -> bool:
+        rest = line.strip().removeprefix("- ")    # a URL may follow a list bullet
+        return _is_url(rest) and " " not in rest
+
+    return [ln for ln in text.splitlines() if display_width(ln) > width and not lone_url(ln)]

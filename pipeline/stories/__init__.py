@@ -1,0 +1,1 @@
+"""Stories: Articles -> duplicates dropped, coverage of one event grouped and merged -> Stories."""

@@ -1,0 +1,100 @@
+"""Canonical URLs, titles, dates, text cleanup and language: tables of named cases."""
+from datetime import datetime, timezone
+
+import pytest
+
+from pipeline.ingest.normalize import (canonical_url, clean_text, clean_title, detect_language,
+                                parse_date, stable_id)
+
+URLS = [
+    ("tracking", "https://example.com/a?utm_source=rss&utm_medium=x&id=3", "https://example.com/a?id=3"),
+    ("fbclid-gclid", "https://example.com/a?fbclid=1&gclid=2", "https://example.com/a"),
+    ("fragment", "https://example.com/a#comments", "https://example.com/a"),
+    ("host-case-port", "HTTPS://News.EXAMPLE.com:443/a", "https://news.example.com/a"),
+    ("www-folded", "https://www.example.com/a", "https://example.com/a"),
+    ("trailing-slash", "https://example.com/a/", "https://example.com/a"),
+    ("amp-suffix", "https://example.com/a/amp/", "https://example.com/a"),
+    ("amp-dot", "https://example.com/a.amp", "https://example.com/a"),
+    ("amp-prefix", "https://example.com/amp/a", "https://example.com/a"),
+    ("amp-host", "https://amp.example.com/a", "https://example.com/a"),
+    ("google-amp-cache", "https://www.google.com/amp/s/www.example.com/a/amp", "https://example.com/a"),
+    ("query-sorted", "https://example.com/a?b=2&a=1", "https://example.com/a?a=1&b=2"),
+    ("http-folded", "http://example.com/a", "https://example.com/a"),
+    ("root", "https://example.com", "https://example.com/"),
+]
+
+
+@pytest.mark.parametrize("link,expected", [(l, e) for _, l, e in URLS], ids=[n for n, _, _ in URLS])
+def test_canonical_url(link, expected):
+    assert canonical_url(link) == expected
+
+
+@pytest.mark.parametrize("link", ["javascript:alert(1)", "data:text/html,x", "ftp://x.example/a", "", None,
+                                  "vbscript:msgbox", "https://", "http://[::1"])
+def test_canonical_url_refuses_non_http(link):
+    assert canonical_url(link) is None
+
+
+TITLES = [
+    ("domain-suffix", "Fed holds rates - Bloomberg.com", "Bloomberg", "Fed holds rates"),
+    ("outlet-suffix-pipe", "Fed holds rates | Reuters", "Reuters", "Fed holds rates"),
+    ("outlet-prefix", "Reuters - Fed holds rates steady", "Reuters", "Fed holds rates steady"),
+    ("en-dash-suffix", "Lupus study gives hope – The Guardian", "The Guardian", "Lupus study gives hope"),
+    ("keeps-real-colon", "Markets: Fed holds rates steady", None, "Markets: Fed holds rates steady"),
+    ("keeps-dash-in-story", "Storm hits coast - thousands without power", None,
+     "Storm hits coast - thousands without power"),
+    ("entities-decoded-and-space", "  Caf&eacute;  opens\n", None, "Café opens"),
+]
+
+
+@pytest.mark.parametrize("raw,outlet,expected", [(r, o, e) for _, r, o, e in TITLES], ids=[n for n, *_ in TITLES])
+def test_clean_title(raw, outlet, expected):
+    assert clean_title(raw, outlet=outlet) == expected
+
+
+def test_clean_title_uses_host_name():
+    assert clean_title("Port strike ends - Harbour Times", url="https://harbourtimes.example/x") == "Port strike ends"
+
+
+@pytest.mark.parametrize("raw,expected", [
+    ("Tue, 17 Nov 2026 08:30:00 +0100", datetime(2026, 11, 17, 7, 30, tzinfo=timezone.utc)),
+    ("2026-11-19T09:45:00+01:00", datetime(2026, 11, 19, 8, 45, tzinfo=timezone.utc)),
+    ("2026-11-19T09:45:00Z", datetime(2026, 11, 19, 9, 45, tzinfo=timezone.utc)),
+    ("2026-11-19 09:45", datetime(2026, 11, 19, 9, 45, tzinfo=timezone.utc)),
+    ("2026-11-19", datetime(2026, 11, 19, tzinfo=timezone.utc)),
+], ids=["rfc2822-offset", "iso-offset", "iso-z", "naive-is-utc", "date-only"])
+def test_parse_date_is_aware_utc(raw, expected):
+    got = parse_date(raw)
+    assert got == expected and got.tzinfo is not None and got.utcoffset().total_seconds() == 0
+
+
+@pytest.mark.parametrize("raw", ["", None, "not a date", "32/13/2026"])
+def test_parse_date_unreadable_is_none(raw):
+    assert parse_date(raw) is None
+
+
+def test_clean_text_repairs_mojibake_controls_and_spaces():
+    raw = "CafÃ© opened\u202e today\x07.\r\n\r\n\r\n  Second\u00a0  paragraph  "
+    assert clean_text(raw) == "Café opened today.\n\nSecond paragraph"
+
+
+def test_clean_text_keeps_paragraphs():
+    assert clean_text("One.\nTwo.\n\n\n\nThree.") == "One.\nTwo.\n\nThree."
+
+
+@pytest.mark.parametrize("text,declared,expected", [
+    ("The council said that the new line will open in the spring of next year.", None, "en"),
+    ("東京株式市場で日経平均株価は続伸した。", None, "ja"),
+    ("Anything", "de-DE", "de"),
+    ("Anything", "EN_us", "en"),
+    ("", None, None),
+], ids=["english", "japanese", "declared-region", "declared-underscore", "empty"])
+def test_detect_language(text, declared, expected):
+    assert detect_language(text, declared) == expected
+
+
+def test_stable_id_is_stable_and_distinct():
+    assert stable_id("feed", "guid-1") == stable_id("feed", "guid-1")
+    assert stable_id("feed", "guid-1") != stable_id("feed", "guid-2")
+    assert stable_id("a", "bc") != stable_id("ab", "c")
+    assert len(stable_id("x")) == 16

@@ -1,0 +1,87 @@
+"""The layout shows the flow: a package per stage, every package shipped, no import cycle, and
+the core stages (stories, select, render) import no I/O module."""
+from __future__ import annotations
+
+import ast
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PIPELINE = ROOT / "pipeline"
+IO_MODULES = ("pipeline.store", "pipeline.ingest.fetch", "pipeline.ingest.collect", "pipeline.lock",
+              "pipeline.outbox", "pipeline.cli", "pipeline.commands", "pipeline.run",
+              "pipeline.schedule", "pipeline.deliver")
+CORE = ("pipeline.stories", "pipeline.select", "pipeline.render")
+
+
+def _name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _modules() -> dict[str, Path]:
+    return {_name(p): p for p in PIPELINE.rglob("*.py") if "templates" not in p.parts}
+
+
+def _imports(path: Path, known: set[str]) -> set[str]:
+    """Every pipeline module this one imports, at the top or inside a function."""
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+        for n in names:
+            while n and n not in known:
+                n = n.rpartition(".")[0]
+            if n and n != "pipeline":
+                out.add(n)
+    return out
+
+
+MODULES = _modules()
+GRAPH = {m: _imports(p, set(MODULES)) - {m} for m, p in MODULES.items()}
+
+
+def test_every_package_is_shipped():
+    packages = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    found = {_name(p.parent) for p in PIPELINE.rglob("__init__.py") if "templates" not in p.parts}
+    assert found == set(packages)
+
+
+def test_every_stage_package_says_what_goes_in_and_out():
+    for init in PIPELINE.rglob("__init__.py"):
+        doc = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8")))
+        assert doc and len(doc) > 30, f"{init.relative_to(ROOT)} needs a docstring"
+
+
+def test_no_import_cycle():
+    state: dict[str, int] = {}
+    path: list[str] = []
+
+    def visit(m: str) -> None:
+        state[m] = 1
+        path.append(m)
+        for n in sorted(GRAPH.get(m, ())):
+            if state.get(n) == 1:
+                cycle = path[path.index(n):] + [n]
+                pytest.fail("import cycle: " + " -> ".join(cycle))
+            if n not in state:
+                visit(n)
+        path.pop()
+        state[m] = 2
+
+    for m in sorted(GRAPH):
+        if m not in state:
+            visit(m)
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if m.startswith(CORE)))
+def test_core_stages_import_no_io(module):
+    io = {n for n in GRAPH[module] if n.startswith(IO_MODULES)}
+    assert not io, f"{module} imports {sorted(io)}"
