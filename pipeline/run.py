@@ -25,7 +25,7 @@ EMAIL = "email"
 
 def _sync_reviews(store, outbox: Path) -> None:
     """Copy what reviewers approved or sent in the outbox into the store's delivery memory."""
-    from pipeline.outbox import drafts as ob
+    from pipeline import outbox as ob
     from pipeline.store import mark_delivery
 
     if not outbox.is_dir():
@@ -75,7 +75,7 @@ def run_digest(settings: Settings, *, now: datetime | None = None, dry_run: bool
     from pipeline import store as st
     from pipeline.ingest.collect import ingest
     from pipeline.lock import run_lock
-    from pipeline.outbox.drafts import write_digest
+    from pipeline.outbox import write_digest
     from pipeline.select import select
     from pipeline.stories.track import Override, as_update, build_stories
 
@@ -203,7 +203,7 @@ def _failing(store, settings: Settings) -> tuple[str, ...]:
 
 
 def _write_report(folder: Path, report: RunReport) -> None:
-    from pipeline.outbox.drafts import atomic_write
+    from pipeline.lock import atomic_write
 
     atomic_write(folder / "report.json", (json.dumps(report.to_json(), indent=2, ensure_ascii=False)
                                           + "\n").encode("utf-8"))

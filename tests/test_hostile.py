@@ -24,7 +24,7 @@ from pipeline.config import Settings
 from pipeline.errors import NewsdeskError, OutboxError
 from pipeline.stories.merge import build_story
 from pipeline.model import Article, Draft, Member, SourceRef, Story
-from pipeline.outbox.drafts import write_digest
+from pipeline.outbox import write_digest
 from pipeline.render.digest import DigestOptions, render_digest, render_posts, story_slug
 from pipeline.render.posts import LIMITS, NETWORKS, PostError, post_length
 from pipeline.ingest.sources import read_file

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.outbox import drafts as ob
+from pipeline import outbox as ob
 from pipeline.config import load_settings
 from pipeline.run import run_digest
 from pipeline.store import load_stories, open_store

@@ -1,6 +1,6 @@
 """`newsdesk outbox ...`: list, show, approve, reject, edit, preview and mark sent the drafts.
 
-Thin over pipeline.outbox.drafts. Everything printed passes through `safe`: drafts and sources come from
+Thin over pipeline.outbox. Everything printed passes through `safe`: drafts and sources come from
 feeds, and a control character from a feed must not drive the reviewer's terminal.
 """
 from __future__ import annotations
@@ -17,7 +17,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from pipeline.outbox import drafts as outbox
+from pipeline import outbox
+from pipeline.lock import atomic_write
+from pipeline.lock import atomic_write
 from pipeline.errors import OutboxError
 
 DEFAULT_OUTBOX = "outbox"
@@ -177,7 +179,7 @@ def cmd_edit(args: argparse.Namespace) -> int:
         raise OutboxError(f"cannot start the editor {editor!r} (set $EDITOR): {exc.strerror}") from exc
     after = path.read_bytes() if path.is_file() else b""
     if code != 0 or not after.strip():
-        outbox.atomic_write(path, before)
+        atomic_write(path, before)
         print(f"{d.id}: the editor exited with {code} or left the file empty; kept the previous text",
               file=sys.stderr)
         return 1
@@ -186,7 +188,7 @@ def cmd_edit(args: argparse.Namespace) -> int:
         return 0
     length, limit, ok = length_check(d.channel, after.decode("utf-8", errors="replace"))
     if not ok:
-        outbox.atomic_write(path, before)
+        atomic_write(path, before)
         why = f"is {length} long, over the limit of {limit}" if length > limit else "breaks the network's rules"
         print(f"{d.id}: the edited {safe(d.channel)} post {why}; kept the previous text", file=sys.stderr)
         return 1

@@ -1,1 +1,22 @@
-"""Outbox: Drafts -> files for review (atomic writes, the manifest, review actions)."""
+"""Outbox: Drafts -> files for review, and the review of them.
+
+In: a digest's Drafts and Stories (from render). Out: ``outbox/<date>-<slug>/`` with the drafts'
+files and ``manifest.json`` (pipeline.outbox.drafts writes them; pipeline.outbox.manifest reads,
+repairs and saves the manifest; pipeline.outbox.review changes a draft's status).
+"""
+from pipeline.outbox.drafts import write_digest
+from pipeline.outbox.manifest import (
+    APPROVED, DRAFT, ID_LENGTH, JOURNAL, MANIFEST, REJECTED, SENT, STATUSES, TRANSITIONS,
+    UNKNOWN_REVIEWER, Action, DigestInfo, DraftEntry, Event, StoryEntry, WriteResult, draft_id,
+)
+from pipeline.outbox.review import (
+    approve_all, check_edits, find_digest, find_draft, list_digests, load_digest, mark_sent,
+    set_status,
+)
+
+__all__ = [
+    "APPROVED", "DRAFT", "ID_LENGTH", "JOURNAL", "MANIFEST", "REJECTED", "SENT", "STATUSES",
+    "TRANSITIONS", "UNKNOWN_REVIEWER", "Action", "DigestInfo", "DraftEntry", "Event", "StoryEntry",
+    "WriteResult", "approve_all", "check_edits", "draft_id", "find_digest", "find_draft",
+    "list_digests", "load_digest", "mark_sent", "set_status", "write_digest",
+]

@@ -17,7 +17,10 @@ import sys
 import time
 from pathlib import Path
 
-from pipeline.outbox import drafts as outbox
+from pipeline import outbox
+from pipeline.lock import TEMP_SUFFIX
+from pipeline.outbox import manifest as mf
+
 REPO = Path(__file__).resolve().parents[2]
 WRITER = Path(__file__).resolve().parents[1] / "fixtures" / "outbox" / "crash_writer.py"
 KILLS = 32
@@ -42,16 +45,16 @@ def check_consistent(folder: Path, by_hand: dict[str, str]) -> bool:
     manifest = json.loads((folder / outbox.MANIFEST).read_text())
     for p in files:
         rel = str(p.relative_to(folder))
-        if p.name.endswith(outbox.TEMP_SUFFIX) or p in (journal_path, folder / outbox.MANIFEST):
+        if p.name.endswith(TEMP_SUFFIX) or p in (journal_path, folder / outbox.MANIFEST):
             continue
         text = p.read_text()
         assert text == by_hand.get(rel) or writer.version_of(rel, text) is not None, f"torn file {rel}"
     planned = {}
     if journal is not None:
         for e in journal["planned"]["drafts"]:
-            planned.update(dict(outbox._files(e)))
+            planned.update(dict(mf._files(e)))
     for e in manifest["drafts"]:
-        for rel, sha in outbox._files(e):
+        for rel, sha in mf._files(e):
             disk = _sha(folder / rel)
             assert disk == sha or disk == planned.get(rel), f"{rel} matches neither manifest nor plan"
     return journal is not None
@@ -91,11 +94,11 @@ def test_killed_runs_leave_a_consistent_outbox_and_the_next_run_completes(tmp_pa
     assert caught > 0, "no kill landed inside a run: the test exercised nothing"
 
     result = writer.write(box, "final")
-    assert not list(folder.rglob(f"*{outbox.TEMP_SUFFIX}")) and not (folder / outbox.JOURNAL).exists()
+    assert not list(folder.rglob(f"*{TEMP_SUFFIX}")) and not (folder / outbox.JOURNAL).exists()
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["settings"] == {"version": "final"}
     for e in manifest["drafts"]:
-        for rel, sha in outbox._files(e):
+        for rel, sha in mf._files(e):
             assert _sha(folder / rel) == sha
             expected = by_hand.get(rel, writer.content(rel, "final"))
             assert (folder / rel).read_text() == expected

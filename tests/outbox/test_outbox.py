@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.outbox import drafts as outbox
+from pipeline import outbox
+from pipeline.outbox import manifest as mf
 from pipeline.errors import LockedError, OutboxError
 from pipeline.lock import run_lock
 from pipeline.model import Draft, SourceRef, Story
@@ -82,7 +83,7 @@ def test_first_run_writes_layout_and_manifest(tmp_path):
     assert len(m["drafts"]) == 3 + 2 * 5
     for e in m["drafts"]:
         data = (folder / e["path"]).read_bytes()
-        assert e["sha256"] == outbox._sha(data)
+        assert e["sha256"] == mf._sha(data)
         assert e["status"] == "draft" and e["history"][0]["status"] == "draft"
         assert len(e["id"]) == outbox.ID_LENGTH and e["id"].isalnum() and e["id"] == e["id"].lower()
     x = entry(tmp_path, "posts/story-0/x.txt")
@@ -141,14 +142,14 @@ def test_rerun_refreshes_drafts_but_not_reviewed_or_edited_ones(tmp_path):
     assert entry(tmp_path, "posts/story-0/bluesky.txt")["status"] == "rejected"
     edited = entry(tmp_path, "posts/story-0/mastodon.txt")
     assert edited["edited"] and edited["status"] == "draft"
-    assert edited["sha256"] == outbox._sha(b"mastodon post, improved by hand")
+    assert edited["sha256"] == mf._sha(b"mastodon post, improved by hand")
     threads = entry(tmp_path, "posts/story-0/threads.txt")
     assert threads["id"] == ids["posts/story-0/threads.txt"]
     assert threads["history"][-1]["reason"] == "refreshed by a new run"
     assert manifest(tmp_path)["updated"] == "2024-05-02T07:30:00+00:00"
     assert manifest(tmp_path)["created"] == "2024-05-02T06:00:00+00:00"
     for e in manifest(tmp_path)["drafts"]:
-        assert e["sha256"] == outbox._sha((folder / e["path"]).read_bytes())
+        assert e["sha256"] == mf._sha((folder / e["path"]).read_bytes())
 
 
 def test_drafts_no_longer_produced_go_unless_reviewed(tmp_path):
@@ -193,7 +194,7 @@ def test_next_run_cleans_temp_files_and_writes_missing_ones(tmp_path):
 def test_interrupted_run_is_repaired_not_taken_for_edits(tmp_path, monkeypatch):
     write(tmp_path)
     folder = tmp_path / "2024-05-02-morning"
-    real, calls = outbox.atomic_write, []
+    real, calls = outbox.drafts.atomic_write, []
 
     def dies_after_five(path, data):
         if len(calls) == 6:          # the plan, then five drafts' files: then the run "dies"
@@ -201,10 +202,10 @@ def test_interrupted_run_is_repaired_not_taken_for_edits(tmp_path, monkeypatch):
         calls.append(path)
         real(path, data)
 
-    monkeypatch.setattr(outbox, "atomic_write", dies_after_five)
+    monkeypatch.setattr(outbox.drafts, "atomic_write", dies_after_five)
     with pytest.raises(KeyboardInterrupt):
         write(tmp_path, version="v2", now=T1)
-    monkeypatch.setattr(outbox, "atomic_write", real)
+    monkeypatch.setattr(outbox.drafts, "atomic_write", real)
     assert (folder / outbox.JOURNAL).exists()
     assert (folder / "digest.html").read_text() == "<h1>Digest v2</h1>"
     assert (folder / "posts/story-1/x.txt").read_text() == "x post 1 v1"
@@ -213,7 +214,7 @@ def test_interrupted_run_is_repaired_not_taken_for_edits(tmp_path, monkeypatch):
     assert not any(d.edited for d in infos[0].drafts)
     assert not (folder / outbox.JOURNAL).exists()
     for e in manifest(tmp_path)["drafts"]:
-        assert e["sha256"] == outbox._sha((folder / e["path"]).read_bytes())
+        assert e["sha256"] == mf._sha((folder / e["path"]).read_bytes())
     write(tmp_path, version="v2", now=T1)
     assert (folder / "posts/story-1/x.txt").read_text() == "x post 1 v2"
     assert not any(e["edited"] for e in manifest(tmp_path)["drafts"])

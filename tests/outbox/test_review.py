@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.outbox import drafts as outbox
+from pipeline import outbox
+from pipeline.outbox import manifest as mf
 
 from pipeline.commands import outbox as review
 from pipeline.errors import OutboxError
@@ -99,7 +100,7 @@ def test_edit_after_approval_goes_back_to_draft_and_is_never_refreshed(tmp_path)
     d = next(x for x in info.drafts if x.id == i)
     assert (d.status, d.edited) == ("draft", True)
     assert (d.history[-1].status, d.history[-1].by, d.history[-1].reason) == ("draft", "bob", "edited after approval")
-    assert d.sha256 == outbox._sha(path.read_bytes())
+    assert d.sha256 == mf._sha(path.read_bytes())
     outbox.list_digests(tmp_path, by="bob")                  # detected once, not again
     assert len(status_of(tmp_path, i).history) == len(d.history)
 

@@ -21,7 +21,7 @@ import pipeline.lock
 from pipeline.errors import NewsdeskError, OutboxError, StoreError
 from pipeline.lock import TEMP_SUFFIX
 from pipeline.model import Article, Draft
-from pipeline.outbox.drafts import APPROVED, DRAFT, JOURNAL, MANIFEST, REJECTED, load_digest, set_status, write_digest
+from pipeline.outbox import APPROVED, DRAFT, JOURNAL, MANIFEST, REJECTED, load_digest, set_status, write_digest
 from pipeline import store as st
 from pipeline.store import Store, open_store, rebuild
 
