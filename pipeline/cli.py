@@ -7,14 +7,17 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from pipeline import __version__
-from pipeline.errors import NewsdeskError
+from pipeline.errors import LockedError, NewsdeskError
 
 log = logging.getLogger("pipeline")
 
 Handler = Callable[[argparse.Namespace], int]
+# Exit codes of `digest` and `schedule --once` (README, docs/scheduling.md): 0 the run completed
+# (feeds that failed are named on stderr), 1 the run failed, 75 another run holds the lock.
+EX_TEMPFAIL = 75
 
 
 def safe(text: object) -> str:
@@ -41,14 +44,35 @@ def _progress(args: argparse.Namespace) -> bool | None:
 
 # --- init ------------------------------------------------------------------------------------
 def cmd_init(args: argparse.Namespace) -> int:
+    """Write a commented newsdesk.toml and, when there is none beside it, a seeds/ folder with the
+    sample articles it points at, so that `newsdesk digest` runs at once."""
+    import importlib.resources
+    import shutil
+
     from pipeline.config import CONFIG_NAME, EXAMPLE
 
     path = Path(args.path or CONFIG_NAME)
-    if path.exists() and not args.force:
-        print(f"{path} exists; not overwriting it (use --force)", file=sys.stderr)
+    if path.is_dir():
+        print(f"newsdesk: {safe(path)} is a folder; give the file to write, e.g. "
+              f"{safe(path / CONFIG_NAME)}", file=sys.stderr)
         return 1
-    path.write_text(EXAMPLE, encoding="utf-8")
-    print(f"wrote {path}")
+    if path.exists() and not args.force:
+        print(f"{safe(path)} exists; not overwriting it (use --force)", file=sys.stderr)
+        return 1
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(EXAMPLE, encoding="utf-8")
+    except OSError as e:
+        print(f"newsdesk: cannot write {safe(path)}: {e.strerror or e}", file=sys.stderr)
+        return 1
+    print(f"wrote {safe(path)}")
+    seeds = path.parent / "seeds"
+    if not seeds.exists():
+        samples = importlib.resources.files("pipeline") / "seeds"
+        with importlib.resources.as_file(samples) as folder:
+            shutil.copytree(folder, seeds, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+        count = sum(1 for _ in seeds.iterdir())
+        print(f"wrote {count} sample articles into {safe(seeds)} (the source it names)")
     return 0
 
 
@@ -168,10 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
         "short social posts out.", formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="example:\n  newsdesk digest            # one run on newsdesk.toml (or seeds/) into outbox/")
     parser.add_argument("--version", action="version", version=f"newsdesk {__version__}")
-    parser.add_argument("--config", "-c", metavar="FILE", help="configuration file (default: ./newsdesk.toml)")
-    parser.add_argument("--state-dir", metavar="DIR", help="state folder (default: .newsdesk/)")
-    parser.add_argument("--quiet", "-q", action="store_true", help="only errors")
-    parser.add_argument("--verbose", "-v", action="store_true", help="more detail, warnings included")
+    _add_global_options(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = _add(sub, "init", cmd_init, "write a commented example newsdesk.toml", "newsdesk init")
@@ -201,7 +222,36 @@ def build_parser() -> argparse.ArgumentParser:
 
     for register in _registrars():
         register(sub)
+    for command in _subparsers(parser):
+        _add_global_options(command, top=False)
     return parser
+
+
+def _add_global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    """--config, --state-dir, -q and -v, before or after any subcommand. Below the top level the
+    default is SUPPRESS, so an option given before the subcommand is not reset by its parser."""
+    taken = {o for a in parser._actions for o in a.option_strings}
+    options = (
+        (("--config", "-c"), dict(metavar="FILE", help="configuration file (default: ./newsdesk.toml)")),
+        (("--state-dir",), dict(metavar="DIR", help="state folder (default: .newsdesk/)")),
+        (("--quiet", "-q"), dict(action="store_true", help="only errors")),
+        (("--verbose", "-v"), dict(action="store_true", help="more detail, warnings included")),
+    )
+    group = parser.add_argument_group("global options") if not top else parser
+    for flags, kwargs in options:
+        if taken.intersection(flags):
+            continue
+        if not top:
+            kwargs = {**kwargs, "default": argparse.SUPPRESS}
+        group.add_argument(*flags, **kwargs)
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in dict.fromkeys(action.choices.values()):
+                yield sub
+                yield from _subparsers(sub)
 
 
 def _registrars() -> list[Callable[[Any], None]]:
@@ -218,16 +268,37 @@ def _registrars() -> list[Callable[[Any], None]]:
     return out
 
 
+class _Formatter(logging.Formatter):
+    """What a person reads on stderr: "warning: ..." (the module's name only with -v), every
+    message through the terminal-safe rule, since most of them quote a feed or a server."""
+
+    def __init__(self, *, verbose: bool) -> None:
+        super().__init__()
+        self.verbose = verbose
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = safe(record.getMessage())
+        if record.exc_info and self.verbose:
+            message += "\n" + safe(self.formatException(record.exc_info))
+        where = f" ({record.name})" if self.verbose else ""
+        return f"{record.levelname.lower()}{where}: {message}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     level = logging.ERROR if args.quiet else (logging.INFO if args.verbose else logging.WARNING)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Formatter(verbose=args.verbose))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
     try:
         return args.handler(args)
+    except LockedError as e:
+        print(f"newsdesk: {safe(e)}", file=sys.stderr)
+        return EX_TEMPFAIL
     except NewsdeskError as e:
         print(f"newsdesk: {safe(e)}", file=sys.stderr)
         return 1
@@ -237,6 +308,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         sys.stderr.close()
         return 0
+    except OSError as e:
+        # A disk or permission problem the command did not expect: one clear line, no traceback.
+        where = f"{e.filename}: " if getattr(e, "filename", None) else ""
+        print(f"newsdesk: {safe(where)}{safe(e.strerror or e)}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

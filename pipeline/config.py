@@ -291,6 +291,11 @@ def load_settings(config: str | Path | None = None, *, env: Mapping[str, str] | 
     settings = replace(settings, **env_map)
     if overrides:
         settings = replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+    for key in ("outbox", "state_dir"):
+        folder = getattr(settings, key)
+        if folder.exists() and not folder.is_dir():
+            raise ConfigError(f"{key} {folder} is a file, not a folder (set another with "
+                              f"--{key.replace('_', '-')}, NEWSDESK_{key.upper()} or `{key}` in the configuration)")
     return settings
 
 

@@ -318,6 +318,9 @@ class DigestScheduler:
                 self._schedule_retry(slot)
             return FAILED
         self._failures = 0
+        for err in report.errors:       # a dead feed is named even under --quiet
+            if not err.warning:
+                log.error("%s", err)
         log.info("%s: done\n%s", label, report.summary())
         return self._record(slot, kind, OK, report.summary().splitlines()[0])
 

@@ -18,9 +18,8 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from pipeline import outbox
-from pipeline.lock import atomic_write
-from pipeline.lock import atomic_write
 from pipeline.errors import OutboxError
+from pipeline.lock import atomic_write
 
 DEFAULT_OUTBOX = "outbox"
 DEFAULT_EDITOR = "vi"

@@ -109,18 +109,26 @@ def cmd_digest(args: argparse.Namespace) -> int:
         settings = replace(settings, max_age_hours=args.max_age_hours)
     report = run_digest(settings, dry_run=args.dry_run, wait=args.wait,
                         progress=False if args.quiet else None)
+    for err in report.errors:
+        if not err.warning or args.verbose:
+            print(safe(err), file=sys.stderr)
+    if args.json:
+        print(json.dumps({**report.to_json(), "exit": _digest_exit(report)}, ensure_ascii=False))
+        return _digest_exit(report)
     if args.dry_run:
         print("dry run: nothing was written")
         for action in report.actions:
             print(f"  would {safe(action)}")
-    for err in report.errors:
-        if not err.warning or args.verbose:
-            print(safe(err), file=sys.stderr)
     if not args.quiet:
         print(safe(report.summary()))
         if report.digest and not args.dry_run:
             print(f"review the drafts: newsdesk outbox list   (files in {safe(report.digest)})")
-    return 0 if report.selected or not [e for e in report.errors if not e.warning] else 1
+    return _digest_exit(report)
+
+
+def _digest_exit(report) -> int:
+    """0: the run completed (failed feeds are named on stderr); run failures raise instead."""
+    return 0
 
 
 def _find_story(store, key: str):
@@ -142,6 +150,12 @@ def cmd_stories_list(args: argparse.Namespace) -> int:
     settings = _settings(args)
     with open_store(settings.state_dir) as store:
         stories = load_stories(store, include_closed=args.all)
+    if args.json:
+        from pipeline.store import story_to_json
+
+        print(json.dumps([json.loads(story_to_json(story)) for story in stories[: args.limit]],
+                         ensure_ascii=False))
+        return 0
     rows = [(s.id[:10], str(len(s.sources)), str(len(s.outlets)),
              (s.last_updated.strftime("%Y-%m-%d %H:%M") if s.last_updated else "-"), s.headline[:70])
             for s in stories[: args.limit]]
@@ -156,6 +170,11 @@ def cmd_stories_show(args: argparse.Namespace) -> int:
     settings = _settings(args)
     with open_store(settings.state_dir) as store:
         s = _find_story(store, args.id)
+    if args.json:
+        from pipeline.store import story_to_json
+
+        print(story_to_json(s))
+        return 0
     out = [f"{s.id}  {s.headline}", ""]
     out += [f"  {sentence}" for sentence, _ in s.summary]
     if s.key_facts:
@@ -243,6 +262,7 @@ def register(sub: Any) -> None:
     p.add_argument("--outbox", metavar="DIR", help="write drafts here (default: outbox/)")
     p.add_argument("--max-age-hours", type=float, metavar="H", help="only items published this recently")
     p.add_argument("--wait", action="store_true", help="wait for a running digest instead of exiting")
+    p.add_argument("--json", action="store_true", help="print the run's report as one JSON object")
 
     grp = _add(sub, "stories", lambda a: (grp.print_help(), 0)[1], "stories in the state store",
                "newsdesk stories show 3f2a --why")
@@ -250,10 +270,12 @@ def register(sub: Any) -> None:
     p = _add(ssub, "list", cmd_stories_list, "open stories, most recently updated first", "newsdesk stories list")
     p.add_argument("--all", action="store_true", help="closed stories too")
     p.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
+    p.add_argument("--json", action="store_true", help="the stories as one JSON array")
     p = _add(ssub, "show", cmd_stories_show, "one story: summary, facts and sources",
              "newsdesk stories show 3f2a --why")
     p.add_argument("id", help="story id (a unique prefix is enough)")
     p.add_argument("--why", action="store_true", help="say why each article joined")
+    p.add_argument("--json", action="store_true", help="the story as one JSON object")
     p = _add(ssub, "split", cmd_stories_split, "move articles out of a story into one new story",
              "newsdesk stories split 3f2a 9c01d2e4b5a6f7e8")
     p.add_argument("story", help="story id")
