@@ -144,19 +144,28 @@ def cmd_sources_status(args: argparse.Namespace) -> int:
     settings = _settings(args)
     with open_store(settings.state_dir) as store:
         states = {f.url: f for f in store.feeds() if not f.url.startswith("file:")}
-    rows = []
+    records = []
     for spec in settings.sources:
+        st = states.get(spec.url) if spec.url else None
         if not spec.url:
-            rows.append((spec.name, "local", "-", "-", "-", "-", ""))
-            continue
-        st = states.get(spec.url)
-        if st is None:
-            rows.append((spec.name, "never fetched", "-", "-", "0", "0", ""))
-            continue
-        health = "FAILING" if st.consecutive_failures >= settings.failure_warning else (
-            "failing" if st.consecutive_failures else "ok")
-        rows.append((spec.name, health, st.last_status or "-", (st.last_success or "-")[:16],
-                     str(st.consecutive_failures), str(st.items_seen), (st.last_error or "")[:60]))
+            health = "local"
+        elif st is None:
+            health = "never fetched"
+        else:
+            health = "FAILING" if st.consecutive_failures >= settings.failure_warning else (
+                "failing" if st.consecutive_failures else "ok")
+        records.append({
+            "name": spec.name, "location": spec.location, "health": health,
+            "status": st.last_status if st else None, "last_success": st.last_success if st else None,
+            "failures": st.consecutive_failures if st else 0, "items": st.items_seen if st else 0,
+            "last_error": st.last_error if st else None})
+    if args.json:
+        print(json.dumps(records, ensure_ascii=False))
+        return 0
+    rows = [(r["name"], r["health"], str(r["status"] or "-"), (r["last_success"] or "-")[:16],
+             "-" if r["health"] == "local" else str(r["failures"]),
+             "-" if r["health"] == "local" else str(r["items"]), (r["last_error"] or "")[:60])
+            for r in records]
     _table(("NAME", "HEALTH", "STATUS", "LAST SUCCESS", "FAILS", "ITEMS", "LAST ERROR"), rows)
     return 0
 
@@ -211,8 +220,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = _add(ssub, "import", cmd_sources_import, "add the feeds of an OPML file to newsdesk.toml",
              "newsdesk sources import subscriptions.opml")
     p.add_argument("opml", metavar="FILE.opml")
-    _add(ssub, "status", cmd_sources_status, "feed health: last success, failures, items seen",
-         "newsdesk sources status")
+    p = _add(ssub, "status", cmd_sources_status, "feed health: last success, failures, items seen",
+             "newsdesk sources status")
+    p.add_argument("--json", action="store_true", help="one JSON array of the sources' health")
 
     st = _add(sub, "state", lambda a: (st.print_help(), 0)[1], "manage the state store",
               "newsdesk state rebuild")

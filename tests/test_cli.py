@@ -130,3 +130,30 @@ def test_cluster_names_a_bad_line(tmp_path, capsys):
     f.write_text('{"id": "a", "title": "ok"}\nnot json\n')
     assert main(["cluster", str(f)]) == 1
     assert f"{f}:2" in capsys.readouterr().err
+
+
+def test_json_output_for_scripts(tmp_path, capsys, monkeypatch):
+    """--json on digest, outbox list, sources status and stories list: one JSON document each,
+    nothing else on stdout, warnings on stderr without a module's name."""
+    import shutil
+
+    shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
+    (tmp_path / "newsdesk.toml").write_text('[[sources]]\nname = "Seeds"\npath = "seeds"\n\n'
+                                            '[[sources]]\nname = "Gone"\npath = "missing"\n')
+    monkeypatch.chdir(tmp_path)
+    assert main(["digest", "--json"]) == 0
+    out, err = capsys.readouterr()
+    report = json.loads(out)
+    assert report["articles"] == 5 and report["selected"] == 1 and report["exit"] == 0
+    assert [e["origin"] for e in report["errors"]] == [str(tmp_path / "missing")]
+    assert "missing" in err and "pipeline." not in err and "WARNING" not in err
+    assert main(["outbox", "list", "--json"]) == 0
+    (digest,) = json.loads(capsys.readouterr().out)
+    assert {d["channel"] for d in digest["drafts"]} >= {"email", "x", "bluesky", "mastodon"}
+    assert all(d["status"] == "draft" for d in digest["drafts"])
+    assert main(["sources", "status", "--json"]) == 0
+    assert [(s["name"], s["health"]) for s in json.loads(capsys.readouterr().out)] == [
+        ("Seeds", "local"), ("Gone", "local")]
+    assert main(["stories", "list", "--json"]) == 0
+    (story,) = json.loads(capsys.readouterr().out)
+    assert len(story["sources"]) == 5 and story["headline"]

@@ -6,6 +6,7 @@ feeds, and a control character from a feed must not drive the reviewer's termina
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shlex
@@ -94,6 +95,13 @@ def cmd_list(args: argparse.Namespace) -> int:
     infos = outbox.list_digests(_outbox_dir(args), by=_by(args))
     if args.digest:
         infos = [i for i in infos if i.name.startswith(args.digest)]
+    if args.json:
+        print(json.dumps([{"digest": info.name, "folder": str(info.folder), "drafts": [
+            {"id": d.id, "status": d.status, "channel": d.channel, "story": d.story, "path": d.path,
+             "edited": d.edited, "missing": d.missing}
+            for d in info.drafts if not args.status or d.status == args.status]}
+            for info in infos], ensure_ascii=False))
+        return 0
     rows = []
     for info in infos:
         drafts = [d for d in info.drafts if not args.status or d.status == args.status]
@@ -239,6 +247,7 @@ def register(subparsers: Any) -> None:
             "newsdesk outbox list --status draft")
     p.add_argument("--status", choices=outbox.STATUSES, help="only drafts with this status")
     p.add_argument("--digest", metavar="NAME", help="only this digest (a prefix of its folder name)")
+    p.add_argument("--json", action="store_true", help="digests and their drafts as one JSON array")
     p = cmd("show", cmd_show, "a draft's text, its length against the network limit, its sources",
             "newsdesk outbox show k3x9aa")
     p.add_argument("id", help="draft id (a unique prefix is enough)")
