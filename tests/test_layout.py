@@ -85,3 +85,23 @@ def test_no_import_cycle():
 def test_core_stages_import_no_io(module):
     io = {n for n in GRAPH[module] if n.startswith(IO_MODULES)}
     assert not io, f"{module} imports {sorted(io)}"
+
+
+def test_templates_come_from_the_package_and_a_user_folder_overrides_them(tmp_path):
+    from datetime import date
+
+    from pipeline.render.digest import render_text, template_dirs
+    from pipeline.render.options import DigestOptions
+
+    (packaged,) = template_dirs()
+    assert packaged == PIPELINE / "templates" and (packaged / "digest.html").is_file()
+    (tmp_path / "digest.txt").write_text("My own digest: {{ stories | length }} stories\n")
+    assert template_dirs(tmp_path) == (tmp_path, packaged)
+    text = render_text([], DigestOptions(date=date(2026, 1, 5), template_dir=tmp_path))
+    assert text == "My own digest: 0 stories\n"
+
+
+def test_the_packaged_data_is_the_top_level_folders():
+    for name in ("templates", "seeds"):
+        link = PIPELINE / name
+        assert link.is_symlink() and link.resolve() == (ROOT / name).resolve()

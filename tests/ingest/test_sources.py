@@ -155,3 +155,23 @@ def test_html_article_file(tmp_path):
     page = Path(__file__).parents[1] / "fixtures" / "boilerplate" / "article.html"
     (a,) = read_file(page, "article.html", now=NOW)[0]
     assert a.title and len(a.text) > 200 and a.published is not None
+
+
+def test_an_undated_article_is_never_dated_after_the_runs_now(tmp_path):
+    """A file checked out or copied after the run's clock must not look like future news."""
+    import os
+    from datetime import datetime, timedelta, timezone
+
+    from pipeline.ingest.sources import read_file
+
+    now = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
+    path = tmp_path / "story.txt"
+    path.write_text("A harbour crane collapses in the storm\n\nThe crane fell on Monday night.\n")
+    future = (now + timedelta(days=30)).timestamp()
+    os.utime(path, (future, future))
+    (article,), _ = read_file(path, str(path), now=now)
+    assert article.published == now and article.published_guessed
+    past = (now - timedelta(days=2)).timestamp()
+    os.utime(path, (past, past))
+    (article,), _ = read_file(path, str(path), now=now)
+    assert article.published == now - timedelta(days=2)
