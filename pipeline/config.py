@@ -316,6 +316,7 @@ EXAMPLE = '''\
 title = "Morning digest"          # the digest's name: subject line and folder slug
 top_n = 10                        # stories in one digest
 max_age_hours = 48                # a digest only considers items published this recently
+# story_window_days = 7          # articles this close in time can join one story; older stories close
 # outbox = "outbox"               # where drafts are written for review
 # state_dir = ".newsdesk"         # SQLite state: seen articles, stories, feed health
 # timezone = "Europe/Berlin"      # for dates shown in the digest

@@ -142,13 +142,28 @@ class RunReport:
     digest: str | None = None    # the digest folder
     dry_run: bool = False
     actions: tuple[str, ...] = ()         # what a dry run would do
+    left_out: tuple[tuple[str, int], ...] = ()   # (filter, stories) the selection left out
 
     def to_json(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
         d["started"] = self.started.isoformat()
         d["finished"] = self.finished.isoformat() if self.finished else None
         d["errors"] = [{"origin": e.origin, "message": e.message, "warning": e.warning} for e in self.errors]
+        d["why_empty"] = None if self.selected else self.why_empty()
         return d
+
+    def why_empty(self) -> str:
+        """Which filter left every story out, and the key that changes it."""
+        if not self.stories and not self.articles:
+            return "no digest: the sources gave no articles (check `newsdesk sources status`)"
+        if not self.stories:
+            return ("no digest: no article is recent enough for the story window "
+                    "(`story_window_days`, default 7)")
+        keys = {"age": "older than `max_age_hours` (or --max-age-hours)",
+                "already sent": "went out already with nothing substantially new",
+                "include/exclude": "left out by the `include` / `exclude` rules"}
+        parts = [f"{n} {keys.get(reason, reason)}" for reason, n in self.left_out]
+        return "no digest: of the stories, " + ("; ".join(parts) if parts else "none could be selected")
 
     def summary(self) -> str:
         """A few lines for a person: what this run found and wrote."""
@@ -161,6 +176,8 @@ class RunReport:
         ]
         if self.digest:
             lines.append(f"digest: {self.digest}")
+        if not self.selected:
+            lines.append(self.why_empty())
         if hard:
             lines.append(f"{len(hard)} sources failed: " + "; ".join(str(e) for e in hard[:5])
                          + (" ..." if len(hard) > 5 else ""))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import logging
 from contextlib import ExitStack
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -69,15 +69,29 @@ def render_all(stories: list[Story], settings: Settings, day) -> list[Draft]:
     return drafts
 
 
+@dataclass(frozen=True)
+class Known:
+    """What the store knows before this run: the window's articles, their stories, overrides."""
+
+    window: dict[str, Article]
+    previous: dict[str, str]          # article id -> story id
+    stored: dict[str, Story]
+    overrides: list
+
+
+@dataclass(frozen=True)
+class Selection:
+    chosen: list[Story]
+    left_out: tuple[tuple[str, int], ...]   # (reason, stories) for every filter that dropped some
+
+
 def run_digest(settings: Settings, *, now: datetime | None = None, dry_run: bool = False,
                progress: bool | None = None, wait: bool = False,
                honour_backoff: bool = False) -> RunReport:
+    """One run: ingest, group into stories, select, render, write the outbox, record it."""
     from pipeline import store as st
     from pipeline.ingest.collect import ingest
     from pipeline.lock import run_lock
-    from pipeline.outbox import write_digest
-    from pipeline.select import select
-    from pipeline.stories.track import Override, as_update, build_stories
 
     now = now or datetime.now(timezone.utc)
     started = datetime.now(timezone.utc)
@@ -92,86 +106,125 @@ def run_digest(settings: Settings, *, now: datetime | None = None, dry_run: bool
             stack.callback(store.close)
 
         # 1. ingest (a dry run reads but stores nothing)
-        known_before: set[str] = set()
         result = ingest(settings.sources, store=None if dry_run else store, max_bytes=settings.max_bytes,
                         fetch_timeout=settings.fetch_timeout, workers=settings.fetch_workers,
                         per_host=settings.fetch_per_host, now=now, progress=progress,
                         honour_backoff=honour_backoff, load_unchanged=False)
-        if store is not None:
-            known_before = set(st.story_of_articles(store, [a.id for a in result.articles]))
-        new_articles = [a for a in result.articles if a.id not in known_before]
-
-        # 2. stories over the window (stored articles plus what this run read)
-        window_start = now - timedelta(days=settings.story_window_days)
-        window: dict[str, Article] = {}
-        if store is not None:
-            for a in store.articles(since=window_start):
-                window[a.id] = a
-        for a in result.articles:
-            if a.published is None or a.published >= window_start:
-                window[a.id] = a
-        previous = st.story_of_articles(store, window) if store is not None else {}
-        stored = {s.id: s for s in st.load_stories(store, ids=set(previous.values()))} if store else {}
-        overrides = [Override(*o) for o in st.overrides(store)] if store is not None else []
-        unchanged = not new_articles and stored and set(previous) >= set(window) and not overrides
-        if unchanged:
-            stories = list(stored.values())  # nothing new: the stored stories stand
-        else:
-            index = _load_index(store)
-            stories = build_stories(sorted(window.values(), key=lambda a: a.id), previous=previous,
-                                    stored=stored, overrides=overrides, now=now, index=index,
-                                    window_start=window_start)
-            if store is not None and not dry_run:
-                store.put_blob(INDEX_BLOB, index.to_bytes())
-        if store is not None and not dry_run and not unchanged:
-            st.save_stories(store, stories, closed_before=window_start)
-            st.drop_stories(store, set(stored) - {s.id for s in stories})
-
-        # 3. select: recent stories, not already sent unless they come back as updates
+        known = load_known(store, settings, result.articles, now)
+        new_articles = [a for a in result.articles if a.id not in known.previous]
+        # 2. stories over the window
+        stories, changed = group_stories(known, new_articles, store, settings, now, dry_run=dry_run)
+        if store is not None and not dry_run and changed:
+            st.save_stories(store, stories, closed_before=now - timedelta(days=settings.story_window_days))
+            st.drop_stories(store, set(known.stored) - {s.id for s in stories})
+        # 3. select
         day = now.astimezone(ZoneInfo(settings.timezone)).date()
         slug = slugify(settings.title, max_length=60) or "digest"
-        folder_name = f"{day.isoformat()}-{slug}"
         if store is not None and not dry_run:
             _sync_reviews(store, settings.outbox)
-        sent = {sid: v for sid, v in (st.deliveries(store) if store is not None else {}).items()
-                if v[2] != folder_name}
-        cutoff = now - timedelta(hours=settings.max_age_hours)
-        by_id = window
-        candidates, updates = [], 0
-        for s in stories:
-            if not any((by_id[m.article_id].published or now) >= cutoff
-                       for m in s.members if m.article_id in by_id):
-                continue
-            if s.id in sent:
-                s = as_update(s, sent[s.id][0], sent[s.id][1])
-                if s is None:
-                    continue
-            candidates.append(s)
-        weights = {a.id: a.weight for a in window.values()}
-        ranked = select(candidates, now=now, top_n=settings.top_n, weights=weights,
-                        include=settings.include, exclude=settings.exclude, sections=settings.sections)
-        chosen = [r.story for r in ranked]
-        updates = sum(s.is_update for s in chosen)
-
+        sent = st.deliveries(store) if store is not None else {}
+        selection = select_stories(stories, known.window, sent, settings, now,
+                                   digest=f"{day.isoformat()}-{slug}")
+        chosen = selection.chosen
         # 4. render and write the outbox
         drafts = render_all(chosen, settings, day) if chosen else []
         report = RunReport(started=started, articles=len(result.articles), new_articles=len(new_articles),
-                           stories=len(stories), selected=len(chosen), updates=updates,
-                           errors=result.errors, dry_run=dry_run,
+                           stories=len(stories), selected=len(chosen),
+                           updates=sum(s.is_update for s in chosen), errors=result.errors,
+                           dry_run=dry_run, left_out=selection.left_out,
                            failing_feeds=_failing(store, settings) if store is not None else ())
         if chosen:
-            written = write_digest(settings.outbox, day, slug, chosen, drafts, settings.to_json(),
-                                   dry_run=dry_run, now=now)
-            report = replace(report, digest=str(written.folder), drafts_written=len(written.written),
-                             drafts_kept=len(written.kept),
-                             actions=tuple(f"{a.kind} {a.path} ({a.reason})" for a in written.actions))
-            if store is not None and not dry_run:
-                st.record_drafted(store, digest=written.folder.name, stories=chosen,
-                                  channels=(EMAIL, *settings.networks), at=now)
+            report = write_outbox(report, settings, day, slug, chosen, drafts, store=store,
+                                  dry_run=dry_run, now=now)
         report = replace(report, finished=datetime.now(timezone.utc))
         if report.digest and not dry_run:
             _write_report(Path(report.digest), report)
         return report
+
+
+def load_known(store, settings: Settings, read: list[Article], now: datetime) -> Known:
+    """The store's articles of the story window plus what this run read, and their stories."""
+    from pipeline import store as st
+    from pipeline.stories.track import Override
+
+    window_start = now - timedelta(days=settings.story_window_days)
+    window: dict[str, Article] = {}
+    if store is not None:
+        for a in store.articles(since=window_start):
+            window[a.id] = a
+    for a in read:
+        if a.published is None or a.published >= window_start:
+            window[a.id] = a
+    if store is None:
+        return Known(window, {}, {}, [])
+    previous = st.story_of_articles(store, list(window) + [a.id for a in read])
+    stored = {s.id: s for s in st.load_stories(store, ids=set(previous.values()))}
+    return Known(window, previous, stored, [Override(*o) for o in st.overrides(store)])
+
+
+def group_stories(known: Known, new_articles: list[Article], store, settings: Settings,
+                  now: datetime, *, dry_run: bool = False) -> tuple[list[Story], bool]:
+    """The window's stories, and whether they changed. Nothing new: the stored stories stand."""
+    from pipeline.stories.track import build_stories
+
+    if not new_articles and known.stored and set(known.previous) >= set(known.window) \
+            and not known.overrides:
+        return list(known.stored.values()), False
+    index = _load_index(store)
+    stories = build_stories(sorted(known.window.values(), key=lambda a: a.id),
+                            previous={a: s for a, s in known.previous.items() if a in known.window},
+                            stored=known.stored, overrides=known.overrides, now=now, index=index,
+                            window_start=now - timedelta(days=settings.story_window_days))
+    if store is not None and not dry_run:
+        store.put_blob(INDEX_BLOB, index.to_bytes())
+    return stories, True
+
+
+def select_stories(stories: list[Story], window: dict[str, Article], sent: dict, settings: Settings,
+                   now: datetime, *, digest: str) -> Selection:
+    """Recent stories not already sent (unless they come back as updates), by the digest's rules;
+    counts what each filter left out, so an empty digest can say why."""
+    from pipeline.select import passes, select
+    from pipeline.stories.track import as_update
+
+    sent = {sid: v for sid, v in sent.items() if v[2] != digest}
+    cutoff = now - timedelta(hours=settings.max_age_hours)
+    candidates: list[Story] = []
+    old = went_out = 0
+    for s in stories:
+        if not any((window[m.article_id].published or now) >= cutoff
+                   for m in s.members if m.article_id in window):
+            old += 1
+            continue
+        if s.id in sent:
+            s = as_update(s, sent[s.id][0], sent[s.id][1])
+            if s is None:
+                went_out += 1
+                continue
+        candidates.append(s)
+    ruled_out = sum(not passes(s, settings.include, settings.exclude) for s in candidates)
+    ranked = select(candidates, now=now, top_n=settings.top_n,
+                    weights={a.id: a.weight for a in window.values()},
+                    include=settings.include, exclude=settings.exclude, sections=settings.sections)
+    left_out = tuple((reason, n) for reason, n in (
+        ("age", old), ("already sent", went_out), ("include/exclude", ruled_out)) if n)
+    return Selection([r.story for r in ranked], left_out)
+
+
+def write_outbox(report: RunReport, settings: Settings, day, slug: str, chosen: list[Story],
+                 drafts: list[Draft], *, store, dry_run: bool, now: datetime) -> RunReport:
+    """The drafts into outbox/<day>-<slug>/, and what was drafted into the store."""
+    from pipeline import store as st
+    from pipeline.outbox import write_digest
+
+    written = write_digest(settings.outbox, day, slug, chosen, drafts, settings.to_json(),
+                           dry_run=dry_run, now=now)
+    if store is not None and not dry_run:
+        st.record_drafted(store, digest=written.folder.name, stories=chosen,
+                          channels=(EMAIL, *settings.networks), at=now)
+    return replace(report, digest=str(written.folder), drafts_written=len(written.written),
+                   drafts_kept=len(written.kept),
+                   actions=tuple(f"{a.kind} {a.path} ({a.reason})" for a in written.actions))
 
 
 INDEX_BLOB = "story_index"

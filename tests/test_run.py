@@ -109,6 +109,8 @@ def test_sent_story_not_drafted_next_day_but_returns_as_update(project):
     # The next day nothing new: the story already went out.
     next_day = run_digest(s, now=NOW + timedelta(days=1), progress=False)
     assert next_day.selected == 0 and next_day.digest is None
+    assert next_day.left_out == (("already sent", 1),)
+    assert "1 went out already" in next_day.summary()
     # Two new outlets cover it: it comes back, marked as an update saying what is new.
     later = NOW + timedelta(days=1, hours=2)
     _add_update_feed(project, later - timedelta(hours=1))
@@ -145,6 +147,29 @@ def test_old_items_stay_out_of_the_digest(project):
     _add_update_feed(project, NOW - timedelta(days=3))
     report = run_digest(s, now=NOW, progress=False)
     assert report.articles == 2 and report.selected == 0
+    assert report.left_out == (("age", 1),)
+    assert "older than `max_age_hours`" in report.summary()
+    assert report.to_json()["why_empty"] == report.why_empty()
+
+
+def test_an_empty_digest_says_which_rule_left_the_stories_out(project):
+    (project / "newsdesk.toml").write_text('include = ["(?i)volcano"]\n\n[[sources]]\nname = "Seeds"\n'
+                                           'path = "seeds"\n\n[[sources]]\nname = "Spare"\npath = "spare"\n')
+    (project / "spare").mkdir()
+    report = run_digest(settings_of(project), now=NOW, progress=False)
+    assert report.selected == 0 and report.left_out == (("include/exclude", 1),)
+    assert "left out by the `include` / `exclude` rules" in report.summary()
+    (warning,) = [e for e in report.errors if e.warning]
+    assert warning.origin == str(project / "spare") and "empty folder" in warning.message
+
+
+def test_a_window_without_articles_names_story_window_days(project):
+    shutil.rmtree(project / "seeds")
+    (project / "seeds").mkdir()
+    _add_update_feed(project, NOW - timedelta(days=10))      # dated, older than the 7-day window
+    report = run_digest(settings_of(project), now=NOW, progress=False)
+    assert report.articles == 2 and report.stories == 0 and report.selected == 0
+    assert "story_window_days" in report.summary()
 
 
 def test_story_index_is_kept_and_a_damaged_one_is_rebuilt(project):

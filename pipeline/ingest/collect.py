@@ -104,7 +104,11 @@ def ingest(specs: Sequence[SourceSpec], *, store: Store | None = None, max_bytes
         assert spec.path is not None
         p = spec.path
         if p.is_dir():
-            files += [(f, str(f), spec, False) for f in local_files(p)]
+            found = [(f, str(f), spec, False) for f in local_files(p)]
+            if not found:
+                errors.append(SourceError(str(p), "empty folder: no feeds or article files in it",
+                                          warning=True))
+            files += found
         elif p.exists():
             files.append((p, str(p), spec, True))
         else:
