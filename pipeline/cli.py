@@ -22,7 +22,7 @@ EX_TEMPFAIL = 75
 
 def safe(text: object) -> str:
     """Text from feeds made safe for a terminal (the review commands' rule), lines kept."""
-    from pipeline.commands.outbox import safe as terminal_safe
+    from pipeline.terminal import safe as terminal_safe
 
     return terminal_safe(text, lines=True)
 
@@ -278,6 +278,22 @@ def _registrars() -> list[Callable[[Any], None]]:
     return out
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is now, so a live progress line (which redirects stderr)
+    prints log lines above itself instead of through it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property
+    def stream(self):  # type: ignore[override]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:
+        pass
+
+
 class _Formatter(logging.Formatter):
     """What a person reads on stderr: "warning: ..." (the module's name only with -v), every
     message through the terminal-safe rule, since most of them quote a feed or a server."""
@@ -298,7 +314,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     level = logging.ERROR if args.quiet else (logging.INFO if args.verbose else logging.WARNING)
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     handler.setFormatter(_Formatter(verbose=args.verbose))
     logging.basicConfig(level=level, handlers=[handler], force=True)
     if not getattr(args, "handler", None):

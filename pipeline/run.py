@@ -17,6 +17,7 @@ from slugify import slugify
 
 from pipeline.config import Settings
 from pipeline.model import Article, Draft, RunReport, Story
+from pipeline.progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +114,9 @@ def run_digest(settings: Settings, *, now: datetime | None = None, dry_run: bool
         known = load_known(store, settings, result.articles, now)
         new_articles = [a for a in result.articles if a.id not in known.previous]
         # 2. stories over the window
-        stories, changed = group_stories(known, new_articles, store, settings, now, dry_run=dry_run)
+        with Progress("grouping stories", enabled=progress) as bar:
+            bar.note(f"{len(known.window)} articles in the window, {len(new_articles)} new")
+            stories, changed = group_stories(known, new_articles, store, settings, now, dry_run=dry_run)
         if store is not None and not dry_run and changed:
             st.save_stories(store, stories, closed_before=now - timedelta(days=settings.story_window_days))
             st.drop_stories(store, set(known.stored) - {s.id for s in stories})
@@ -127,15 +130,16 @@ def run_digest(settings: Settings, *, now: datetime | None = None, dry_run: bool
                                    digest=f"{day.isoformat()}-{slug}")
         chosen = selection.chosen
         # 4. render and write the outbox
-        drafts = render_all(chosen, settings, day) if chosen else []
-        report = RunReport(started=started, articles=len(result.articles), new_articles=len(new_articles),
-                           stories=len(stories), selected=len(chosen),
-                           updates=sum(s.is_update for s in chosen), errors=result.errors,
-                           dry_run=dry_run, left_out=selection.left_out,
-                           failing_feeds=_failing(store, settings) if store is not None else ())
-        if chosen:
-            report = write_outbox(report, settings, day, slug, chosen, drafts, store=store,
-                                  dry_run=dry_run, now=now)
+        with Progress("writing drafts", enabled=progress if chosen else False):
+            drafts = render_all(chosen, settings, day) if chosen else []
+            report = RunReport(started=started, articles=len(result.articles), new_articles=len(new_articles),
+                               stories=len(stories), selected=len(chosen),
+                               updates=sum(s.is_update for s in chosen), errors=result.errors,
+                               dry_run=dry_run, left_out=selection.left_out,
+                               failing_feeds=_failing(store, settings) if store is not None else ())
+            if chosen:
+                report = write_outbox(report, settings, day, slug, chosen, drafts, store=store,
+                                      dry_run=dry_run, now=now)
         report = replace(report, finished=datetime.now(timezone.utc))
         if report.digest and not dry_run:
             _write_report(Path(report.digest), report)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shlex
 import subprocess
 import sys
@@ -21,19 +20,10 @@ from typing import Any, Callable, Sequence
 from pipeline import outbox
 from pipeline.errors import OutboxError
 from pipeline.lock import atomic_write
+from pipeline.terminal import safe
 
 DEFAULT_OUTBOX = "outbox"
 DEFAULT_EDITOR = "vi"
-# C0/C1 controls (\t and \n handled by the caller), DEL, bidi overrides and zero-width marks.
-_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
-
-
-def safe(text: object, *, lines: bool = False) -> str:
-    """Text made harmless for a terminal; `lines` keeps newlines and tabs, else they become spaces."""
-    s = _UNSAFE.sub("", str(text))
-    return s if lines else re.sub(r"[\t\n]+", " ", s)
-
-
 def _width(s: str) -> int:
     return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
                for c in s)

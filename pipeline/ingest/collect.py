@@ -17,7 +17,7 @@ from typing import Iterable, Sequence
 
 from pipeline.config import SourceSpec
 from pipeline.model import Article, SourceError
-from pipeline.progress import Progress
+from pipeline.progress import Progress, waiting_for
 from pipeline.ingest.sources import is_url, local_files, parse_document, read_file
 from pipeline.store import Store
 
@@ -241,10 +241,13 @@ def _fetch_all(urls: list[SourceSpec], store: Store | None, per_spec: dict, erro
                              last_modified=state.last_modified if state else None, key=spec))
     fetched: list = []
     with Progress("fetching feeds", len(jobs), enabled=progress) as bar:
+        pending = {id(job): job.key.name for job in jobs}
+        bar.note(waiting_for(list(pending.values())))
         for job, outcome in fetch_many(jobs, max_workers=workers, per_host=per_host,
                                        timeout=timeout, max_bytes=max_bytes, **fetch_options):
             spec: SourceSpec = job.key
-            bar.advance(note=spec.name)
+            pending.pop(id(job), None)
+            bar.advance(note=waiting_for(list(pending.values())))
             if isinstance(outcome, FetchError) or isinstance(outcome, Exception):
                 errors.append(SourceError(spec.url, getattr(outcome, "reason", str(outcome))))
                 if store is not None:

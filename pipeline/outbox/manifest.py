@@ -21,10 +21,11 @@ import copy
 import hashlib
 import json
 import logging
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from pipeline.errors import OutboxError
@@ -139,7 +140,32 @@ def _read_json(path: Path) -> dict[str, Any] | None:
         raise OutboxError(f"{path}: cannot read the manifest: {exc}") from exc
     if not isinstance(data, dict) or not isinstance(data.get("drafts", []), list):
         raise OutboxError(f"{path}: not an outbox manifest (no list of drafts)")
+    drafts = [e for e in data.get("drafts", []) if isinstance(e, dict) and isinstance(e.get("id"), str)
+              and isinstance(e.get("path"), str) and _is_relative(e["path"])]
+    if len(drafts) != len(data.get("drafts", [])):
+        log.warning("%s: %d draft entries without an id or a path inside the folder are ignored",
+                    path, len(data["drafts"]) - len(drafts))
+        data["drafts"] = drafts
     return data
+
+
+def _is_relative(path: str) -> bool:
+    parts = PurePosixPath(path).parts
+    return bool(parts) and not PurePosixPath(path).is_absolute() and ".." not in parts
+
+
+DAMAGED = ".damaged"   # outbox/.damaged/<digest>-<time>/: digests whose manifest cannot be read
+
+
+def _set_aside(folder: Path, why: OutboxError) -> Path:
+    """Move a digest whose manifest cannot be read out of the way, whole (its drafts included,
+    so nothing a reviewer did is lost or overwritten), and say where it went."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    target = folder.parent / DAMAGED / f"{folder.name}-{stamp}"
+    target.parent.mkdir(exist_ok=True)
+    os.replace(folder, target)
+    log.warning("%s; moved the digest aside to %s (its files are kept there)", why, target)
+    return target
 
 
 def _dump(data: dict[str, Any]) -> bytes:
@@ -296,11 +322,21 @@ def _save(state: _State) -> None:
 
 
 def _digest_folders(outbox_dir: Path) -> list[Path]:
+    """The digest folders, oldest name first; one whose manifest cannot be read is set aside."""
     if not Path(outbox_dir).is_dir():
         return []
-    return sorted(p for p in Path(outbox_dir).iterdir()
-                  if p.is_dir() and not p.name.startswith(".")
-                  and ((p / MANIFEST).is_file() or (p / JOURNAL).is_file()))
+    found = []
+    for p in sorted(Path(outbox_dir).iterdir()):
+        if not p.is_dir() or p.name.startswith(".") or not (
+                (p / MANIFEST).is_file() or (p / JOURNAL).is_file()):
+            continue
+        try:
+            _read_json(p / MANIFEST)
+        except OutboxError as exc:
+            _set_aside(p, exc)
+            continue
+        found.append(p)
+    return found
 
 
 def _all_ids(outbox_dir: Path, skip: Path | None = None) -> set[str]:

@@ -288,3 +288,33 @@ def test_the_main_cli_reaches_the_outbox_commands(tmp_path, capsys):
     ids = make_digest(tmp_path)
     assert main(["outbox", "--outbox", str(tmp_path), "approve", ids["digest.txt"], "--by", "ann"]) == 0
     assert status_of(tmp_path, ids["digest.txt"]).status == "approved"
+
+
+def test_a_damaged_manifest_is_set_aside_whole_and_review_goes_on(tmp_path, capsys):
+    """A truncated manifest (an old crash, a full disk) blocks nothing: its digest is moved to
+    outbox/.damaged/ with every file, and the other digests are listed and reviewed."""
+    from pipeline.cli import main
+
+    box = tmp_path / "outbox"
+    for day, name in (("2024-05-01", "old"), ("2024-05-02", "new")):
+        folder = box / f"{day}-{name}"
+        folder.mkdir(parents=True)
+        (folder / "digest.txt").write_text(f"{name} digest, edited by hand\n")
+        (folder / "manifest.json").write_text(json.dumps({"version": 1, "drafts": [
+            {"id": f"{name[:3]}aaa", "path": "digest.txt", "channel": "email", "status": "approved",
+             "sha256": "0" * 64, "history": []},
+            {"id": f"{name[:3]}bbb", "channel": "x", "status": "draft"},          # no path
+        ]}))
+    damaged = box / "2024-05-01-old" / "manifest.json"
+    truncated = damaged.read_text()[:40]
+    damaged.write_text(truncated)
+    assert main(["outbox", "list", "--outbox", str(box), "--json"]) == 0
+    out, err = capsys.readouterr()
+    (listed,) = json.loads(out)
+    assert listed["digest"] == "2024-05-02-new" and [d["id"] for d in listed["drafts"]] == ["newaaa"]
+    assert "2024-05-01-old" in err and "ignored" in err and "Traceback" not in err
+    (aside,) = (box / ".damaged").iterdir()
+    assert aside.name.startswith("2024-05-01-old-")
+    assert (aside / "digest.txt").read_text() == "old digest, edited by hand\n"
+    assert (aside / "manifest.json").read_text() == truncated
+    assert not (box / "2024-05-01-old").exists()
