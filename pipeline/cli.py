@@ -124,6 +124,7 @@ def cmd_sources_import(args: argparse.Namespace) -> int:
     new = [s for s in found if s.url not in known]
     if new:
         blocks = "".join(f"\n[[sources]]\nname = {_toml_str(s.name)}\nurl = {_toml_str(s.url or '')}\n"
+                         + (f"tags = [{', '.join(_toml_str(t) for t in s.tags)}]\n" if s.tags else "")
                          for s in new)
         text = config.read_text(encoding="utf-8")
         tmp = config.with_name(config.name + ".tmp")

@@ -101,6 +101,33 @@ def test_sources_import_opml(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "https://a.example/rss" in out and "B & co" in out and "javascript" not in out
     assert cfg.read_text().count("https://a.example/rss") == 1
+    from pipeline.config import load_settings
+
+    tags = {s.url: s.tags for s in load_settings(cfg).sources if s.url}
+    assert tags["https://a.example/rss"] == ("tech",) and tags["https://b.example/atom"] == ("tech",)
+
+
+def test_opml_folders_become_tags_and_the_list_is_read_as_bytes_only(tmp_path):
+    from pipeline.errors import SourceReadError
+    from pipeline.ingest.sources.opml import read_opml
+
+    opml = tmp_path / "export.opml"
+    opml.write_text('<?xml version="1.0"?><opml version="1.0"><head><title>x</title></head><body>'
+                    '<outline text="Science"><outline text="Space  News">'
+                    '<outline type="rss" text="Orbit" xmlUrl="https://orbit.example/feed"/></outline>'
+                    '<outline type="rss" text="Lab" xmlUrl="https://lab.example/rss" category="/Biology,health"/>'
+                    '</outline><outline type="rss" text="Loose" xmlUrl="https://loose.example/rss"/></body></opml>')
+    specs = {s.name: set(s.tags) for s in read_opml(opml)}
+    assert specs == {"Orbit": {"science", "space news"},
+                     "Lab": {"science", "biology", "health"}, "Loose": set()}
+    # A list whose whole content is a file path or a URL is not followed.
+    target = tmp_path / "other.opml"
+    target.write_text(opml.read_text())
+    trap = tmp_path / "trap.opml"
+    for body in (str(target), "https://127.0.0.1:9/list.opml"):
+        trap.write_text(body)
+        with pytest.raises(SourceReadError, match="not an OPML file"):
+            read_opml(trap)
 
 
 def test_cluster_reads_jsonl_and_gives_every_record_a_story(tmp_path, capsys, monkeypatch):

@@ -1,31 +1,45 @@
-"""OPML subscription lists -> feed sources."""
+"""OPML subscription lists -> feed sources, their folders as tags.
+
+Parsed by listparser (feedparser's sibling, by the same maintainer): it reads OPML 1/2 with the
+quirks of real exports (nested folders, `category` attributes, RSS-in-OPML from many readers) and
+returns each feed's folder path. We hand it bytes we read ourselves, never a name or a URL, so it
+cannot open a file or fetch anything on the list's behalf.
+"""
 from __future__ import annotations
 
 from pathlib import Path
 
-from lxml import etree
+import listparser
 
 from pipeline.config import SourceSpec
 from pipeline.errors import SourceReadError
 
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=True)
+MAX_OPML_BYTES = 16 * 1024 * 1024     # far above any real subscription list
 
 
 def read_opml(path: Path) -> list[SourceSpec]:
-    """Every outline with an http(s) xmlUrl, in document order, named by its title or text."""
+    """Every http(s) feed of the list, in document order, named by its title; the folders it sits
+    in (and its `category` attribute) become its tags."""
     try:
-        tree = etree.parse(str(path), _PARSER)
-    except (OSError, etree.XMLSyntaxError) as e:
-        raise SourceReadError(str(path), f"cannot read OPML: {e}") from None
-    root = tree.getroot() if tree is not None else None
-    if root is None or root.tag.lower() != "opml":
+        with open(path, "rb") as f:
+            raw = f.read(MAX_OPML_BYTES + 1)
+    except OSError as e:
+        raise SourceReadError(str(path), f"cannot read OPML: {e.strerror or e}") from None
+    if len(raw) > MAX_OPML_BYTES:
+        raise SourceReadError(str(path), f"larger than {MAX_OPML_BYTES // 2**20} MiB: not a subscription list")
+    parsed = listparser.parse(raw)
+    if not parsed.version.startswith("opml") and not parsed.feeds:
         raise SourceReadError(str(path), "not an OPML file (no <opml> root)")
     specs, seen = [], set()
-    for node in root.iter("outline"):
-        url = (node.get("xmlUrl") or node.get("xmlurl") or "").strip()
+    for feed in parsed.feeds:
+        url = (feed.get("url") or "").strip()
         if not url.lower().startswith(("http://", "https://")) or url in seen:
             continue
         seen.add(url)
-        name = (node.get("title") or node.get("text") or url).strip()
-        specs.append(SourceSpec(name=name, url=url))
+        tags: dict[str, None] = {}
+        for folder in (*(c for path_ in feed.get("categories", []) for c in path_), *feed.get("tags", [])):
+            tag = " ".join(str(folder).split()).lower()
+            if tag:
+                tags.setdefault(tag, None)
+        specs.append(SourceSpec(name=(feed.get("title") or url).strip(), url=url, tags=tuple(tags)))
     return specs
