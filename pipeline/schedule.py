@@ -13,7 +13,6 @@ window; the last slot handled is remembered in `schedule.json` in the state fold
 """
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 import logging
@@ -22,12 +21,12 @@ import signal
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import schedule
 
+from pipeline.slots import Backoff, Plan
 from pipeline.errors import LockedError, NewsdeskError
 from pipeline.model import RunReport
 
@@ -47,87 +46,6 @@ Clock = Callable[[], datetime]
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-# --- slots -------------------------------------------------------------------------------------
-def daily_slot(day, at: time, tz: ZoneInfo) -> datetime:
-    """The UTC instant of `at` on local `day`. In the spring-forward gap (02:30 that never shows
-    on the clock) fold=0 gives the instant an hour later on the wall; in the autumn repeat it gives
-    the first of the two, so a slot never runs twice in one night."""
-    return datetime.combine(day, at, tzinfo=tz).astimezone(timezone.utc)
-
-
-@dataclass(frozen=True)
-class Plan:
-    """When runs are due: daily at `at` in `tz`, or every `every` from an anchor instant."""
-
-    tz: ZoneInfo
-    at: time | None = None
-    every: timedelta | None = None
-    grace: timedelta = timedelta(hours=6)
-
-    def __post_init__(self) -> None:
-        if (self.at is None) == (self.every is None):
-            raise ValueError("a plan is either daily at a time or every N hours")
-        if self.every is not None and self.every <= timedelta(0):
-            raise ValueError("every_hours must be positive")
-
-    def describe(self) -> str:
-        if self.at is not None:
-            return f"every day at {self.at:%H:%M} {getattr(self.tz, 'key', self.tz)}"
-        seconds = self.every.total_seconds()
-        if seconds < 3600:       # tests and trials use seconds or minutes
-            return f"every {seconds:g} s" if seconds < 60 else f"every {seconds / 60:g} min"
-        return f"every {seconds / 3600:g} hours"
-
-    def next_slot(self, after: datetime, anchor: datetime | None = None) -> datetime:
-        """The first slot strictly after `after` (UTC)."""
-        if self.at is not None:
-            day = after.astimezone(self.tz).date()
-            for d in (day + timedelta(days=n) for n in (-1, 0, 1, 2)):
-                slot = daily_slot(d, self.at, self.tz)
-                if slot > after:
-                    return slot
-            raise AssertionError("no daily slot within two days")  # pragma: no cover
-        anchor = after if anchor is None else anchor
-        return anchor + ((after - anchor) // self.every + 1) * self.every
-
-    def latest_slot(self, until: datetime, anchor: datetime | None = None) -> datetime:
-        """The last slot at or before `until` (UTC)."""
-        if self.at is not None:
-            day = until.astimezone(self.tz).date()
-            for d in (day + timedelta(days=n) for n in (1, 0, -1, -2)):
-                slot = daily_slot(d, self.at, self.tz)
-                if slot <= until:
-                    return slot
-            raise AssertionError("no daily slot within two days")  # pragma: no cover
-        anchor = until if anchor is None else anchor
-        return anchor + ((until - anchor) // self.every) * self.every
-
-    def local(self, t: datetime) -> str:
-        return t.astimezone(self.tz).strftime("%Y-%m-%d %H:%M:%S %Z")
-
-
-def plan_from_settings(settings) -> Plan:
-    tz = ZoneInfo(settings.timezone)
-    grace = timedelta(hours=settings.schedule_grace_hours)
-    if settings.schedule_every_hours is not None:
-        return Plan(tz=tz, every=timedelta(hours=settings.schedule_every_hours), grace=grace)
-    hh, mm = (int(x) for x in (settings.schedule_at or "07:00").split(":"))
-    return Plan(tz=tz, at=time(hh, mm), grace=grace)
-
-
-@dataclass(frozen=True)
-class Backoff:
-    """Delays between retries of a failed run: first, first*factor, ... at most `cap`."""
-
-    first: timedelta = timedelta(minutes=5)
-    factor: float = 2.0
-    cap: timedelta = timedelta(hours=1)
-
-    def delay(self, attempt: int) -> timedelta:
-        """The wait before retry number `attempt` (1-based)."""
-        return min(self.cap, self.first * self.factor ** (attempt - 1))
 
 
 # --- memory of the last slot ---------------------------------------------------------------------
@@ -420,70 +338,3 @@ def scheduler_lock(state_dir: Path) -> Iterator[None]:
     except LockedError:
         raise NewsdeskError(f"{path}: another `newsdesk schedule` runs for this state folder: "
                             f"{read_info(path).describe()}") from None
-
-
-def cmd_schedule(args: argparse.Namespace) -> int:
-    from pipeline.cli import _settings
-    from pipeline.run import run_digest
-
-    settings = _settings(args)
-    quiet = getattr(args, "quiet", False)
-    current = {"settings": settings, "stamp": _stamp(settings.config_path)}
-
-    def run() -> RunReport:
-        # An edited newsdesk.toml counts from the next run; an unchanged one is not read again
-        # (reading a config of many sources is not free).
-        stamp = _stamp(settings.config_path)
-        if stamp != current["stamp"]:
-            current.update(settings=_settings(args), stamp=stamp)
-            log.info("%s changed: read it again", settings.config_path)
-        return run_digest(current["settings"], honour_backoff=True, progress=False if quiet else None)
-
-    memory = settings.state_dir / MEMORY_NAME
-    scheduler = DigestScheduler(plan_from_settings(settings), run, memory_path=memory)
-    # A job that runs unattended says what each run did unless told to be quiet, whatever the
-    # level of the other modules' messages.
-    level = log.level
-    if not quiet:
-        log.setLevel(logging.INFO if log.getEffectiveLevel() > logging.INFO else log.getEffectiveLevel())
-    try:
-        if args.once:
-            outcome = scheduler.run_now()
-            return {OK: 0, LOCKED: EX_TEMPFAIL}.get(outcome, 1)
-        settings.state_dir.mkdir(parents=True, exist_ok=True)
-        with scheduler_lock(settings.state_dir):
-            return serve(scheduler)
-    finally:
-        log.setLevel(level)
-
-
-def _stamp(path: Path | None) -> tuple[int, int] | None:
-    try:
-        st = path.stat() if path else None
-    except OSError:
-        return None
-    return (st.st_mtime_ns, st.st_size) if st else None
-
-
-EPILOG = """\
-example:
-  newsdesk schedule --config newsdesk.toml          # runs until SIGTERM or Ctrl-C
-  newsdesk schedule --once --quiet                  # one run now, for cron or a systemd timer
-
-[schedule] in newsdesk.toml sets `at = "07:00"` with `timezone`, or `every_hours = 6`, and
-`grace_hours` (default 6): a slot missed by sleep or downtime runs once if no later than that.
---once exits 0 on success, 1 on failure, 75 when another run holds the lock."""
-
-
-def register(sub) -> None:
-    p = sub.add_parser("schedule", help="the long-running scheduled job (or one tick for cron)",
-                       description="Run the digest at the times in [schedule] until stopped; a "
-                       "failed run is retried with backoff, a run never overlaps another.",
-                       epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.set_defaults(handler=cmd_schedule)
-    p.add_argument("--once", action="store_true", help="one run now, then exit (for cron / systemd timers)")
-    # SUPPRESS: a default here must not overwrite a value the main parser already set.
-    p.add_argument("--config", "-c", metavar="FILE", default=argparse.SUPPRESS,
-                   help="configuration file (default: ./newsdesk.toml)")
-    p.add_argument("--quiet", "-q", action="store_true", default=argparse.SUPPRESS,
-                   help="only errors: no run summaries")

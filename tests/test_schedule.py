@@ -18,8 +18,9 @@ import pytest
 from pipeline.errors import LockedError
 from pipeline.lock import run_lock
 from pipeline.model import RunReport
-from pipeline.schedule import (FAILED, LOCKED, MISSED, OK, Backoff, DigestScheduler, Memory, Plan,
-                               read_memory, serve, write_memory)
+from pipeline.schedule import (FAILED, LOCKED, MISSED, OK, DigestScheduler, Memory, read_memory, serve,
+                               write_memory)
+from pipeline.slots import Backoff, Plan
 
 UTC = timezone.utc
 BERLIN = ZoneInfo("Europe/Berlin")
