@@ -10,7 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PIPELINE = ROOT / "pipeline"
-IO_MODULES = ("pipeline.store", "pipeline.ingest.fetch", "pipeline.ingest.collect", "pipeline.lock",
+IO_MODULES = ("pipeline.store", "pipeline.history", "pipeline.ingest.fetch", "pipeline.ingest.collect", "pipeline.lock",
               "pipeline.outbox", "pipeline.cli", "pipeline.commands", "pipeline.run",
               "pipeline.schedule", "pipeline.deliver")
 CORE = ("pipeline.stories", "pipeline.select", "pipeline.render")
@@ -30,7 +30,12 @@ def _modules() -> dict[str, Path]:
 def _imports(path: Path, known: set[str]) -> set[str]:
     """Every pipeline module this one imports, at the top or inside a function."""
     out = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    typing_only = {id(n) for block in ast.walk(tree) if isinstance(block, ast.If)
+                   and ast.unparse(block.test).endswith("TYPE_CHECKING") for n in ast.walk(block)}
+    for node in ast.walk(tree):
+        if id(node) in typing_only:        # annotations only: no import at run time
+            continue
         names = []
         if isinstance(node, ast.Import):
             names = [a.name for a in node.names]
