@@ -184,3 +184,33 @@ def test_json_output_for_scripts(tmp_path, capsys, monkeypatch):
     assert main(["stories", "list", "--json"]) == 0
     (story,) = json.loads(capsys.readouterr().out)
     assert len(story["sources"]) == 5 and story["headline"]
+
+
+@pytest.mark.parametrize("argv", [
+    ["digest", "--config", "{cfg}", "--dry-run"], ["digest", "-q", "--config", "{cfg}"],
+    ["digest", "--config", "{cfg}", "-v"], ["digest", "--config", "{cfg}", "--state-dir", "{state}"],
+    ["sources", "list", "--config", "{cfg}"], ["outbox", "list", "--config", "{cfg}"],
+    ["stories", "list", "-c", "{cfg}", "--state-dir", "{state}"],
+])
+def test_global_options_work_after_the_subcommand(tmp_path, argv, capsys):
+    import shutil
+
+    shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
+    cfg = tmp_path / "newsdesk.toml"
+    cfg.write_text('title = "After"\nstate_dir = "state-from-config"\n\n[[sources]]\nname = "S"\npath = "seeds"\n')
+    state = tmp_path / "state-from-flag"
+    args = [a.format(cfg=cfg, state=state) for a in argv]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    if "--state-dir" in argv and argv[0] == "digest":
+        assert (state / "state.db").is_file() and not (tmp_path / "state-from-config").exists()
+    if argv[:2] == ["sources", "list"]:
+        assert str(tmp_path / "seeds") in out
+    if "-q" in argv:
+        assert out == ""
+
+
+def test_an_option_before_the_subcommand_is_not_reset_by_it(tmp_path, capsys):
+    state = tmp_path / "s"
+    assert main(["--state-dir", str(state), "-q", "ingest", str(ROOT / "tests" / "fixtures" / "feeds" / "rss20.xml")]) == 0
+    assert (state / "state.db").is_file()
