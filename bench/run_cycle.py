@@ -2,6 +2,7 @@
 """The whole scheduled cycle at scale: N generated RSS feeds over loopback HTTP, `run_digest` twice.
 
 usage: python bench/run_cycle.py DATA_DIR [--feeds 1000] [--items 50] [--profile FILE]
+       python bench/run_cycle.py DATA_DIR --sizes 100,300,1000 [--json]
        (DATA_DIR is the bench data folder holding stories/*.jsonl)
 
 Feeds are built from the labelled stories: each feed is one outlet, each item one article of a
@@ -12,14 +13,19 @@ addresses (so the per-host fetch limit behaves as with many publishers) with ETa
 Last-Modified, so the second run gets a 304 for every feed.
 
 Prints: articles/s and wall time of the first run, the unchanged second run's time, peak memory
-(RSS of this process, sampled per run, and getrusage maxrss of self and children). --profile runs
+(RSS of this process, sampled per run, and getrusage maxrss of self and children), and the
+floor: feedparser alone parsing the same feed files on every core, timed in the same run, with
+each run's time as a ratio to it. --sizes runs the cycle at each size and prints one line per
+size (cost per item should stay flat: linear growth); --json prints those lines as JSON. --profile runs
 the cycle under cProfile (main thread: fetching threads wait on I/O) and prints the top costs by
 module and by function.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
+import io
 import html
 import json
 import os
@@ -344,6 +350,8 @@ def main() -> None:
     ap.add_argument("--items", type=int, default=50)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--profile", type=Path, metavar="FILE", help="run under cProfile; save stats here")
+    ap.add_argument("--sizes", metavar="N,N,...", help="run the cycle at each number of feeds (growth)")
+    ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     ap.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -354,18 +362,59 @@ def main() -> None:
         once_child(args.child)
         return
 
+    if not args.sizes:
+        summary = cycle(args, args.feeds)
+        if args.json:
+            print(json.dumps(summary))
+        return
+    rows = []
+    for n in (int(x) for x in args.sizes.split(",")):
+        with contextlib.redirect_stdout(io.StringIO()):
+            rows.append(cycle(args, n))
+        r = rows[-1]
+        if not args.json:
+            print(f"feeds={r['feeds']:5d} items={r['articles']:7d}  floor {r['floor_s']:6.1f} s  "
+                  f"first {r['first_s']:6.1f} s ({r['first_vs_floor']:.2f}x, "
+                  f"{1000 * r['first_s'] / r['articles']:.2f} ms/item)  second {r['second_s']:5.1f} s "
+                  f"({r['second_vs_floor']:.2f}x)  peak {r['peak_mib']:,.0f} MiB", flush=True)
+    if args.json:
+        print(json.dumps(rows))
+
+
+def feedparser_floor(folder: Path) -> tuple[float, int]:
+    """Seconds for feedparser alone to parse every feed file of `folder` on every core (the same
+    options as ingest), and the entries it found: the unavoidable work of a first run."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    files = sorted(folder.glob("*.xml"))
+    t = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=os.cpu_count()) as pool:
+        entries = sum(pool.map(_parse_count, files, chunksize=4))
+    return time.perf_counter() - t, entries
+
+
+def _parse_count(path: Path) -> int:
+    import feedparser
+
+    return len(feedparser.parse(path.read_bytes(), sanitize_html=False, resolve_relative_uris=False).entries)
+
+
+def cycle(args, n_feeds: int) -> dict:
     from pipeline.config import load_settings
     from pipeline.run import run_digest
 
     now = datetime.now(timezone.utc)
     t = time.perf_counter()
-    feeds = build_feeds(load_pool(args.data_dir), args.feeds, args.items, now, args.seed)
+    feeds = build_feeds(load_pool(args.data_dir), n_feeds, args.items, now, args.seed)
     tmp = Path(tempfile.mkdtemp(prefix="newsdesk-cycle-"))
     served = tmp / "served"
     served.mkdir()
     for i, (_, body) in enumerate(feeds):
         (served / f"feed{i:05d}.xml").write_bytes(body)
     size = sum(len(b) for _, b in feeds)
+    floor, floor_entries = feedparser_floor(served)
+    print(f"floor: feedparser alone parses the {len(feeds)} files in {floor:.1f} s "
+          f"({floor_entries} entries, every core)")
     print(f"generated {len(feeds)} feeds x {args.items} items ({size / 1e6:.0f} MB) in "
           f"{time.perf_counter() - t:.1f} s")
     server = subprocess.Popen([sys.executable, __file__, str(args.data_dir), "--serve", str(served)],
@@ -413,9 +462,14 @@ def main() -> None:
         print(f"third run, unchanged, `newsdesk schedule --once` in a fresh process: {cron:.1f} s wall "
               f"(imports included)\n{once.stdout.rstrip()}\n{once.stderr.strip()[-600:]}")
         (first, w1, r1, p1, _), (_, w2, _, p2, _) = results
-        print(f"SUMMARY feeds={args.feeds} items={args.items} articles={r1.articles} "
-              f"first={w1:.1f}s ({r1.articles / w1:,.0f} articles/s) second={w2:.1f}s "
-              f"peak={max(p1, p2, self_kb * 1024) / 2**20:,.0f}MiB")
+        peak = max(p1, p2, self_kb * 1024) / 2**20
+        print(f"SUMMARY feeds={n_feeds} items={args.items} articles={r1.articles} "
+              f"first={w1:.1f}s ({r1.articles / w1:,.0f} articles/s, {w1 / floor:.2f}x the floor) "
+              f"second={w2:.1f}s ({w2 / floor:.2f}x the floor) floor={floor:.1f}s peak={peak:,.0f}MiB")
+        summary = {"feeds": n_feeds, "articles": r1.articles, "floor_s": round(floor, 2),
+                   "first_s": round(w1, 2), "second_s": round(w2, 2),
+                   "first_vs_floor": round(w1 / floor, 2), "second_vs_floor": round(w2 / floor, 3),
+                   "peak_mib": round(peak), "cpus": os.cpu_count()}
         if profiler:
             profiler.dump_stats(str(args.profile))
             st = pstats.Stats(profiler)
@@ -431,6 +485,7 @@ def main() -> None:
         server.stdin.close()
         server.wait(timeout=10)
         shutil.rmtree(tmp, ignore_errors=True)
+    return summary
 
 
 if __name__ == "__main__":
