@@ -27,7 +27,8 @@ from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipeline.ingest.boilerplate import parse_text_article, remove_boilerplate  # noqa: E402
+from pipeline.ingest.boilerplate import remove_boilerplate  # noqa: E402
+from pipeline.ingest.textfile import parse_text_article  # noqa: E402
 from pipeline.ingest.extract import _readability_text, decode_html, extract_html  # noqa: E402
 
 

@@ -24,13 +24,16 @@ their trigger words.
 from __future__ import annotations
 
 import logging
-import re
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from pipeline.ingest.extract import html_to_text
+from pipeline.ingest.furniture import (
+    _BULLET, _BYLINE, _BYLINE_WORDS, _CAPS_LABEL, _CJK, _CLOSERS, _CROSSLINK, _LONG_CAPTION,
+    _LONG_CAPTION_TRIGGERS, _NOTICE, _NOTICE_WORDS, _SECTION, _SECTION_WORDS, _SENT_INNER,
+    _STOP, _TERMINALS, _WALL, _WORD, _is_boiler_phrase, _is_dateline, _may_be_dated,
+)
 
-__all__ = ["ParsedText", "derive_headline", "html_to_text", "parse_text_article", "remove_boilerplate"]
+__all__ = ["html_to_text", "remove_boilerplate"]
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 log = logging.getLogger(__name__)
@@ -57,9 +60,6 @@ COHERENT_SHARE = 0.3
 MAX_NOISE_SHARE = 0.25
 # A run of furniture lines (sidebar) longer than this ends the story even when prose follows.
 MAX_GAP_LINES = 40
-# Words besides the date on a dateline ("Chris Davies - Nov 19, 2019, 10:31 pm CST"); more is
-# a list item or a sentence (tour dates "June 9 - West Palm Beach, FL @ ..."). 3-9: 0.926.
-DATELINE_MAX_REST = 6
 # Weight of a section behind a wall relative to the one before it (comment threads after a
 # short story outweigh it). 0.1: 0.926, 0.2: 0.926, 0.5: 0.921, 1.0 (no discount): 0.921.
 AFTER_WALL_DISCOUNT = 0.2
@@ -68,8 +68,6 @@ MIN_STORY_WEIGHT = 150
 # Weight of a furniture section heading ("Most read", "Related"): a story bridges it only with
 # a paragraph or two more. 100: 0.923, 200: 0.926, 400: 0.926.
 SECTION_PENALTY = 200
-# An agency credit ends a caption: looked for in this many last characters of a line.
-CREDIT_TAIL_CHARS = 60
 # A line this long is not one paragraph: repeated, it is a page's metadata copy of the story.
 # 1000: 0.926, 1500: 0.926, 3000: 0.924.
 BLOB_CHARS = 1500
@@ -81,198 +79,6 @@ SHORT_SENTENCE_PROSE = 0.4
 NAV_PENALTY = 25
 # A line repeated on the page this often (nav, teaser lists, title echoes) is not story text.
 REPEAT_LIMIT = 2
-
-_WORD = re.compile(r"\w+", re.UNICODE)
-_BULLET = re.compile(r"^(?:[•·▪►●◦■□▸‣∙*+>|]|-(?=\s)|–(?=\s))\s*")
-# Ends like a sentence: terminal punctuation, optionally closed by quotes or brackets.
-_TERMINALS = frozenset(".!?…:;。！？")
-_CLOSERS = "\"'”’»)]」』） `"
-# Scripts written without spaces: word counts come from characters (about two a word).
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
-# A sentence break inside a line (starts with a character class: the regex engine scans fast).
-_SENT_INNER = re.compile(r"[.!?][\"'”’)]*\s+[\"'“‘(]?[A-Z0-9]")
-
-# Boilerplate line openings (tried at the start of a line only: cheap). Each alternative is a
-# KIND of page furniture, written for the general phrasing sites use, not for one page.
-_BOILER_START = re.compile(
-    r"""(?ix)
-    \d*\s*(?:comments?|replies|responses|shares?)\s*$
-    | (?:share|tweet|email|print|save|bookmark|follow|like)\b.{0,40}$
-    | share\s+(?:this|the|your|on|via|with)\b
-    | (?:advertisement|advertising|sponsored(?:\s+content)?|ad|adverti[sz]ement\s*-.*|promoted)$
-    | (?:exit|view|switch\s+to|go\s+to)\s+(?:the\s+)?(?:mobile|desktop|full)\s+(?:version|site)$
-    | (?:skip|jump)\s+to\b | back\s+to\s+(?:top|home)\b | (?:menu|search|close|home|more)$
-    | (?:source|sources|via|end|ends|tags?|topics?|filed\s+under|categories|category)\s*:?\s*$
-    | (?:read|see|watch|listen|click)\s+(?:more|also|next|here|now)\b | click\s+to\b
-    | (?:©|\(c\)|copyright\b)
-    | (?:source|sources|via)\s*:\s*\S.{0,30}$
-    """
-)
-# The first words _BOILER_START can begin with (a set lookup spares the regex on most lines).
-_START_WORDS = frozenset(
-    """comment comments replies responses share shares tweet email print save bookmark follow like
-    advertisement advertising sponsored ad promoted exit view switch go skip jump back menu search
-    close home more source sources via end ends tag tags topic topics filed categories category
-    read see watch listen click copyright c""".split()
-)
-# A commenter's heading: "1. jane says:".
-_COMMENTER = re.compile(r"(?i)(?:\d+\.\s+)?\S.{0,40}\s(?:says|said|wrote|writes|replied):$")
-# Boilerplate phrases anywhere in a line, each searched only when one of its trigger words is
-# in the line (a regex search through every line would cost more than the rest together).
-_BOILER_PHRASES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = tuple(
-    (frozenset(triggers.split("|")), re.compile(pattern, re.IGNORECASE))
-    for triggers, pattern in (
-        ("reply|comment|comments|review|email|required|akismet|commenting|log|login",
-         r"\b(?:leave|post|add|write|submit)\s+a\s+(?:reply|comment|review)\b"
-         r"|\byour\s+email\s+address\s+will\s+not\b|\brequired\s+fields\s+are\s+marked\b"
-         r"|\b(?:view|show|load|read|hide|see)\s+(?:all\s+|more\s+)?comments?\b"
-         r"|\byou\s+are\s+commenting\b|\blog\s*in\s+to\s+(?:comment|reply)\b|\bakismet\b"),
-        ("article|story|page|post",
-         r"^(?:read|listen|share|save|print|email|send|bookmark|get|see|view)\b.{0,40}"
-         r"\bthis\s+(?:article|story|page|post)\b"),
-        ("cookie",
-         r"\bcookies?\b.*\b(?:use|uses|using|accept|policy|consent|settings|experience)\b"
-         r"|\b(?:use|uses|using|accept)\b.*\bcookies?\b"),
-        ("sign|signing|signup|subscribe|subscribed|subscription|unsubscribe|opt|optin|newsletter|"
-         "newsletters|inbox|email|delivered|sent",
-         r"\b(?:sign(?:ing)?\s*(?:you\s+)?up|subscribe|subscribed|subscription|unsubscribe|opt-?in)\b"
-         r".*\b(?:newsletter|inbox|email|e-mail|updates|alerts|free|now|today|daily|weekly|here)\b"
-         r"|\b(?:newsletter|inbox)\b.*\b(?:sign|subscribe|deliver|delivered|join|get|receive)\w*\b"
-         r"|\b(?:delivered|sent|straight)\s+(?:straight\s+)?to\s+your\s+(?:inbox|email)\b"
-         r"|\b(?:issue|problem|error)\s+signing\s+you\s+up\b"),
-        ("thank|thanks|spam|confirmation|feedback",
-         r"\b(?:thank\s+you|thanks)\s+for\s+(?:signing|subscribing|registering|your\s+feedback)\b"
-         r"|\bspam\s+folder\b|\bconfirmation\s+(?:mail|email|link)\b|\bfeedback\s+has\s+been\s+submitted\b"),
-        ("rights|privacy|terms",
-         r"\ball\s+rights\s+reserved\b"
-         r"|\b(?:privacy\s+policy|terms\s+(?:of\s+(?:use|service)|and\s+conditions|&\s+conditions))\b"),
-        ("click|download|follow|journalism|become|sorry|javascript|window",
-         r"\bclick\s+here\b|\(opens\s+in\s+(?:a\s+)?new\s+window\)|\bdownload\s+(?:our|the)\s+app\b"
-         r"|\bfollow\s+us\b|\bsupport\s+(?:our|independent)\s+journalism\b"
-         r"|\bbecome\s+a\s+(?:member|subscriber)\b|\bsorry,\s+your\s+(?:blog|browser)\b|\benable\s+javascript\b"),
-    )
-)
-_PHRASE_TRIGGERS = frozenset().union(*(trig for trig, _ in _BOILER_PHRASES))
-# End-of-story walls: after these come comments, sign-up forms or a trailer, not the story.
-_WALL = re.compile(
-    r"""(?ix)
-    ^\d+\s+(?:comments?|responses|replies)$ | ^(?:comments?|responses|replies)\s*\(\d+\)$
-    | ^(?:join|start)\s+the\s+(?:discussion|conversation)\b | ^(?:reader\s+)?comments\s*:$
-    | \b(?:leave|post|add|write)\s+a\s+(?:reply|comment)\b | ^share\s+your\s+(?:experience|thoughts|comments|views)
-    | ^\d+\s+(?:responses|comments|replies|thoughts)\s+(?:to|on)\b
-    | ^(?:source|sources|end|ends)\s*:?$
-    """
-)
-# Section headings of site furniture (related items, most read, tags): often a sidebar dropped
-# into the middle of a story, so they weigh heavily against a span but do not end it.
-_SECTION = re.compile(
-    r"""(?ix)
-    ^(?:related|recommended|trending|popular|most\s+(?:popular|read|viewed|shared|recent))\b.{0,30}$
-    | ^(?:you\s+(?:may|might)\s+(?:also\s+)?like|more\s+(?:from|in|on|stories|news|articles)\b.{0,30}$)
-    | ^(?:also\s+read|read\s+next|what\s+to\s+read\s+next|more\s+to\s+explore|further\s+reading)\b
-    | ^(?:about\s+the\s+author|tags|topics|filed\s+under|comments|discussion)\s*:?\s*$
-    | ^(?:tags|topics|filed\s+under)\s*:
-    """
-)
-_SECTION_WORDS = frozenset(
-    """related recommended trending popular most you more also read what further about tags
-    topics filed comments discussion""".split()
-)
-# Image captions and credits: "Photo: ...", "credit X", licences, an agency at the very end.
-_CAPTION_TRIGGERS = frozenset(
-    """photo photos photograph image images picture pictures illustration video graphic foto
-    bild credit credits credited cc courtesy""".split()
-)
-_CAPTION = re.compile(
-    r"""(?ix)
-    \b(?:photo(?:graph)?|image|picture|illustration|video|graphic|foto|bild)s?\s*(?:credit\s*)?(?:[:|]|by\b|courtesy\b)
-    | (?:\b|(?<=[a-z]))(?-i:[Cc])redit(?:s|ed)?\s*(?::|to\b|\w+\s*,)
-    | \bcc[\s-]by(?:-\w+)*\b | \b(?:representational|representative|file|stock)\s+(?:image|photo|picture)\b
-    """
-)
-_AGENCIES = frozenset(
-    """getty shutterstock istock istockphoto alamy afp ap epa reuters wikimedia unsplash pexels
-    pixabay courtesy""".split()
-)
-# Searched in a line's last characters only.
-_CREDIT_TAIL = re.compile(
-    r"""(?ix)
-    (?:[|/(]\s*|\b)(?:getty\s+images|shutterstock|istock(?:photo)?|alamy|afp|ap\s+photo|epa(?:-efe)?|
-       reuters/[\w .-]+|wikimedia(?:\s+commons)?|unsplash|pexels|pixabay|courtesy(?:\s+of)?\s+[\w .-]+)\)?\s*$
-    """
-)
-# Wire-photo captions can run long ("In this Dec. 12, 2006, file photo, made available by ...").
-_LONG_CAPTION = re.compile(
-    r"(?i)\bin\s+this\s+(?:[\w.,'’-]+\s+){0,5}(?:photo|image|picture|photograph|video|handout)\b"
-    r"|^file\s*[-–—:]\s|\((?:[\w .]+\s)?(?:ap|afp|reuters|getty)\s+(?:photo|images?)\b"
-)
-_LONG_CAPTION_TRIGGERS = frozenset("file photo image images picture photograph video handout".split())
-# Long consent and membership notices: only when the line opens with them.
-_NOTICE = re.compile(
-    r"(?i)^(?:this\s+(?:web)?site\s+uses\s+cookies|we\s+(?:and\s+our\s+partners\s+)?use\s+cookies"
-    r"|by\s+(?:continuing|using)\s+(?:to\s+(?:use|browse)\s+)?(?:this|our)\s+(?:web)?site)"
-)
-_NOTICE_WORDS = frozenset(("this", "we", "by"))
-_BYLINE_WORDS = frozenset(("by", "written", "posted", "words", "author"))
-_BYLINE = re.compile(r"(?i)^(?:by|written\s+by|posted\s+by|words\s+by|author)\s*:?\s+(?-i:[A-Z])")
-_DATE = re.compile(
-    r"""(?ix)
-    \b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b
-    | \b\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b
-    | \b\d{4}-\d{2}-\d{2}\b | \b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b | \b\d{1,2}:\d{2}\s*(?:am|pm)?\b
-    | \b(?:updated|published|posted|last\s+modified)\b | \b\d+\s+(?:min(?:ute)?s?|hours?|days?)\s+ago\b
-    """
-)
-# Cross-links: "MORE LUPUS STORIES: Headline", "READ MORE: Headline", "Related: Headline".
-_CROSSLINK = re.compile(
-    r"(?x)^(?:[A-Z][A-Z0-9'’&-]*(?:\s+[A-Z0-9'’&-]+){0,5}|(?i:related|read\s+more|more|see\s+also|"
-    r"also\s+read|read|watch|listen|recommended|don'?t\s+miss))\s*[:>»|]\s+\S"
-)
-# An upper-case label of two words or more before a colon ("MORE LUPUS STORIES: ...").
-_CAPS_LABEL = re.compile(r"[A-Z][A-Z'’&-]+(?:\s+[A-Z0-9'’&-]+){1,5}\s*:\s")
-_STOP = frozenset(
-    """a an the and or but if of to in on at by for with from as is are was were be been being it its
-    this that these those he she they we you i his her their our your not no so than then there
-    which who whom what when where while would will can could should may might must has have had do
-    does did also into about after before over under more most such only just one two all any
-    der die das und oder ist nicht ein eine zu mit von den dem des auf für im sich es sie wir auch
-    le la les et ou est pas un une des du au aux pour par sur dans avec qui que il elle ne ce se
-    el los las y o es no un una del al por para con en que se su lo como más pero
-    o os as e é um uma do da dos das em no na para com por que se não mais mas ao
-    il lo gli e è di da con per che non una della delle nel
-    de het een en van is dat op te zijn niet met voor
-    yang dan di ke dari ini itu dengan untuk tidak ada pada akan juga dalam adalah karena
-    и в не на что с по как это он она они но из у к за то же""".split()
-)
-
-
-def _is_boiler_phrase(text: str, first: str, words: set[str], short: bool) -> bool:
-    if (first in _START_WORDS or first.isdigit() or text[0] == "©") and _BOILER_START.match(text):
-        return True
-    if text[-1] == ":" and _COMMENTER.match(text):
-        return True
-    if (short or not _PHRASE_TRIGGERS.isdisjoint(words)) and any(
-        (short or not trig.isdisjoint(words)) and pat.search(text) for trig, pat in _BOILER_PHRASES
-    ):
-        return True
-    if (short or not _CAPTION_TRIGGERS.isdisjoint(words) or "redit" in text) and _CAPTION.search(text):
-        return True
-    return not _AGENCIES.isdisjoint(words) and bool(_CREDIT_TAIL.search(text[-CREDIT_TAIL_CHARS:]))
-
-
-_DIGIT = re.compile(r"\d")
-_DATE_WORDS = frozenset(("updated", "published", "posted", "modified"))
-
-
-def _may_be_dated(text: str, words: set[str]) -> bool:
-    return bool(_DIGIT.search(text)) or not _DATE_WORDS.isdisjoint(words)
-
-
-def _is_dateline(text: str) -> bool:
-    """A date/time line, maybe with a name or a place: what is left beside the dates is short."""
-    rest = _DATE.sub(" ", text)
-    return rest != text and len(_WORD.findall(rest)) <= DATELINE_MAX_REST
-
 
 class _Line(NamedTuple):
     """One line's features (a NamedTuple: built per line of every feed item, so it must be cheap)."""
@@ -487,161 +293,3 @@ def _title_position(lines: list[_Line], tkey: str) -> int:
             return n + 1 if seen < 0.3 * total else 0
         seen += len(ln.text)
     return 0
-
-
-# --- article files ------------------------------------------------------------------------------
-# A derived headline is at most this long (news headlines run 50-90 characters) ...
-MAX_HEADLINE_CHARS = 90
-# ... unless cutting there would leave a stub shorter than this while the whole main clause
-# fits in HEADLINE_SLACK_CHARS: then the whole clause is the better headline.
-MIN_HEADLINE_CHARS = 45
-HEADLINE_SLACK_CHARS = 100
-# Leading lines that are page furniture (nav, an image credit) skipped while looking for a title.
-MAX_TITLE_SKIP = 3
-
-_HEADER = re.compile(r"(?i)^\s*(title|url|link|date|published|source|author)\s*:\s*(.*?)\s*$")
-_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
-_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])")
-_LEAD_CLAUSE = re.compile(
-    r"(?i)^(?:when|while|after|before|using|in|on|at|as|although|though|if|despite|for|with|"
-    r"since|because|according\s+to|following|amid|during|by|under|once|until|unlike|like|"
-    r"[a-z]+ing)\b[^,]{2,80},\s+"
-)
-_CLAUSE_CUT = re.compile(
-    r"(?i),\s+|\s*[;:–—]\s+|\s+-\s+|\s+(?=(?:such\s+that|so\s+that|which|who|whom|whose|because|"
-    r"after|while|although|though|whereas|where|when|since|until|before|but|and|as)\s)"
-)
-
-
-@dataclass(frozen=True)
-class ParsedText:
-    """A .txt / .md article: its fields and its clean text."""
-
-    title: str
-    text: str
-    url: str | None = None
-    date: str | None = None
-    source: str | None = None
-    title_derived: bool = False
-
-
-def _is_headline(line: str) -> bool:
-    ln = _line_features(line)
-    if ln.boiler or ln.words < 2 or ln.words > 25 or len(line) > 200:
-        return False
-    # A paragraph, not a headline: several sentences, or a long line ending in a full stop.
-    return not (_SENT_INNER.search(line) or (line.rstrip().endswith(".") and ln.words >= 12))
-
-
-def derive_headline(text: str) -> str:
-    """A short headline from the story's most central early sentence: its main clause, whole
-    words. Central = its content words recur across the story's paragraphs; a chatty opener
-    ("Everyone's first impression must be ...") or a question loses to the sentence that says
-    what happened."""
-    sentence = _central_sentence(text)
-    m = _LEAD_CLAUSE.match(sentence)
-    if m and len(sentence[m.end():].split()) >= 5:
-        sentence = sentence[m.end():]
-    clause = sentence.strip(" \"'“”‘’").rstrip(" .,;:!?…–—-")
-    if len(clause) > MAX_HEADLINE_CHARS:
-        cuts = [c.start() for c in _CLAUSE_CUT.finditer(clause) if c.start() <= MAX_HEADLINE_CHARS]
-        cuts = [c for c in cuts if len(clause[:c].split()) >= 4]
-        if cuts and (cuts[-1] >= MIN_HEADLINE_CHARS or len(clause) > HEADLINE_SLACK_CHARS):
-            clause = clause[: cuts[-1]]
-        elif len(clause) > HEADLINE_SLACK_CHARS:
-            words = clause[: MAX_HEADLINE_CHARS + 1].rsplit(" ", 1)[0].split()
-            while len(words) > 4 and words[-1].lower().strip(",;:") in _STOP:
-                words.pop()
-            clause = " ".join(words)
-        clause = clause.rstrip(" .,;:!?…–—-")
-    return clause[:1].upper() + clause[1:]
-
-
-# Candidate sentences for a derived headline: the first few of the story, earlier ones preferred.
-HEADLINE_CANDIDATES = 6
-LEAD_KEEP_SHARE = 0.6
-_REPORTED = re.compile(r"(?i)^.{0,120}?\b(?:reported|reports|found|finds|shows?|showed|announced|said|says)\s+that\s+")
-_CHATTY = re.compile(r"(?i)\b(?:i|we|you|your|our|everyone|everybody|must be|imagine)\b")
-
-
-def _central_sentence(text: str) -> str:
-    paragraphs = [p.strip() for p in text.split("\n") if p.strip()]
-    if not paragraphs:
-        return ""
-    sentences: list[str] = []
-    for p in paragraphs[:6]:
-        sentences += [x.strip() for x in _SENTENCE_SPLIT.split(p) if x.strip()]
-        if len(sentences) >= HEADLINE_CANDIDATES:
-            break
-    sentences = sentences[:HEADLINE_CANDIDATES]
-    if len(sentences) == 1:
-        return sentences[0]
-    spread: dict[str, int] = {}
-    for p in paragraphs:
-        for w in set(_content_words_of(p)):
-            spread[w] = spread.get(w, 0) + 1
-
-    def score(i: int, s: str) -> float:
-        words = _content_words_of(s)
-        if len(words) < 4 or s.rstrip().endswith("?"):
-            return -1.0
-        central = sum(spread.get(w, 0) for w in set(words)) / (len(set(words)) ** 0.5)
-        penalty = 0.5 if _CHATTY.search(s) or s.startswith(("\"", "“")) else 1.0
-        return central * penalty * (1.0 - 0.08 * i)
-
-    scores = [score(i, x) for i, x in enumerate(sentences)]
-    best = max(range(len(sentences)), key=lambda i: (scores[i], -i))
-    # The lead is the headline's usual source; another sentence wins only when the lead is
-    # clearly off the story (an opener about something else, a question, a quote).
-    chosen = sentences[0] if scores[0] >= LEAD_KEEP_SHARE * scores[best] else sentences[best]
-    m = _REPORTED.match(chosen)
-    if m and len(chosen[m.end():].split()) >= 6:
-        chosen = chosen[m.end():]
-    return chosen
-
-
-def _content_words_of(text: str) -> list[str]:
-    return [w for w in re.findall(r"[a-z0-9][a-z0-9\-]+", text.lower()) if w not in _STOP and len(w) > 2]
-
-
-def _split_header(raw: str) -> tuple[dict[str, str], str]:
-    lines = raw.split("\n")
-    fields: dict[str, str] = {}
-    n = 0
-    while n < len(lines) and not lines[n].strip():
-        n += 1
-    start = n
-    while n < len(lines) and (m := _HEADER.match(lines[n])):
-        fields.setdefault(m.group(1).lower(), m.group(2))
-        n += 1
-    # A header block is a run of field lines ended by a blank line (or the end of the file).
-    if fields and (n == len(lines) or not lines[n].strip()) and n - start <= 8:
-        return fields, "\n".join(lines[n:])
-    return {}, raw
-
-
-def parse_text_article(raw: str) -> ParsedText:
-    """A copy-pasted article file: optional header block, a title line, then the story."""
-    fields, rest = _split_header(raw.replace("\r\n", "\n").replace("\r", "\n"))
-    lines = [_MD_HEADING.sub("", ln) for ln in rest.split("\n")]
-    title = _norm(fields.get("title", ""))
-    body_lines = lines
-    if not title:
-        nonblank = [n for n, ln in enumerate(lines) if ln.strip()]
-        for n in nonblank[: MAX_TITLE_SKIP + 1]:
-            line = _norm(lines[n])
-            if _is_headline(line):
-                title = line
-                body_lines = lines[:n] + lines[n + 1:]
-                break
-            if not _line_features(line).boiler:
-                break   # the story itself begins: no title line
-    text = remove_boilerplate("\n".join(body_lines), title or None)
-    derived = not title
-    if derived:
-        title = derive_headline(text)
-    url = fields.get("url") or fields.get("link") or None
-    return ParsedText(
-        title=title, text=text, url=url, date=fields.get("date") or fields.get("published") or None,
-        source=fields.get("source") or None, title_derived=derived,
-    )

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.ingest.boilerplate import derive_headline, html_to_text, parse_text_article, remove_boilerplate
+from pipeline.ingest.boilerplate import html_to_text, remove_boilerplate
+from pipeline.ingest.textfile import derive_headline, parse_text_article
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 

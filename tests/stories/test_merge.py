@@ -119,7 +119,7 @@ def test_seed_sources_and_times(seed_story: Story) -> None:
 
 def test_seed_files_through_the_text_parser() -> None:
     """The same story from the shipped seed files as the text-file source reads them."""
-    from pipeline.ingest.boilerplate import parse_text_article
+    from pipeline.ingest.textfile import parse_text_article
     from pipeline.ingest.normalize import clean_text
 
     folder = Path(__file__).resolve().parents[2] / "seeds"

@@ -39,7 +39,7 @@ def undated_time(path: Path, now: datetime | None) -> datetime:
 def read_text_article(raw: bytes, origin: str, path: Path, *, name: str | None = None,
                       weight: float = 1.0, tags: tuple[str, ...] = (),
                       now: datetime | None = None) -> tuple[list[Article], list[SourceError]]:
-    from pipeline.ingest.boilerplate import parse_text_article
+    from pipeline.ingest.textfile import parse_text_article
 
     if not raw.strip():
         return [], [SourceError(origin, "empty file")]
