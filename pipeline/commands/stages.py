@@ -16,6 +16,7 @@ from pipeline.model import Article
 def article_from_record(rec: dict[str, Any], n: int) -> Article:
     """A JSON line (from `newsdesk ingest --jsonl` or a benchmark file) as an Article;
     every field but some identity may be missing."""
+    from pipeline.ingest.bodyclean import clean_body
     from pipeline.ingest.normalize import canonical_url, clean_inline, clean_text, parse_date
 
     def s(key: str) -> str | None:
@@ -26,8 +27,9 @@ def article_from_record(rec: dict[str, Any], n: int) -> Article:
     url = canonical_url(s("url") or link)
     ident = s("id") or s("guid") or url or f"line-{n}"
     published = parse_date(s("published")) if s("published") else None
+    title = clean_inline(s("title"))
     return Article(
-        id=ident, title=clean_inline(s("title")), text=clean_text(s("text") or ""),
+        id=ident, title=title, text=clean_body(clean_text(s("text") or ""), title),
         origin=s("origin") or "-", url=url, link=link, guid=s("guid"), source=s("source"),
         author=s("author"), published=published, published_guessed=published is None,
         language=s("language"),

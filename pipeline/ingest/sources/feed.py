@@ -13,6 +13,7 @@ import feedparser
 from pipeline.ingest.boilerplate import remove_boilerplate
 from pipeline.ingest.extract import html_to_text
 from pipeline.model import Article, SourceError
+from pipeline.ingest.bodyclean import clean_body
 from pipeline.ingest.normalize import (canonical_url, clean_inline, clean_text, clean_title,
                                 detect_language, parse_date, stable_id)
 
@@ -96,9 +97,9 @@ def make_article(*, origin: str, feed_key: str, guid: str | None, link: str | No
     """The one place a feed item becomes an Article (RSS, Atom, RDF and JSON Feed alike)."""
     url = canonical_url(link)
     title = clean_title(title, outlet=outlet, url=link)
-    text = remove_boilerplate(body, title) if body else ""
+    text = clean_body(remove_boilerplate(body, title), title) if body else ""
     if summary:
-        summary = remove_boilerplate(summary, title)
+        summary = clean_body(remove_boilerplate(summary, title), title)
         if not text:
             text, summary = summary, ""
         elif _squash_start(summary) == _squash_start(text):
