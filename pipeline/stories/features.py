@@ -83,10 +83,35 @@ def stem(word: str) -> str:
     return word
 
 
+# CJK runs read as character pairs: measured OFF, it cost wire-2026-08-20 0.02 (Japanese items
+# of different stories then share pairs such as 米国, 日本 and join within the burst).
+CJK_BIGRAMS = False
+_CJK_RUN_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af\uff66-\uff9f]+")
+
+
+def _cjk_bigrams(w: str) -> list[str]:
+    """Chinese, Japanese and Korean are written without spaces: a run of their characters is
+    read as its overlapping character pairs (the usual unit of CJK retrieval), other letters
+    inside the run as words of their own."""
+    out: list[str] = []
+    pos = 0
+    for m in _CJK_RUN_RE.finditer(w):
+        if m.start() > pos:
+            out.append(w[pos:m.start()])
+        run = m.group()
+        out.extend(run[k:k + 2] for k in range(max(1, len(run) - 1)))
+        pos = m.end()
+    if pos < len(w):
+        out.append(w[pos:])
+    return out
+
+
 def _split_words(repaired: str) -> list[str]:
     out: list[str] = []
     for w in _WORD_RE.findall(repaired):
-        if "-" in w or "’" in w:
+        if CJK_BIGRAMS and _CJK_RUN_RE.search(w):
+            out.extend(_cjk_bigrams(w))
+        elif "-" in w or "’" in w:
             out.extend(p for p in w.replace("’", "'").split("-") if p)
         else:
             out.append(w)
@@ -316,6 +341,14 @@ BURST_BONUS = 0.5         # ... adds up to 0.5 to the similarity ...
 BURST_MIN_SIMILARITY = 0.1  # ... of articles that already share words (uci-dev: 0.534 without
                           # any bonus; headline pairs and centroids only: between two full texts
                           # it cost ecb-dev feeds 0.960 -> 0.927)
+# Evidence rules, measured with bench/stories_quality.py and left OFF (0): requiring 2 shared
+# distinctive terms (and 3 for the burst bonus) lifted wire-2026-08-20 0.603 -> 0.667 and
+# allsides-dev 0.852 -> 0.875, but cost uci-dev 0.920 -> 0.806 (its story words are common in
+# the set, and its headlines of one story often share one term in a burst).
+EVIDENCE_MIN_TERMS = 0     # distinctive headline/lead terms two articles must share
+BURST_MIN_TERMS = 0        # ... and to get the burst bonus
+COMMON_TERM_SHARE = 0.05   # a term in more than this share of the run's articles is no evidence
+COMMON_MIN_DOCS = 50       # ... once the run is large enough for shares to mean something
 STORY_WINDOW = 3 * 86400.0  # articles further apart than this are never compared (ecb-dev feeds
                             # spread one story over up to 47 h)
 NUM_PERM = 64             # MinHash permutations (estimate error about 0.05 at 0.8)
@@ -373,23 +406,54 @@ class Features:
 
 @dataclass
 class Weighted:
-    """TF-IDF rows of unit length, for one set of document frequencies."""
+    """TF-IDF rows of unit length, for one set of document frequencies, and the distinctive
+    terms of each article (0/1), which count the evidence two articles share."""
 
     words: sp.csr_matrix
     names: sp.csr_matrix
     ts: np.ndarray
     has_body: np.ndarray
+    terms: sp.csr_matrix | None = None      # distinctive terms (common ones dropped)
+    present: sp.csr_matrix | None = None    # every headline and lead term
 
     @classmethod
     def of(cls, f: Features, word_stats: TermStats, name_stats: TermStats) -> "Weighted":
+        present = f.words.copy().astype(np.float32)
+        present.data[:] = 1.0
         return cls(word_stats.weigh(f.words), name_stats.weigh(f.names, sublinear=False), f.ts,
-                   f.has_body)
+                   f.has_body, distinctive_terms(f.words, word_stats), present)
+
+    def take(self, idx: np.ndarray) -> "Weighted":
+        return Weighted(self.words[idx], self.names[idx], self.ts[idx], self.has_body[idx],
+                        None if self.terms is None else self.terms[idx],
+                        None if self.present is None else self.present[idx])
 
 
-def _burst(sim: np.ndarray, dt: np.ndarray) -> np.ndarray:
-    """The time-proximity bonus: only for pairs that already share words."""
+def distinctive_terms(counts: sp.csr_matrix, stats: TermStats) -> sp.csr_matrix:
+    """0/1 rows of the headline and lead terms that are not common in the run."""
+    m = counts.copy().astype(np.float32)
+    m.data[:] = 1.0
+    if stats.n_docs >= COMMON_MIN_DOCS:
+        common = stats.df[m.indices] > COMMON_TERM_SHARE * stats.n_docs
+        m.data[common] = 0.0
+        m.eliminate_zeros()
+    return m.tocsr()
+
+
+def shared_terms(a: Weighted, ia: np.ndarray, b: Weighted, ib: np.ndarray) -> np.ndarray | None:
+    """Dense count of distinctive terms rows ia of `a` share with rows ib of `b`."""
+    if a.terms is None or b.terms is None:
+        return None
+    return (b.terms[ib] @ a.terms[ia].T).toarray().T
+
+
+def _burst(sim: np.ndarray, dt: np.ndarray, shared: np.ndarray | None = None) -> np.ndarray:
+    """The time-proximity bonus: only for pairs that already share words (and, when the
+    shared terms are counted, enough of them)."""
     out = np.array(sim, dtype=np.float64, copy=True)
     hit = (sim >= BURST_MIN_SIMILARITY) & (dt < 20 * BURST_SECONDS)   # exp(-20): nothing left
+    if shared is not None:
+        hit &= shared >= BURST_MIN_TERMS
     out[hit] = np.minimum(sim[hit] + BURST_BONUS * np.exp(-dt[hit] / BURST_SECONDS), 1.0)
     return out
 
@@ -403,11 +467,14 @@ def similarity(a: Weighted, ia: np.ndarray, b: Weighted, ib: np.ndarray) -> np.n
     # (pool @ rows.T).T: only the smaller side is transposed.
     s = ((1 - ENTITY_WEIGHT) * (b.words[ib] @ a.words[ia].T)
          + ENTITY_WEIGHT * (b.names[ib] @ a.names[ia].T)).toarray().T
+    shared = shared_terms(a, ia, b, ib)
+    if shared is not None:
+        s[shared < EVIDENCE_MIN_TERMS] = 0.0    # one shared name or word is never a story
     short = ~(a.has_body[ia][:, None] & b.has_body[ib][None, :])
     if not short.any():
         return s
     dt = np.where(short, np.abs(a.ts[ia][:, None] - b.ts[ib][None, :]), np.nan)
-    return _burst(s, dt)
+    return _burst(s, dt, shared)
 
 
 def neighbours(w: Weighted, rows: np.ndarray, pool: np.ndarray, k: int = NEIGHBOURS

@@ -34,6 +34,7 @@ from pipeline.stories.features import (
     ENTITY_WEIGHT, NUM_PERM, STORY_WINDOW, ArticleText, Features, Weighted, _burst, neighbours,
     explain, read_article, signature, timestamp)
 from pipeline.model import Article, Member
+from pipeline.runtext import clean_run
 
 log = logging.getLogger(__name__)
 
@@ -326,7 +327,7 @@ def _group_rows(w: Weighted, rows: np.ndarray, pool: np.ndarray, labels: np.ndar
         i, j, s = np.concatenate([i, i2]), np.concatenate([j, j2]), np.concatenate([s, s2])
     local = np.full(len(w.ts), -1)
     local[pool] = np.arange(len(pool))
-    sub = Weighted(w.words[pool], w.names[pool], w.ts[pool], w.has_body[pool])
+    sub = w.take(pool)
     graph = article_graph(len(pool), local[i], local[j], s)
     labels, frozen = cores(graph, labels, frozen)
     labels, _ = stories(graph, sub, labels, frozen)
@@ -409,7 +410,7 @@ class StoryIndex:
         """Place new articles: in a known story, or in new ones; in arrival order."""
         order = arrival_order(articles)
         known = {**self.row_of, **self.dup_story}
-        texts = [read_article(a) for a in articles]
+        texts = [read_article(a) for a in clean_run(articles)]
         reps, dups = _dedup(articles, texts, order, self.dups, known)
         old_n, new_n = len(self.ids), len(reps)
         feats = Features.of([articles[i] for i in reps], [texts[i] for i in reps])
