@@ -34,7 +34,7 @@ from pipeline.stories.features import (
     ENTITY_WEIGHT, NUM_PERM, STORY_WINDOW, ArticleText, Features, Weighted, _burst, neighbours,
     explain, read_article, signature, timestamp)
 from pipeline.model import Article, Member
-from pipeline.runtext import clean_run
+from pipeline.stories.runtext import clean_run
 
 log = logging.getLogger(__name__)
 
