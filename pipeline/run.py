@@ -174,7 +174,7 @@ def group_stories(known: Known, new_articles: list[Article], store, settings: Se
     if not new_articles and known.stored and set(known.previous) >= set(known.window) \
             and not known.overrides:
         return list(known.stored.values()), False
-    index = _load_index(store)
+    index = _load_index(store, settings.story_window_days)
     stories = build_stories(sorted(known.window.values(), key=lambda a: a.id),
                             previous={a: s for a, s in known.previous.items() if a in known.window},
                             stored=known.stored, overrides=known.overrides, now=now, index=index,
@@ -234,17 +234,20 @@ def write_outbox(report: RunReport, settings: Settings, day, slug: str, chosen: 
 INDEX_BLOB = "story_index"
 
 
-def _load_index(store):
-    """The persistent StoryIndex, or a new one (first run, or a blob this version cannot read)."""
+def _load_index(store, window_days: float):
+    """The persistent StoryIndex, or a new one (first run, or a blob this version cannot read);
+    either way its stories span at most `window_days` (the configured story_window_days)."""
     from pipeline.stories.group import StoryIndex
 
     blob = store.get_blob(INDEX_BLOB) if store is not None else None
     if blob:
         try:
-            return StoryIndex.from_bytes(blob)
+            index = StoryIndex.from_bytes(blob)
+            index.window = window_days * 86400.0
+            return index
         except Exception as e:  # noqa: BLE001 - a stale index is rebuilt, never fatal
             log.warning("story index unreadable (%s); grouping the window afresh", e)
-    return StoryIndex()
+    return StoryIndex(window_days)
 
 
 def _failing(store, settings: Settings) -> tuple[str, ...]:

@@ -74,7 +74,13 @@ def cmd_cluster(args: argparse.Namespace) -> int:
             a = replace(a, id=key)
         articles.append(a)
         keys.append((n, rec))
-    groups = cluster_articles(articles)
+    window = args.window_days
+    if window is None:
+        from pipeline.cli import _settings
+        window = _settings(args).story_window_days
+    if not window > 0:
+        raise NewsdeskError(f"--window-days must be more than 0, not {window}")
+    groups = cluster_articles(articles, window_days=window)
     story_of: dict[str, str] = {}
     for g in groups:
         first = min(g.articles, key=lambda a: (a.published.isoformat() if a.published else "", a.id))
@@ -257,6 +263,8 @@ def register(sub: Any) -> None:
              "newsdesk ingest feeds/ --jsonl | newsdesk cluster - --jsonl")
     p.add_argument("file", nargs="?", default="-", metavar="FILE|-", help="JSON lines (default: stdin)")
     p.add_argument("--jsonl", action="store_true", help="print each record's id, guid and story as JSON")
+    p.add_argument("--window-days", type=float, metavar="DAYS",
+                   help="no story spans more than this (default: the configured story_window_days, 7)")
 
     p = _add(sub, "digest", cmd_digest, "one full run: ingest, merge, select and render drafts into the outbox",
              "newsdesk digest --config newsdesk.toml --dry-run")

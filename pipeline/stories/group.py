@@ -52,6 +52,9 @@ MERGE_THRESHOLD = 0.6     # centroid cosine to join cores of headlines: uci-dev 
 MERGE_THRESHOLD_FULLTEXT = 0.7  # ... and of full-text articles, whose cores are whole stories
                           # already (ecbplus-dev, cores at 0.2: 0.954 alone, merged at 0.5 0.942,
                           # at 0.7 0.954; the feed halves chose 0.7 twice)
+STORY_WINDOW_DAYS = 7.0   # no story spans more than this (a story lives 7 days in a digest; the
+                          # config's story_window_days): allsides-dev, six months given at once,
+                          # had stories from 8 July to 23 September without it
 NEAR_DUP_JACCARD = 0.8    # shingle Jaccard of syndicated copies with a few boilerplate lines
 
 
@@ -143,20 +146,42 @@ def _indicator(labels: np.ndarray, k: int) -> sp.csr_matrix:
     return sp.csr_matrix((np.ones(n, dtype=np.float32), (labels, np.arange(n))), shape=(k, n))
 
 
-def cores(graph: sp.csr_matrix, labels: np.ndarray, frozen: np.ndarray
+def _spans(labels: np.ndarray, ts: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Earliest and latest dated member of each of k clusters (+inf / -inf when none is dated)."""
+    lo, hi = np.full(k, np.inf), np.full(k, -np.inf)
+    dated = ~np.isnan(ts)
+    np.minimum.at(lo, labels[dated], ts[dated])
+    np.maximum.at(hi, labels[dated], ts[dated])
+    return lo, hi
+
+
+def _too_long(lo: np.ndarray, hi: np.ndarray, a: np.ndarray, b: np.ndarray, window: float
+              ) -> np.ndarray:
+    """Pairs whose merged story would span more than the story window."""
+    with np.errstate(invalid="ignore"):
+        return (np.maximum(hi[a], hi[b]) - np.minimum(lo[a], lo[b])) > window
+
+
+def cores(graph: sp.csr_matrix, labels: np.ndarray, frozen: np.ndarray,
+          ts: np.ndarray | None = None, window: float = math.inf
           ) -> tuple[np.ndarray, np.ndarray]:
     """Average-link merging over `graph` (missing edges count as 0), by reciprocal best pairs.
 
     Average link is reducible, so merging all mutual best pairs at once ends where merging one
-    best pair at a time would. Clusters flagged `frozen` (known stories) never merge together.
+    best pair at a time would. Clusters flagged `frozen` (known stories) never merge together,
+    nor do two clusters whose articles together span more than `window` seconds (`ts`).
     """
     labels, frozen = _compact(labels, frozen)
     p = _indicator(labels, len(frozen))
     sums = (p @ graph @ p.T).tocsr()        # edge weight summed between clusters
     size = np.asarray(p.sum(axis=1)).ravel()
+    ts = np.full(len(labels), np.nan) if ts is None else ts
     while True:
         w = sums.tocoo()
         avg = w.data / (size[w.row] * size[w.col])
+        if math.isfinite(window):
+            lo, hi = _spans(labels, ts, len(frozen))
+            avg[_too_long(lo, hi, w.row, w.col, window)] = -np.inf
         cluster = np.arange(len(frozen))
         if not _merge_mutual(cluster, frozen, w.row, w.col, avg, CORE_THRESHOLD):
             return labels, frozen
@@ -171,8 +196,8 @@ def cores(graph: sp.csr_matrix, labels: np.ndarray, frozen: np.ndarray
         labels = cluster[labels]
 
 
-def stories(graph: sp.csr_matrix, w: Weighted, labels: np.ndarray, frozen: np.ndarray
-            ) -> tuple[np.ndarray, np.ndarray]:
+def stories(graph: sp.csr_matrix, w: Weighted, labels: np.ndarray, frozen: np.ndarray,
+            window: float = math.inf) -> tuple[np.ndarray, np.ndarray]:
     """Join clusters linked in `graph` while the cosine of their centroids clears the bar.
 
     Centroid linkage, run in rounds: each round merges the pairs that are each other's best
@@ -205,7 +230,11 @@ def stories(graph: sp.csr_matrix, w: Weighted, labels: np.ndarray, frozen: np.nd
         bar = MERGE_THRESHOLD + (MERGE_THRESHOLD_FULLTEXT - MERGE_THRESHOLD) * share
         before = labels.copy()
         both_a, both_b = np.concatenate([a, b]), np.concatenate([b, a])
-        margin = np.concatenate([sim - bar, sim - bar])
+        gap = sim - bar
+        if math.isfinite(window):
+            lo, hi = _spans(labels, w.ts, k)
+            gap = np.where(_too_long(lo, hi, a, b, window), -np.inf, gap)
+        margin = np.concatenate([gap, gap])
         if not _merge_mutual(labels, frozen, both_a, both_b, margin, 0.0):
             return labels, frozen
         # Fold merged clusters into their targets: sums, links, and what must be recomputed.
@@ -314,7 +343,7 @@ def arrival_order(articles: Sequence[Article]) -> list[int]:
 # --- batch clustering and explanations ------------------------------------------------------
 
 def _group_rows(w: Weighted, rows: np.ndarray, pool: np.ndarray, labels: np.ndarray,
-                frozen: np.ndarray) -> tuple[np.ndarray, sp.csr_matrix]:
+                frozen: np.ndarray, window: float = math.inf) -> tuple[np.ndarray, sp.csr_matrix]:
     """Cluster `pool` (indices of w) given starting labels; only `rows` look for neighbours.
 
     Returns the labels and the neighbour similarities (pool x pool) they were made from.
@@ -329,8 +358,8 @@ def _group_rows(w: Weighted, rows: np.ndarray, pool: np.ndarray, labels: np.ndar
     local[pool] = np.arange(len(pool))
     sub = w.take(pool)
     graph = article_graph(len(pool), local[i], local[j], s)
-    labels, frozen = cores(graph, labels, frozen)
-    labels, _ = stories(graph, sub, labels, frozen)
+    labels, frozen = cores(graph, labels, frozen, sub.ts, window)
+    labels, _ = stories(graph, sub, labels, frozen, window)
     return labels, _symmetric(len(pool), local[i], local[j], s)
 
 
@@ -381,7 +410,8 @@ class StoryIndex:
 
     VERSION = 1
 
-    def __init__(self) -> None:
+    def __init__(self, window_days: float = STORY_WINDOW_DAYS) -> None:
+        self.window = window_days * 86400.0            # no story spans more than this
         self.ids: list[str] = []
         self.features = Features.of([])
         self.story = np.zeros(0, dtype=np.int64)       # story number per row
@@ -428,7 +458,8 @@ class StoryIndex:
         frozen[:n_stories] = True
         new_rows = np.arange(len(pool) - new_n, len(pool))
         if new_n:
-            labels, sims = _group_rows(w, new_rows, np.arange(len(pool)), start, frozen)
+            labels, sims = _group_rows(w, new_rows, np.arange(len(pool)), start, frozen,
+                                       self.window)
         else:
             labels, sims = np.zeros(len(pool), dtype=np.int64), sp.csr_matrix((len(pool),) * 2)
         # A cluster holding an old article keeps that article's story; others are new stories.
@@ -524,7 +555,7 @@ class StoryIndex:
     def to_bytes(self) -> bytes:
         f = self.features
         state = {
-            "version": self.VERSION, "ids": self.ids, "story": self.story,
+            "version": self.VERSION, "window": self.window, "ids": self.ids, "story": self.story,
             "story_ids": self.story_ids, "dup_story": self.dup_story,
             "words": (f.words.data, f.words.indices, f.words.indptr),
             "names": (f.names.data, f.names.indices, f.names.indptr),
@@ -544,6 +575,7 @@ class StoryIndex:
         if state.get("version") != cls.VERSION:
             raise ValueError(f"story index version {state.get('version')}, expected {cls.VERSION}")
         idx = cls()
+        idx.window = float(state.get("window", idx.window))
         n = len(state["ids"])
         shape = (n, tf.N_FEATURES)
         idx.features = Features(sp.csr_matrix(state["words"], shape=shape),
@@ -563,7 +595,8 @@ class StoryIndex:
         return idx
 
 
-def cluster_articles(articles: Sequence[Article]) -> list[Group]:
+def cluster_articles(articles: Sequence[Article], window_days: float = STORY_WINDOW_DAYS
+                     ) -> list[Group]:
     """Group articles into stories; every member says why it joined (see module docstring).
 
     Deterministic and independent of input order: articles are taken earliest first (ties by
@@ -571,7 +604,7 @@ def cluster_articles(articles: Sequence[Article]) -> list[Group]:
     empty StoryIndex.
     """
     by_id: dict[str, list[int]] = {}
-    placements = StoryIndex().add(articles)
+    placements = StoryIndex(window_days).add(articles)
     order = arrival_order(articles)
     for i, p in zip(order, placements):
         by_id.setdefault(p.story_id, []).append(i)
