@@ -243,7 +243,7 @@ def _load_index(store, window_days: float):
     if blob:
         try:
             index = StoryIndex.from_bytes(blob)
-            index.window = window_days * 86400.0
+            index.set_window(window_days)
             return index
         except Exception as e:  # noqa: BLE001 - a stale index is rebuilt, never fatal
             log.warning("story index unreadable (%s); grouping the window afresh", e)

@@ -488,6 +488,23 @@ def similarity(a: Weighted, ia: np.ndarray, b: Weighted, ib: np.ndarray) -> np.n
     return _burst(s, dt, shared)
 
 
+TIE_SPREAD = 1e-6   # far below any similarity step that matters (scores are shown to 3 places)
+
+
+def pair_hash(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """A deterministic pseudo-random number in [0, 1) per (row, col) pair (broadcasting)."""
+    h = (rows.astype(np.uint64) * np.uint64(0x9E3779B1)
+         ^ cols.astype(np.uint64) * np.uint64(0x85EBCA77)) & np.uint64(0xFFFF)
+    return h.astype(np.float64) / 65536.0
+
+
+def _tie_breaker(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """A tiny, deterministic, pair-specific nudge so that among equally similar candidates each
+    article picks its own: otherwise a flood of near-identical items all list the same few
+    (the lowest indices), every pair then shares neighbours, and the graph grows as n^2."""
+    return pair_hash(rows[:, None], cols[None, :]) * TIE_SPREAD
+
+
 def neighbours(w: Weighted, rows: np.ndarray, pool: np.ndarray, k: int = NEIGHBOURS
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Top-k neighbours in `pool` of each of `rows` (indices of `w`), blocked by time.
@@ -524,7 +541,7 @@ def neighbours(w: Weighted, rows: np.ndarray, pool: np.ndarray, k: int = NEIGHBO
         kk = min(k, s.shape[1])
         if kk == 0:
             continue
-        top = np.argpartition(-s, kk - 1, axis=1)[:, :kk]
+        top = np.argpartition(-(s + _tie_breaker(chunk, window)), kk - 1, axis=1)[:, :kk]
         vals = np.take_along_axis(s, top, axis=1)
         keep = vals >= NEIGHBOUR_FLOOR
         out_i.append(np.repeat(chunk, kk)[keep.ravel()])
@@ -551,6 +568,7 @@ class ArticleText:
     entities: list[str]
     minhash: np.ndarray | None       # MinHash of the body's shingles; None for a short body
     title_key: str | None            # a headline-only item's duplicate key
+    body_key: str | None = None      # a short item's whole wording (headline and body), hashed
 
 
 def read_article(a: Article) -> ArticleText:
@@ -565,10 +583,17 @@ def read_article(a: Article) -> ArticleText:
                     permutations=_TEMPLATE.permutations, scheme=_TEMPLATE.scheme)
         m.update_batch(analysis.shingles(SHINGLE_WORDS).tolist())
         values = np.asarray(m.hashvalues)
-    key = None
+    key = body_key = None
     if len(analysis.body_words) < MIN_TEXT_WORDS and len(analysis.title_words) >= MIN_TITLE_WORDS:
         key = " ".join(w.lower() for w in analysis.title_words)
-    return ArticleText(dict(c), analysis.entities, values, key)
+    if values is None and analysis.body_words and (
+            len(analysis.title_words) + len(analysis.body_words) >= MIN_TITLE_WORDS):
+        # Copies of a short item (a flood of one notice) are duplicates even when the headline
+        # is too short to be a key: nothing else tells them apart.
+        wording = " ".join(w.lower() for w in analysis.title_words + ["|"] + analysis.body_words)
+        body_key = format(zlib.crc32(wording.encode("utf-8")), "08x") + format(
+            zlib.adler32(wording.encode("utf-8")), "08x")
+    return ArticleText(dict(c), analysis.entities, values, key, body_key)
 
 
 def signature(text: ArticleText) -> LeanMinHash | None:

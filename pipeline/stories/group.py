@@ -42,6 +42,9 @@ log = logging.getLogger(__name__)
 SNN_K = 5                 # shared-nearest-neighbour list length: ecbplus-dev 0.969 (5) vs 0.929 (10)
 SNN_FLOOR = 0.1           # least similarity to be in an article's list: same figures as 0.05 on
                           # all three dev sets, and fewer chance links in a run of few articles
+SNN_HUB_LISTS = 100       # most lists one article counts in for shared neighbours (see
+                          # shared_neighbours): uci-dev 0.920 at 100 as uncapped, 0.919 at 30 and
+                          # 60; the other sets the same. Bounds the graph to ~600 pairs an article
 SNN_WEIGHT = 0.5          # graph weight = 0.5 shared neighbours + 0.5 similarity: uci-dev 0.887
                           # (0.5) vs 0.847 (0.7) with ecbplus-dev 0.965 vs 0.969
 CORE_THRESHOLD = 0.15     # average link over the graph: ecbplus-dev 0.962 at 0.15, 0.953 at 0.2;
@@ -90,12 +93,22 @@ def shared_neighbours(n: int, i: np.ndarray, j: np.ndarray, s: np.ndarray,
     """
     listed = s >= SNN_FLOOR
     i, j, s = i[listed], j[listed], s[listed]
-    order = np.lexsort((j, -s, i))
-    r, c = i[order], j[order]
+    # Ties in similarity go by a pair hash, not by index: see textfeatures._tie_breaker.
+    order = np.lexsort((tf.pair_hash(i, j), -s, i))
+    r, c, v = i[order], j[order], s[order]
     start = np.searchsorted(r, r, side="left")
     first = (np.arange(len(r)) - start) < k
-    r_ = np.concatenate([r[first], np.arange(n)])
-    c_ = np.concatenate([c[first], np.arange(n)])
+    r, c, v = r[first], c[first], v[first]
+    # A hub (an article in very many lists, e.g. the barest of a flood of near-identical items)
+    # keeps only its SNN_HUB_LISTS most similar memberships: shared counts then stay linear in
+    # the number of articles instead of growing as n^2.
+    by_col = np.lexsort((tf.pair_hash(r, c), -v, c))
+    cs = c[by_col]
+    rank = np.arange(len(cs)) - np.searchsorted(cs, cs, side="left")
+    keep = np.zeros(len(c), dtype=bool)
+    keep[by_col[rank < SNN_HUB_LISTS]] = True
+    r_ = np.concatenate([r[keep], np.arange(n)])
+    c_ = np.concatenate([c[keep], np.arange(n)])
     lists = sp.csr_matrix((np.ones(len(r_), dtype=np.float32), (r_, c_)), shape=(n, n))
     lists.data[:] = 1.0
     # Two articles that share neighbours are linked even when neither is in the other's list.
@@ -277,10 +290,12 @@ class DuplicateIndex:
     sig_row: dict[str, int]                   # article id -> row of `sigs`
     sigs: list[np.ndarray]                    # MinHash values, one array per article
     sig_time: list[float]                     # published time of each, NaN when unknown
+    window: float = STORY_WINDOW              # copies further apart are a re-run
 
     @classmethod
-    def empty(cls) -> "DuplicateIndex":
-        return cls(MinHashLSH(threshold=NEAR_DUP_JACCARD, num_perm=NUM_PERM), {}, {}, [], [])
+    def empty(cls, window: float = STORY_WINDOW) -> "DuplicateIndex":
+        return cls(MinHashLSH(threshold=NEAR_DUP_JACCARD, num_perm=NUM_PERM), {}, {}, [], [],
+                   min(window, STORY_WINDOW))
 
     def find(self, a: Article, text: ArticleText) -> tuple[str, str, float] | None:
         """(original id, what matched, score) for a duplicate of a known article, else None."""
@@ -298,6 +313,10 @@ class DuplicateIndex:
             if found:
                 j, k = max(found)
                 return k, "text", round(j, 3)
+        if text.body_key and f"body:{text.body_key}" in self.keys:
+            orig, t0 = self.keys[f"body:{text.body_key}"]
+            if self._near(t, t0):
+                return orig, "text", 1.0
         key = text.title_key
         if key and f"title:{key}" in self.keys:
             orig, t0 = self.keys[f"title:{key}"]
@@ -305,16 +324,21 @@ class DuplicateIndex:
                 return orig, "headline", 1.0
         return None
 
-    @staticmethod
-    def _near(t: float, t0: float) -> bool:
+    def _near(self, t: float, t0: float) -> bool:
         """Copies further apart than the story window are a re-run, not a duplicate."""
-        return math.isnan(t) or math.isnan(t0) or abs(t - t0) <= STORY_WINDOW
+        return math.isnan(t) or math.isnan(t0) or abs(t - t0) <= self.window
 
     def add(self, a: Article, text: ArticleText, original: str | None = None) -> None:
         """Remember a's keys; a duplicate's keys lead to its `original`."""
         t = timestamp(a)
-        for kind, value in (("url", a.url), ("guid", a.guid), ("title", text.title_key)):
-            if value:
+        for kind, value in (("url", a.url), ("guid", a.guid), ("title", text.title_key),
+                            ("body", text.body_key)):
+            if not value:
+                continue
+            if original is None and kind in ("title", "body"):
+                # A re-run after the window is an original: later copies are compared with it.
+                self.keys[f"{kind}:{value}"] = (a.id, t)
+            else:
                 self.keys.setdefault(f"{kind}:{value}", (original or a.id, t))
         sig = signature(text) if original is None else None
         if sig is not None and a.id not in self.sig_row:
@@ -417,12 +441,17 @@ class StoryIndex:
         self.story = np.zeros(0, dtype=np.int64)       # story number per row
         self.story_ids: list[str] = []                 # story number -> story id
         self.word_stats, self.name_stats = tf.TermStats(), tf.TermStats()
-        self.dups = DuplicateIndex.empty()
+        self.dups = DuplicateIndex.empty(self.window)
         self.dup_story: dict[str, int] = {}            # duplicate article id -> story number
         self.row_of: dict[str, int] = {}
 
     def __len__(self) -> int:
         return len(self.ids) + len(self.dup_story)
+
+    def set_window(self, window_days: float) -> None:
+        """No story placed from now on spans more than `window_days`."""
+        self.window = window_days * 86400.0
+        self.dups.window = min(self.window, STORY_WINDOW)
 
     def story_of(self, article_id: str) -> str | None:
         if article_id in self.row_of:
@@ -592,6 +621,7 @@ class StoryIndex:
                                   {a: r for r, a in enumerate(state["sig_ids"])},
                                   [sigs[r] for r in range(len(sigs))],
                                   state["sig_time"].tolist())
+        idx.set_window(idx.window / 86400.0)
         return idx
 
 
