@@ -66,7 +66,9 @@ def measure(kind: str, n: int) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         (write_copies if kind == "copies" else write_near)(folder, n)
-        ingested, t_in, _ = _run(NEWSDESK + ["ingest", str(folder), "--jsonl"])
+        with tempfile.TemporaryDirectory() as state:   # no cache from an earlier run
+            ingested, t_in, _ = _run(NEWSDESK + ["ingest", str(folder), "--jsonl", "--state-dir",
+                                                 state])
         out, t_cl, peak = _run(NEWSDESK + ["cluster", "-", "--jsonl"], stdin=ingested)
         stories = len({line.split(b'"story": ')[-1] for line in out.splitlines() if line})
         return (f"{kind:7} {n:>6}: ingest {t_in:6.1f} s, cluster {t_cl:6.1f} s, "

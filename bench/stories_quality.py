@@ -22,6 +22,7 @@ import argparse
 import json
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -68,7 +69,10 @@ def story_set(path: Path, keep: Path | None) -> dict:
 
 
 def feed_set(folder: Path, gold: Path, key: str, keep: Path | None) -> dict:
-    ingested = _run(NEWSDESK + ["ingest", str(folder), "--jsonl"])
+    # A fresh state folder: ingest caches the articles of unchanged local files, which would
+    # measure the code that first read them.
+    with tempfile.TemporaryDirectory() as state:
+        ingested = _run(NEWSDESK + ["ingest", str(folder), "--jsonl", "--state-dir", state])
     clustered = _run(NEWSDESK + ["cluster", "-", "--jsonl"], stdin=ingested)
     if keep:
         (keep / f"{folder.name}.ingest.jsonl").write_bytes(ingested)

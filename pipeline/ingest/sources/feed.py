@@ -78,16 +78,60 @@ def _published(entry: Mapping[str, Any]) -> datetime | None:
     return None
 
 
-def _outlet(entry: Mapping[str, Any], feed_title: str, fallback: str | None, link: str | None) -> str | None:
+# A feed whose items link to at least this many sites, none of them a majority, is an aggregator
+# (a pool, a planet, a search feed): its title names no outlet.
+AGGREGATOR_MIN_HOSTS = 3
+_SECTION = re.compile(r"\s+(?:[—–|]|-|::?)\s+|:\s+")
+_TITLE_TAIL = re.compile(r"\s+[-–—|]\s+([^-–—|]{2,40})$")
+
+
+def _host(link: str | None) -> str | None:
+    host = (urlsplit(link or "").hostname or "").lower()
+    return host.removeprefix("www.") or None
+
+
+def is_aggregator(feed_link: str | None, links: list[str | None]) -> bool:
+    """Google News (every link goes through news.google.com), or items from many sites."""
+    if (_host(feed_link) or "").startswith("news.google.") or any(
+            (_host(x) or "").startswith("news.google.") for x in links[:5]):
+        return True
+    hosts = [h for h in map(_host, links) if h]
+    if len(set(hosts)) < AGGREGATOR_MIN_HOSTS:
+        return False
+    top = max(hosts.count(h) for h in set(hosts))
+    return top * 2 < len(hosts)
+
+
+def feed_outlet(feed_title: str) -> str:
+    """The feed title without its section: "Bloomberg — Markets" -> "Bloomberg"."""
+    head = _SECTION.split(feed_title, maxsplit=1)[0].strip()
+    return head if len(head) >= 2 else feed_title
+
+
+def _outlet(entry: Mapping[str, Any], feed_title: str, fallback: str | None, link: str | None,
+            aggregator: bool = False) -> str | None:
+    """The item's real publisher: RSS <source>, dc:publisher; in an aggregator the site named at
+    the end of the title (Google News: "... - Reuters") or the link's host; else the configured
+    name or the feed title without its section."""
     src = entry.get("source")
     if isinstance(src, Mapping) and src.get("title"):
         return clean_inline(src["title"])
+    publisher = entry.get("publisher")
+    if isinstance(publisher, str) and clean_inline(publisher):
+        return clean_inline(publisher)
+    if aggregator:
+        m = _TITLE_TAIL.search(clean_inline(entry.get("title")))
+        host = _host(link)
+        if m and len(m.group(1).split()) <= 4:
+            return m.group(1).strip()
+        if host and not host.startswith("news.google."):
+            return host
+        return None
     if fallback:
         return fallback
     if feed_title:
-        return feed_title
-    host = urlsplit(link or "").hostname
-    return host.removeprefix("www.") if host else None
+        return feed_outlet(feed_title)
+    return _host(link)
 
 
 def make_article(*, origin: str, feed_key: str, guid: str | None, link: str | None, title: str,
@@ -176,6 +220,7 @@ def parse_feed(content: bytes, origin: str, *, headers: Mapping[str, str] | None
     feed_key = feed.get("link") or feed.get("id") or feed_title or origin
     language = feed.get("language")
     articles = []
+    aggregator = is_aggregator(feed.get("link"), [e.get("link") for e in d.entries])
     for i, entry in enumerate(d.entries):
         try:
             contents = entry.get("content") or []
@@ -204,7 +249,8 @@ def parse_feed(content: bytes, origin: str, *, headers: Mapping[str, str] | None
             lang = (best or {}).get("language") or language
             articles.append(make_article(
                 origin=origin, feed_key=feed_key, guid=entry.get("id") or None, link=link,
-                title=title, body=body, summary=summary, outlet=_outlet(entry, feed_title, name, link),
+                title=title, body=body, summary=summary,
+                outlet=_outlet(entry, feed_title, name, link, aggregator),
                 author=entry.get("author"), published=_published(entry), language=lang,
                 image=_image_of(entry), now=now, weight=weight, tags=tags))
         except Exception as e:  # noqa: BLE001 - one bad entry never loses the rest of the feed
