@@ -9,7 +9,6 @@ import json
 import logging
 import os
 import re
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -20,6 +19,7 @@ from pipeline.model import Article, SourceError
 from pipeline.progress import Progress, waiting_for
 from pipeline.ingest.sources import is_url, local_files, parse_document, read_file
 from pipeline.store import Store
+from pipeline.workers import worker_pool
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +139,7 @@ def ingest(specs: Sequence[SourceSpec], *, store: Store | None = None, max_bytes
             # Largest files first, one at a time: a big feed starts at once instead of being the
             # last to finish (bench/ingest.py on the bench feeds: 1,146 -> 1,230 entries/s).
             order = sorted(range(len(jobs)), key=lambda i: -_size(todo[i][0]))
-            with ProcessPoolExecutor(max_workers=os.cpu_count()) as pool:
+            with worker_pool() as pool:
                 done = list(_tick(pool.map(_read_job, [jobs[i] for i in order], chunksize=1), bar))
             outcomes = [None] * len(jobs)
             for i, outcome in zip(order, done):
@@ -276,7 +276,7 @@ def _fetch_all(urls: list[SourceSpec], store: Store | None, per_spec: dict, erro
              spec.weight, spec.tags, now) for spec, o in fetched]
     if len(jobs) >= PARALLEL_MIN_FILES and (os.cpu_count() or 1) > 1:
         order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][0]))
-        with ProcessPoolExecutor(max_workers=os.cpu_count()) as pool:
+        with worker_pool() as pool:
             done = list(pool.map(_parse_job, [jobs[i] for i in order], chunksize=1))
         parsed: list = [None] * len(jobs)
         for i, result in zip(order, done):
