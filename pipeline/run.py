@@ -91,7 +91,7 @@ def run_digest(settings: Settings, *, now: datetime | None = None, dry_run: bool
                honour_backoff: bool = False) -> RunReport:
     """One run: ingest, group into stories, select, render, write the outbox, record it."""
     from pipeline import store as st
-    from pipeline.ingest.collect import ingest
+    from pipeline.ingest.collect import ingest, own_files
     from pipeline.lock import run_lock
 
     now = now or datetime.now(timezone.utc)
@@ -110,7 +110,8 @@ def run_digest(settings: Settings, *, now: datetime | None = None, dry_run: bool
         result = ingest(settings.sources, store=None if dry_run else store, max_bytes=settings.max_bytes,
                         fetch_timeout=settings.fetch_timeout, workers=settings.fetch_workers,
                         per_host=settings.fetch_per_host, now=now, progress=progress,
-                        honour_backoff=honour_backoff, load_unchanged=False)
+                        honour_backoff=honour_backoff, load_unchanged=False,
+                        exclude=own_files(settings))
         known = load_known(store, settings, result.articles, now)
         new_articles = [a for a in result.articles if a.id not in known.previous]
         # 2. stories over the window
