@@ -250,12 +250,13 @@ def _load_index(store):
 
 def _failing(store, settings: Settings) -> tuple[str, ...]:
     """Feeds past the consecutive-failure warning; each is logged as a warning too."""
+    from pipeline.terminal import safe    # names and errors come from feeds and servers
     names = {s.url: s.name for s in settings.sources if s.url}
     failing = []
     for f in store.feeds():
         if f.url in names and f.consecutive_failures >= settings.failure_warning:
             log.warning("feed %s (%s) has failed %d times in a row; last error: %s",
-                        names[f.url], f.url, f.consecutive_failures, f.last_error)
+                        safe(names[f.url]), safe(f.url), f.consecutive_failures, safe(f.last_error))
             failing.append(names[f.url])
     return tuple(failing)
 

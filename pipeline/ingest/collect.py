@@ -30,6 +30,11 @@ PARALLEL_MIN_FILES = 16
 # A feed that keeps failing is tried less often: wait 2^(failures-1) x this, capped.
 RETRY_BASE = timedelta(minutes=30)
 RETRY_CAP = timedelta(hours=24)
+# Retries of one feed within a run: someone waiting at a terminal gets one (a hanging feed costs
+# one timeout and one retry, not 4 x 20 s); the scheduled job may try harder, within the same
+# per-feed time budget (pipeline.ingest.fetch.fetch's `budget`).
+MANUAL_RETRIES = 1
+SCHEDULED_RETRIES = 3
 
 
 @dataclass(frozen=True)
@@ -171,7 +176,9 @@ def ingest(specs: Sequence[SourceSpec], *, store: Store | None = None, max_bytes
     if urls:
         _fetch_all(urls, store, per_spec, errors, counts, max_bytes=max_bytes, timeout=fetch_timeout,
                    workers=workers, per_host=per_host, now=now, progress=progress,
-                   honour_backoff=honour_backoff, fetch_options=fetch_options or {},
+                   honour_backoff=honour_backoff,
+                   fetch_options={"retries": SCHEDULED_RETRIES if honour_backoff else MANUAL_RETRIES,
+                                  **(fetch_options or {})},
                    load_unchanged=load_unchanged, unchanged_ids=unchanged_ids)
 
     for spec in specs:
