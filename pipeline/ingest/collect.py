@@ -19,7 +19,6 @@ from pipeline.model import Article, SourceError
 from pipeline.progress import Progress, waiting_for
 from pipeline.ingest.sources import is_url, local_files, parse_document, read_file, shown
 from pipeline.store import Store
-from pipeline.terminal import safe
 from pipeline.workers import worker_pool
 
 log = logging.getLogger(__name__)
