@@ -5,6 +5,7 @@ sequences in reason phrases."""
 from __future__ import annotations
 
 import http.client
+import ipaddress
 import http.server
 import logging
 import select
@@ -31,6 +32,25 @@ RSS = (Path(__file__).parents[1] / "fixtures" / "feeds" / "rss20.xml").read_byte
 NOW = datetime(2026, 11, 22, 6, 0, tzinfo=timezone.utc)
 NEWSDESK = Path(sys.executable).with_name("newsdesk")
 ESCAPES = "\x1b]0;pwned\x07\x1b[2J\u202e\x9b"
+
+
+@pytest.fixture(autouse=True)
+def network_guard(monkeypatch):
+    """Refuses, and records, every connection this process tries beyond loopback."""
+    refused: list[object] = []
+    connect = socket.socket.connect
+
+    def guarded(sock, address):
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            host = ipaddress.ip_address(address[0].split("%", 1)[0])
+            if not host.is_loopback:
+                refused.append(address)
+                raise ConnectionRefusedError(f"network guard: {address} is not loopback")
+        return connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+    yield refused
+    assert refused == [], f"connections beyond loopback were attempted: {refused}"
 
 
 def _redirect(location: str, status: int = 302) -> Response:

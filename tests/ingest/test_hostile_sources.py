@@ -252,3 +252,28 @@ def test_two_runs_over_the_project_folder_never_read_their_own_output(tmp_path):
     with open_store(settings.state_dir) as store:
         titles = [a.title for a in store.articles(since=NOW - timedelta(days=30))]
     assert titles == ["Harbour bridge reopens after repairs"]
+
+
+# -------------------------------------------------------------- invalid UTF-8 is said, not silent
+
+def test_a_text_file_that_is_not_utf8_is_read_with_a_warning_naming_it(tmp_path):
+    f = tmp_path / "cafe.txt"
+    f.write_bytes("Caf\u00e9 wins the award\n\nThe caf\u00e9 on the square won the regional award "
+                  "on Friday.\n".encode("cp1252"))
+    (article,), errors = read_file(f, now=NOW)
+    assert article.title == "Caf\u00e9 wins the award"
+    assert [(e.origin, e.warning) for e in errors] == [(str(f), True)]
+    assert "not valid UTF-8" in errors[0].message
+    ok = tmp_path / "ok.txt"
+    ok.write_text("Caf\u00e9 wins the award\n\nThe caf\u00e9 won.\n", encoding="utf-8")
+    assert read_file(ok, now=NOW)[1] == []
+
+
+def test_a_feed_not_in_its_declared_encoding_says_so():
+    body = ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>T</title>'
+            '<item><title>Caf\u00e9 opens</title><link>https://e.example/1</link></item></channel></rss>'
+            ).encode("latin-1")
+    (article,), errors = parse_document(body, "https://feed.example/x", now=NOW)
+    assert article.title == "Caf\u00e9 opens"
+    assert [e.warning for e in errors] == [True]
+    assert "not in its declared encoding" in errors[0].message

@@ -168,6 +168,8 @@ def parse_feed(content: bytes, origin: str, *, headers: Mapping[str, str] | None
     if d.get("bozo"):
         exc = d.get("bozo_exception")
         reason = f"{type(exc).__name__}: {str(exc)[:200]}" if exc else "malformed feed"
+        if isinstance(exc, feedparser.CharacterEncodingOverride):   # say so, not mojibake alone
+            reason = f"the text is not in its declared encoding: {str(exc)[:200]}"
         if not d.entries:
             if not d.get("version"):
                 return [], [SourceError(origin, f"not a readable feed ({reason})")]
