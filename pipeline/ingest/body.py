@@ -3,10 +3,14 @@ and a watchdog that ends an attempt at its deadline. A decompression bomb stops 
 at the end of memory; a server trickling bytes stops at the deadline."""
 from __future__ import annotations
 
+import email.utils
 import http.client
 import socket
 import threading
 import zlib
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from pipeline.errors import FetchError
 from pipeline.terminal import safe
@@ -20,6 +24,49 @@ class Retryable(Exception):
     def __init__(self, reason: str, status: int | None = None, retry_after: float | None = None):
         super().__init__(reason)
         self.reason, self.status, self.retry_after = reason, status, retry_after
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One HTTP response, body read (2xx) or not (anything else)."""
+
+    status: int
+    reason: str
+    headers: tuple[tuple[str, str], ...]
+    content_type: str | None
+    charset: str | None
+    body: bytes | None
+
+
+def answer_of(response: http.client.HTTPResponse, headers: tuple[tuple[str, str], ...],
+            body: bytes | None) -> Answer:
+    message = response.msg
+    has_type = message.get("Content-Type") is not None
+    # The reason phrase is the server's own text: it reaches messages, health and logs.
+    return Answer(response.status, safe(response.reason or "")[:100], headers,
+                   message.get_content_type() if has_type else None,
+                   message.get_param("charset") if has_type else None,  # type: ignore[arg-type]
+                   body)
+
+
+def retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP-date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+def header(headers: tuple[tuple[str, str], ...], name: str) -> str | None:
+    return next((v for k, v in headers if k.lower() == name), None)
 
 
 def read_body(url: str, response: http.client.HTTPResponse, max_bytes: int) -> bytes:

@@ -10,7 +10,6 @@ before it reaches a message or a log.
 """
 from __future__ import annotations
 
-import email.utils
 import http.client
 import logging
 import random
@@ -20,14 +19,14 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from urllib.parse import SplitResult, quote, urljoin, urlsplit, urlunsplit
 
 from pipeline import USER_AGENT
 from pipeline.errors import FetchError
 from pipeline.ingest.addresses import (IPAddress, check_url, open_connection, origin_addresses,
                                        proxy_for, redirect_addresses)
-from pipeline.ingest.body import Retryable, Watchdog, read_body
+from pipeline.ingest.body import (Answer, Retryable, Watchdog, answer_of, header, read_body,
+                                  retry_after)
 from pipeline.terminal import safe
 
 log = logging.getLogger(__name__)
@@ -92,18 +91,6 @@ class FetchJob:
     key: object = None                        # any tag of the caller's (a source id, say)
 
 
-@dataclass(frozen=True)
-class _Answer:
-    """One HTTP response, body read (2xx) or not (anything else)."""
-
-    status: int
-    reason: str
-    headers: tuple[tuple[str, str], ...]
-    content_type: str | None
-    charset: str | None
-    body: bytes | None
-
-
 # -- public API --------------------------------------------------------------------------------
 
 def fetch(url: str, *, etag: str | None = None, last_modified: str | None = None,
@@ -141,7 +128,7 @@ def fetch(url: str, *, etag: str | None = None, last_modified: str | None = None
         attempts += n
         if answer.status not in REDIRECT_STATUSES:
             break
-        location = _header(answer.headers, "location")
+        location = header(answer.headers, "location")
         if not location:
             raise FetchError(url, f"HTTP {answer.status} redirect without a Location header",
                              answer.status)
@@ -178,8 +165,8 @@ def fetch(url: str, *, etag: str | None = None, last_modified: str | None = None
         url=url, final_url=chain[-1], status=answer.status,
         content=None if not_modified else (answer.body or b""),
         headers=answer.headers, content_type=answer.content_type, charset=answer.charset,
-        etag=_header(answer.headers, "etag") or (etag if not_modified else None),
-        last_modified=(_header(answer.headers, "last-modified")
+        etag=header(answer.headers, "etag") or (etag if not_modified else None),
+        last_modified=(header(answer.headers, "last-modified")
                        or (last_modified if not_modified else None)),
         not_modified=not_modified, elapsed=time.monotonic() - started, attempts=attempts)
 
@@ -245,7 +232,7 @@ class _Limits:
 
 def _with_retries(url: str, current: str, pinned: list[IPAddress], headers: dict[str, str],
                   limits: _Limits, retries: int, backoff: float, max_retry_after: float,
-                  sleep: Callable[[float], None]) -> tuple[_Answer, int]:
+                  sleep: Callable[[float], None]) -> tuple[Answer, int]:
     attempt = 0
     while True:
         attempt += 1
@@ -254,7 +241,7 @@ def _with_retries(url: str, current: str, pinned: list[IPAddress], headers: dict
             if answer.status != 429 and not 500 <= answer.status <= 599:
                 return answer, attempt
             failure = Retryable(f"HTTP {answer.status} {answer.reason}".rstrip(), answer.status,
-                                _retry_after(_header(answer.headers, "retry-after")))
+                                retry_after(header(answer.headers, "retry-after")))
         except Retryable as exc:
             failure = exc
         tries = "1 attempt" if attempt == 1 else f"{attempt} attempts"
@@ -282,7 +269,7 @@ def _with_retries(url: str, current: str, pinned: list[IPAddress], headers: dict
 
 
 def _attempt(url: str, current: str, pinned: list[IPAddress], headers: dict[str, str],
-             limits: _Limits) -> _Answer:
+             limits: _Limits) -> Answer:
     parts = urlsplit(current)
     left = limits.left()
     timeout, deadline = min(limits.timeout, left), min(limits.deadline, left)
@@ -307,11 +294,11 @@ def _attempt(url: str, current: str, pinned: list[IPAddress], headers: dict[str,
         response = conn.getresponse()
         answer_headers = tuple(response.getheaders())
         if not 200 <= response.status < 300:
-            return _answer(response, answer_headers, None)
+            return answer_of(response, answer_headers, None)
         body = read_body(url, response, limits.max_bytes)
         if watchdog.fired:       # the watchdog's shutdown can look like a clean end of body
             raise TimeoutError
-        return _answer(response, answer_headers, body)
+        return answer_of(response, answer_headers, body)
     except (FetchError, Retryable):
         raise
     except TimeoutError as exc:
@@ -340,37 +327,6 @@ def _attempt(url: str, current: str, pinned: list[IPAddress], headers: dict[str,
 
 
 # -- small helpers ---------------------------------------------------------------------------
-
-def _answer(response: http.client.HTTPResponse, headers: tuple[tuple[str, str], ...],
-            body: bytes | None) -> _Answer:
-    message = response.msg
-    has_type = message.get("Content-Type") is not None
-    # The reason phrase is the server's own text: it reaches messages, health and logs.
-    return _Answer(response.status, safe(response.reason or "")[:100], headers,
-                   message.get_content_type() if has_type else None,
-                   message.get_param("charset") if has_type else None,  # type: ignore[arg-type]
-                   body)
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP-date), or None."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
-
-
-def _header(headers: tuple[tuple[str, str], ...], name: str) -> str | None:
-    return next((v for k, v in headers if k.lower() == name), None)
-
 
 def _host_of(url: str) -> str:
     try:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Iterator, Mapping
+from typing import Callable, Mapping
 
 from pipeline.model import Article, SourceError
 from pipeline.ingest.sources.feed import looks_like_json_feed, parse_feed, parse_json_feed
