@@ -109,6 +109,12 @@ def run_lock(state_dir: Path, *, wait: bool = False, timeout: float | None = Non
     """
     path = Path(state_dir) / LOCK_NAME
     with file_lock(path, wait=wait, timeout=timeout) as fd:
+        # A holder clears the file on release: details left in it are those of a run that was
+        # killed (the kernel released its flock). Say so, then take over.
+        stale = read_info(path)
+        if stale.pid is not None:
+            log.warning("%s: taking over the lock of a run that ended without releasing it "
+                        "(killed?): %s", path, stale.describe())
         info = LockInfo(pid=os.getpid(), host=socket.gethostname(),
                         command=command if command is not None else " ".join(sys.argv),
                         started=datetime.now(UTC).isoformat(timespec="seconds"))

@@ -91,7 +91,7 @@ def run_digest(settings: Settings, *, now: datetime | None = None, dry_run: bool
                honour_backoff: bool = False) -> RunReport:
     """One run: ingest, group into stories, select, render, write the outbox, record it."""
     from pipeline import store as st
-    from pipeline.ingest.collect import ingest
+    from pipeline.ingest.collect import ingest, own_files
     from pipeline.lock import run_lock
 
     now = now or datetime.now(timezone.utc)
@@ -110,7 +110,8 @@ def run_digest(settings: Settings, *, now: datetime | None = None, dry_run: bool
         result = ingest(settings.sources, store=None if dry_run else store, max_bytes=settings.max_bytes,
                         fetch_timeout=settings.fetch_timeout, workers=settings.fetch_workers,
                         per_host=settings.fetch_per_host, now=now, progress=progress,
-                        honour_backoff=honour_backoff, load_unchanged=False)
+                        honour_backoff=honour_backoff, load_unchanged=False,
+                        exclude=own_files(settings))
         known = load_known(store, settings, result.articles, now)
         new_articles = [a for a in result.articles if a.id not in known.previous]
         # 2. stories over the window
@@ -252,12 +253,13 @@ def _load_index(store, window_days: float):
 
 def _failing(store, settings: Settings) -> tuple[str, ...]:
     """Feeds past the consecutive-failure warning; each is logged as a warning too."""
+    from pipeline.terminal import safe    # names and errors come from feeds and servers
     names = {s.url: s.name for s in settings.sources if s.url}
     failing = []
     for f in store.feeds():
         if f.url in names and f.consecutive_failures >= settings.failure_warning:
             log.warning("feed %s (%s) has failed %d times in a row; last error: %s",
-                        names[f.url], f.url, f.consecutive_failures, f.last_error)
+                        safe(names[f.url]), safe(f.url), f.consecutive_failures, safe(f.last_error))
             failing.append(names[f.url])
     return tuple(failing)
 

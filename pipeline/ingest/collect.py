@@ -9,7 +9,6 @@ import json
 import logging
 import os
 import re
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -18,8 +17,9 @@ from typing import Iterable, Sequence
 from pipeline.config import SourceSpec
 from pipeline.model import Article, SourceError
 from pipeline.progress import Progress, waiting_for
-from pipeline.ingest.sources import is_url, local_files, parse_document, read_file
+from pipeline.ingest.sources import is_url, local_files, parse_document, read_file, shown
 from pipeline.store import Store
+from pipeline.workers import worker_pool
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,11 @@ PARALLEL_MIN_FILES = 16
 # A feed that keeps failing is tried less often: wait 2^(failures-1) x this, capped.
 RETRY_BASE = timedelta(minutes=30)
 RETRY_CAP = timedelta(hours=24)
+# Retries of one feed within a run: someone waiting at a terminal gets one (a hanging feed costs
+# one timeout and one retry, not 4 x 20 s); the scheduled job may try harder, within the same
+# per-feed time budget (pipeline.ingest.fetch.fetch's `budget`).
+MANUAL_RETRIES = 1
+SCHEDULED_RETRIES = 3
 
 
 @dataclass(frozen=True)
@@ -41,11 +46,22 @@ class IngestResult:
     unchanged_ids: tuple[str, ...] = ()   # ids of unchanged sources' articles, when not loaded
 
 
+# "ftp://...", "file:///...": a URL of a scheme we do not fetch, which must not become a path.
+_URL_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:/")
+
+
 def spec_for(location: str) -> SourceSpec:
-    """A command-line SOURCE (file, folder or URL) as a source spec."""
-    if is_url(location):
+    """A command-line SOURCE (file, folder or URL) as a source spec; a URL of any other scheme
+    stays a URL, which the fetch refuses by name."""
+    if is_url(location) or _URL_LIKE.match(location):
         return SourceSpec(name=location, url=location)
     return SourceSpec(name=location, path=Path(location))
+
+
+def own_files(settings) -> tuple[Path, ...]:
+    """What a run writes or is configured by, never read as a source: the outbox (digests and
+    their reports), the state folder and the configuration file."""
+    return tuple(p for p in (settings.outbox, settings.state_dir, settings.config_path) if p)
 
 
 def _size(path: Path) -> int:
@@ -81,13 +97,14 @@ def ingest(specs: Sequence[SourceSpec], *, store: Store | None = None, max_bytes
            fetch_timeout: float = 20.0, workers: int = 8, per_host: int = 2,
            now: datetime | None = None, progress: bool | None = None,
            honour_backoff: bool = False, fetch_options: dict | None = None,
-           load_unchanged: bool = True) -> IngestResult:
+           load_unchanged: bool = True, exclude: Sequence[Path] = ()) -> IngestResult:
     """Read every source; never raises for a bad source (its error is in the result).
 
     `honour_backoff` skips feeds that keep failing until their next attempt time (the scheduled
     job uses it; a manual run tries everything). `fetch_options` go to pipeline.ingest.fetch.fetch.
     With `load_unchanged=False` an unchanged file or a 304 feed costs no article load: only its
-    article ids come back (`unchanged_ids`) — the digest reads its window from the store anyway."""
+    article ids come back (`unchanged_ids`) — the digest reads its window from the store anyway.
+    Files under `exclude` (see `own_files`) are never read."""
     now = now or datetime.now(timezone.utc)
     articles: list[Article] = []
     errors: list[SourceError] = []
@@ -103,16 +120,19 @@ def ingest(specs: Sequence[SourceSpec], *, store: Store | None = None, max_bytes
             continue
         assert spec.path is not None
         p = spec.path
-        if p.is_dir():
-            found = [(f, str(f), spec, False) for f in local_files(p)]
+        if _URL_LIKE.match(str(spec.path)):     # path = "ftp://..." in a configuration
+            errors.append(SourceError(spec.name, f"refused: {shown(p)!r} is a URL, and only "
+                                                 "http and https URLs are fetched"))
+        elif p.is_dir():
+            found = [(f, shown(f), spec, False) for f in local_files(p, exclude)]
             if not found:
-                errors.append(SourceError(str(p), "empty folder: no feeds or article files in it",
+                errors.append(SourceError(shown(p), "empty folder: no feeds or article files in it",
                                           warning=True))
             files += found
-        elif p.exists():
-            files.append((p, str(p), spec, True))
+        elif os.path.lexists(p):
+            files.append((p, shown(p), spec, True))
         else:
-            errors.append(SourceError(str(p), "no such file or folder"))
+            errors.append(SourceError(shown(p), "no such file or folder"))
 
     per_spec: dict[SourceSpec, list[Article]] = {}
     with Progress("reading files", len(files), enabled=progress) as bar:
@@ -139,7 +159,7 @@ def ingest(specs: Sequence[SourceSpec], *, store: Store | None = None, max_bytes
             # Largest files first, one at a time: a big feed starts at once instead of being the
             # last to finish (bench/ingest.py on the bench feeds: 1,146 -> 1,230 entries/s).
             order = sorted(range(len(jobs)), key=lambda i: -_size(todo[i][0]))
-            with ProcessPoolExecutor(max_workers=os.cpu_count()) as pool:
+            with worker_pool() as pool:
                 done = list(_tick(pool.map(_read_job, [jobs[i] for i in order], chunksize=1), bar))
             outcomes = [None] * len(jobs)
             for i, outcome in zip(order, done):
@@ -155,7 +175,9 @@ def ingest(specs: Sequence[SourceSpec], *, store: Store | None = None, max_bytes
     if urls:
         _fetch_all(urls, store, per_spec, errors, counts, max_bytes=max_bytes, timeout=fetch_timeout,
                    workers=workers, per_host=per_host, now=now, progress=progress,
-                   honour_backoff=honour_backoff, fetch_options=fetch_options or {},
+                   honour_backoff=honour_backoff,
+                   fetch_options={"retries": SCHEDULED_RETRIES if honour_backoff else MANUAL_RETRIES,
+                                  **(fetch_options or {})},
                    load_unchanged=load_unchanged, unchanged_ids=unchanged_ids)
 
     for spec in specs:
@@ -186,10 +208,15 @@ def _tick(results, bar: Progress):
 _FILE_CACHE = "file:"
 
 
+def _file_key(path: Path) -> str:
+    # realpath, not Path.resolve: a symlink loop must not raise here (it is reported when read).
+    return _FILE_CACHE + shown(os.path.realpath(path))
+
+
 def _cached(store: Store, path: Path, origin: str, load: bool = True) -> list[Article] | tuple[str, ...] | None:
     """The stored articles of a local file that has not changed since it was last read (only
     their ids when `load` is false); None when it must be read again."""
-    state = store.feed(_FILE_CACHE + str(path.resolve()))
+    state = store.feed(_file_key(path))
     try:
         fp = _fingerprint(path)
     except OSError:
@@ -207,7 +234,7 @@ def _cached(store: Store, path: Path, origin: str, load: bool = True) -> list[Ar
 
 
 def _remember_file(store: Store, path: Path, origin: str, arts: list[Article]) -> None:
-    key = _FILE_CACHE + str(path.resolve())
+    key = _file_key(path)
     try:
         fp = _fingerprint(path)
     except OSError:
@@ -276,7 +303,7 @@ def _fetch_all(urls: list[SourceSpec], store: Store | None, per_spec: dict, erro
              spec.weight, spec.tags, now) for spec, o in fetched]
     if len(jobs) >= PARALLEL_MIN_FILES and (os.cpu_count() or 1) > 1:
         order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][0]))
-        with ProcessPoolExecutor(max_workers=os.cpu_count()) as pool:
+        with worker_pool() as pool:
             done = list(pool.map(_parse_job, [jobs[i] for i in order], chunksize=1))
         parsed: list = [None] * len(jobs)
         for i, result in zip(order, done):

@@ -1,40 +1,46 @@
 """HTTP fetching of feeds: the only network code of Newsdesk.
 
 Polite (honest User-Agent, conditional GET, a per-host limit, Retry-After honoured) and robust
-(timeouts, an overall deadline per attempt, size caps on the wire and after decompression,
-retries with backoff, never a half body). Standard library only: ``http.client`` gives us the
-socket, which the deadline watchdog needs, and leaves redirects and decoding to us.
+(timeouts, an overall deadline per attempt and a time budget per feed, retries with backoff).
+Standard library only: ``http.client`` gives us the socket, which the deadline watchdog needs,
+and leaves redirects and decoding to us. Where a request may go (schemes, redirect targets,
+proxies) is decided in pipeline.ingest.addresses; how a body is read and decoded, with its size
+caps, in pipeline.ingest.body. Every string a server sends passes through the terminal-safe rule
+before it reaches a message or a log.
 """
 from __future__ import annotations
 
-import email.utils
 import http.client
 import logging
 import random
 import socket
 import ssl
-import threading
 import time
-import zlib
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from urllib.parse import SplitResult, quote, urljoin, urlsplit, urlunsplit
 
 from pipeline import USER_AGENT
 from pipeline.errors import FetchError
+from pipeline.ingest.addresses import (IPAddress, check_url, open_connection, origin_addresses,
+                                       proxy_for, redirect_addresses)
+from pipeline.ingest.body import (Answer, Retryable, Watchdog, answer_of, header, read_body,
+                                  retry_after)
+from pipeline.terminal import safe
 
 log = logging.getLogger(__name__)
 
 ACCEPT = ("application/rss+xml, application/atom+xml, application/feed+json, "
           "application/xml;q=0.9, */*;q=0.8")
-ALLOWED_SCHEMES = ("http", "https")
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 MAX_REDIRECTS = 5              # what browsers and feed readers tolerate before calling it broken
 DEADLINE_FACTOR = 3.0          # default per-attempt deadline = 3 x the per-read timeout
+# Default time budget of one feed, retries and waits included: one full attempt (the deadline)
+# plus one timeout. A feed that hangs costs one timeout and one retry; one that trickles, its
+# deadline and what is left; a Retry-After beyond the budget is "try next run" (issue 17).
+BUDGET_EXTRA_TIMEOUTS = 1
 JITTER = 0.1                   # up to +10% on each backoff wait, so clients do not retry in step
-CHUNK = 64 * 1024
 _SAFE_PATH = "/%:@!$&'()*+,;=~"
 _SAFE_QUERY = _SAFE_PATH + "?"
 
@@ -85,70 +91,72 @@ class FetchJob:
     key: object = None                        # any tag of the caller's (a source id, say)
 
 
-@dataclass(frozen=True)
-class _Answer:
-    """One HTTP response, body read (2xx) or not (anything else)."""
-
-    status: int
-    reason: str
-    headers: tuple[tuple[str, str], ...]
-    content_type: str | None
-    charset: str | None
-    body: bytes | None
-
-
-class _Retryable(Exception):
-    def __init__(self, reason: str, status: int | None = None, retry_after: float | None = None):
-        super().__init__(reason)
-        self.reason, self.status, self.retry_after = reason, status, retry_after
-
-
 # -- public API --------------------------------------------------------------------------------
 
 def fetch(url: str, *, etag: str | None = None, last_modified: str | None = None,
           timeout: float = 20.0, max_bytes: int = 20 * 1024 * 1024, retries: int = 3,
           backoff: float = 1.0, max_retry_after: float = 120.0,
           sleep: Callable[[float], None] = time.sleep, opener: Opener | None = None,
-          deadline: float | None = None) -> FetchResult:
+          deadline: float | None = None, budget: float | None = None) -> FetchResult:
     """GET a feed. Raises FetchError (naming the URL, the status when there was one, and why).
 
     `timeout` bounds the connect and each read; `deadline` (default 3 x timeout) bounds one
-    attempt from connection to last byte, so a server trickling bytes cannot hold the run. `retries` is the number of
-    extra attempts after the first on 429, 5xx, connection errors and timeouts.
+    attempt from connection to last byte, so a server trickling bytes cannot hold the run;
+    `budget` (default deadline + timeout) bounds the whole feed, retries and waits included.
+    `retries` is the number of extra attempts after the first on 429, 5xx, connection errors
+    and timeouts. Redirects go only where pipeline.ingest.addresses allows, checked before any
+    connection; proxies come from HTTP_PROXY / HTTPS_PROXY / NO_PROXY.
     """
     started = time.monotonic()
-    _check_scheme(url, url)
+    configured = check_url(url, url)
     headers = {"User-Agent": USER_AGENT, "Accept": ACCEPT,
                "Accept-Encoding": "gzip, deflate", "Connection": "close"}
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
-    limits = _Limits(timeout, deadline if deadline is not None else timeout * DEADLINE_FACTOR,
-                     max_bytes, opener or _default_opener)
+    deadline = deadline if deadline is not None else timeout * DEADLINE_FACTOR
+    budget = budget if budget is not None else deadline + BUDGET_EXTRA_TIMEOUTS * timeout
+    limits = _Limits(timeout, deadline, max_bytes, opener, started + budget, budget)
     chain = [url]
+    pinned: list[IPAddress] = []
+    origin: list[IPAddress] | None = None
     attempts = 0
     while True:
-        answer, n = _with_retries(url, chain[-1], headers, limits, retries, backoff,
+        answer, n = _with_retries(url, chain[-1], pinned, headers, limits, retries, backoff,
                                   max_retry_after, sleep)
         attempts += n
         if answer.status not in REDIRECT_STATUSES:
             break
-        location = _header(answer.headers, "location")
+        location = header(answer.headers, "location")
         if not location:
             raise FetchError(url, f"HTTP {answer.status} redirect without a Location header",
                              answer.status)
-        target = urlunsplit(urlsplit(urljoin(chain[-1], location.strip()))._replace(fragment=""))
-        _check_scheme(url, target)
+        try:
+            target = urlunsplit(urlsplit(urljoin(chain[-1], location.strip()))._replace(fragment=""))
+        except ValueError as exc:
+            raise FetchError(url, f"invalid redirect {safe(location)!r}: {exc}",
+                             answer.status) from exc
+        check_url(url, target)
         if target in chain:
-            raise FetchError(url, "redirect loop: " + " -> ".join(chain + [target]), answer.status)
+            raise FetchError(url, "redirect loop: " + safe(" -> ".join(chain + [target])),
+                             answer.status)
         chain.append(target)
         if len(chain) > MAX_REDIRECTS + 1:
-            raise FetchError(url, f"more than {MAX_REDIRECTS} redirects: " + " -> ".join(chain),
-                             answer.status)
-        log.debug("%s: HTTP %d -> %s", url, answer.status, target)
+            raise FetchError(url, f"more than {MAX_REDIRECTS} redirects: "
+                             + safe(" -> ".join(chain)), answer.status)
+        if origin is None:
+            origin = origin_addresses(configured)
+        proxied = opener is None and proxy_for(urlsplit(target)) is not None
+        pinned = redirect_addresses(url, target, origin, proxied)     # raises when refused
+        log.debug("%s: HTTP %d -> %s", safe(url), answer.status, safe(target))
 
     not_modified = answer.status == 304
+    if not_modified and not (etag or last_modified):
+        # Nothing was asked to be compared: a 304 then is a broken server (or cache), and taking
+        # it for "unchanged" would show the feed as fine, with no items, for ever.
+        raise FetchError(url, "HTTP 304 Not Modified to a request that sent no validator "
+                         "(a server fault)" + _at(url, chain), 304)
     if not (200 <= answer.status < 300 or not_modified):
         # 4xx other than 429 (and any odd 1xx/3xx) land here: not worth a retry.
         raise FetchError(url, f"HTTP {answer.status} {answer.reason}".rstrip() + _at(url, chain),
@@ -157,8 +165,8 @@ def fetch(url: str, *, etag: str | None = None, last_modified: str | None = None
         url=url, final_url=chain[-1], status=answer.status,
         content=None if not_modified else (answer.body or b""),
         headers=answer.headers, content_type=answer.content_type, charset=answer.charset,
-        etag=_header(answer.headers, "etag") or (etag if not_modified else None),
-        last_modified=(_header(answer.headers, "last-modified")
+        etag=header(answer.headers, "etag") or (etag if not_modified else None),
+        last_modified=(header(answer.headers, "last-modified")
                        or (last_modified if not_modified else None)),
         not_modified=not_modified, elapsed=time.monotonic() - started, attempts=attempts)
 
@@ -214,76 +222,103 @@ class _Limits:
     timeout: float
     deadline: float
     max_bytes: int
-    opener: Opener
+    opener: Opener | None
+    ends: float                  # time.monotonic() when the feed's budget is spent
+    budget: float
+
+    def left(self) -> float:
+        return self.ends - time.monotonic()
 
 
-def _with_retries(url: str, current: str, headers: dict[str, str], limits: _Limits, retries: int,
-                  backoff: float, max_retry_after: float,
-                  sleep: Callable[[float], None]) -> tuple[_Answer, int]:
+def _with_retries(url: str, current: str, pinned: list[IPAddress], headers: dict[str, str],
+                  limits: _Limits, retries: int, backoff: float, max_retry_after: float,
+                  sleep: Callable[[float], None]) -> tuple[Answer, int]:
     attempt = 0
     while True:
         attempt += 1
         try:
-            answer = _attempt(url, current, headers, limits)
+            answer = _attempt(url, current, pinned, headers, limits)
             if answer.status != 429 and not 500 <= answer.status <= 599:
                 return answer, attempt
-            failure = _Retryable(f"HTTP {answer.status} {answer.reason}".rstrip(), answer.status,
-                                 _retry_after(_header(answer.headers, "retry-after")))
-        except _Retryable as exc:
+            failure = Retryable(f"HTTP {answer.status} {answer.reason}".rstrip(), answer.status,
+                                retry_after(header(answer.headers, "retry-after")))
+        except Retryable as exc:
             failure = exc
+        tries = "1 attempt" if attempt == 1 else f"{attempt} attempts"
+        where = _at(url, [current])
         if attempt > retries:
-            tries = "1 attempt" if attempt == 1 else f"{attempt} attempts"
-            raise FetchError(url, f"{failure.reason} after {tries}{_at(url, [current])}",
-                             failure.status)
+            raise FetchError(url, f"{failure.reason} after {tries}{where}", failure.status)
+        left = limits.left()
         if failure.retry_after is not None:
-            pause = min(failure.retry_after, max_retry_after)
+            if failure.retry_after > min(max_retry_after, left):
+                raise FetchError(url, f"{failure.reason}: the server asks for a retry after "
+                                 f"{failure.retry_after:.0f} s, beyond this feed's "
+                                 f"{limits.budget:g} s in a run: next run{where}", failure.status)
+            pause = failure.retry_after
         else:
             pause = min(backoff * 2 ** (attempt - 1), max_retry_after)
             pause += random.uniform(0, JITTER * pause)
-        log.info("%s: %s; retry %d of %d in %.1f s", current, failure.reason, attempt, retries,
-                 pause)
+            # Our own backoff shrinks to leave the retry one whole timeout of the budget.
+            pause = max(0.0, min(pause, left - limits.timeout))
+        if pause >= left:
+            raise FetchError(url, f"{failure.reason} after {tries}; no time left for a retry "
+                             f"within this feed's {limits.budget:g} s{where}", failure.status)
+        log.info("%s: %s; retry %d of %d in %.1f s", safe(current), failure.reason, attempt,
+                 retries, pause)
         sleep(pause)
 
 
-def _attempt(url: str, current: str, headers: dict[str, str], limits: _Limits) -> _Answer:
+def _attempt(url: str, current: str, pinned: list[IPAddress], headers: dict[str, str],
+             limits: _Limits) -> Answer:
     parts = urlsplit(current)
+    left = limits.left()
+    timeout, deadline = min(limits.timeout, left), min(limits.deadline, left)
     # Escape what http.client would refuse (spaces, non-ASCII), keep what is already escaped.
     target = quote(parts.path or "/", safe=_SAFE_PATH) + (
         "?" + quote(parts.query, safe=_SAFE_QUERY) if parts.query else "")
+    proxy = proxy_for(parts) if limits.opener is None else None
+    if proxy is not None and parts.scheme.lower() == "http":
+        target = urlunsplit((parts.scheme, parts.netloc, target, "", ""))   # absolute, for it
+        if proxy.authorization:
+            headers = {**headers, "Proxy-Authorization": proxy.authorization}
     conn: http.client.HTTPConnection | None = None
-    watchdog: _Watchdog | None = None
+    watchdog: Watchdog | None = None
     try:
-        conn = limits.opener(parts, limits.timeout)
+        if timeout <= 0:
+            raise Retryable(f"no time left within this feed's {limits.budget:g} s")
+        conn = (limits.opener(parts, timeout) if limits.opener is not None
+                else open_connection(parts, timeout, proxy, pinned))
         conn.connect()
-        watchdog = _Watchdog(conn.sock, limits.deadline)
+        watchdog = Watchdog(conn.sock, deadline)
         conn.request("GET", target, headers=headers)
         response = conn.getresponse()
         answer_headers = tuple(response.getheaders())
         if not 200 <= response.status < 300:
-            return _answer(response, answer_headers, None)
-        body = _read_body(url, response, limits.max_bytes)
+            return answer_of(response, answer_headers, None)
+        body = read_body(url, response, limits.max_bytes)
         if watchdog.fired:       # the watchdog's shutdown can look like a clean end of body
             raise TimeoutError
-        return _answer(response, answer_headers, body)
-    except FetchError:
+        return answer_of(response, answer_headers, body)
+    except (FetchError, Retryable):
         raise
     except TimeoutError as exc:
         if watchdog is not None and watchdog.fired:
-            raise _Retryable(f"no complete answer within the deadline of {limits.deadline:g} s")
-        raise _Retryable(f"timed out (no data for {limits.timeout:g} s)") from exc
+            raise Retryable(f"no complete answer within the deadline of {deadline:.3g} s")
+        raise Retryable(f"timed out (no data for {timeout:.3g} s)") from exc
     except (ValueError, http.client.InvalidURL) as exc:
         # A stored validator with a line break, a URL http.client refuses: no retry will help.
-        raise FetchError(url, f"invalid request: {exc}") from exc
+        raise FetchError(url, f"invalid request: {safe(exc)}") from exc
     except (OSError, http.client.HTTPException) as exc:
         if watchdog is not None and watchdog.fired:
-            raise _Retryable(f"no complete answer within the deadline of {limits.deadline:g} s")
+            raise Retryable(f"no complete answer within the deadline of {deadline:.3g} s")
         if isinstance(exc, http.client.IncompleteRead):
-            raise _Retryable("connection closed mid-body") from exc
+            raise Retryable("connection closed mid-body") from exc
         if isinstance(exc, socket.gaierror) and exc.errno != socket.EAI_AGAIN:
-            raise FetchError(url, f"cannot resolve host {parts.hostname!r}: {exc}") from exc
+            raise FetchError(url, f"cannot resolve host {safe(parts.hostname)!r}: {exc}") from exc
         if isinstance(exc, ssl.SSLCertVerificationError):
             raise FetchError(url, f"TLS certificate rejected: {exc.verify_message}") from exc
-        raise _Retryable(f"connection failed: {_describe(exc)}") from exc
+        via = f" (through {proxy.describe()})" if proxy is not None else ""
+        raise Retryable(f"connection failed{via}: {safe(_describe(exc))}") from exc
     finally:
         if watchdog is not None:
             watchdog.cancel()
@@ -291,156 +326,7 @@ def _attempt(url: str, current: str, headers: dict[str, str], limits: _Limits) -
             conn.close()
 
 
-def _read_body(url: str, response: http.client.HTTPResponse, max_bytes: int) -> bytes:
-    length = response.length
-    if length is not None and length > max_bytes:
-        raise FetchError(url, f"body of {length} bytes exceeds the limit of {max_bytes} bytes",
-                         response.status)
-    decoder = _BoundedDecoder(url, response.getheader("Content-Encoding"), max_bytes,
-                              response.status)
-    wire = 0
-    while chunk := response.read1(CHUNK):
-        wire += len(chunk)
-        if wire > max_bytes:
-            raise FetchError(url, f"body exceeds the limit of {max_bytes} bytes",
-                             response.status)
-        decoder.feed(chunk)
-    if response.length:  # read1 reports a closed connection as b"", not as IncompleteRead
-        raise http.client.IncompleteRead(b"", response.length)
-    return decoder.finish()
-
-
-class _BoundedDecoder:
-    """Streams gzip/deflate decoding, stopping as soon as the output passes `limit`."""
-
-    def __init__(self, url: str, encoding: str | None, limit: int, status: int):
-        self.url, self.limit, self.status = url, limit, status
-        codings = [c.strip().lower() for c in (encoding or "").split(",")]
-        codings = [c for c in codings if c and c != "identity"]
-        if len(codings) > 1 or (codings and codings[0] not in ("gzip", "x-gzip", "deflate")):
-            raise FetchError(url, f"unsupported Content-Encoding {encoding!r}", status)
-        self.coding = codings[0] if codings else None
-        self.parts: list[bytes] = []
-        self.size = 0              # decoded bytes kept
-        self.fed = 0               # encoded bytes seen
-        self.raw_deflate = False
-        self.d = self._new() if self.coding else None
-
-    def _new(self):
-        # gzip: header-checked; deflate is meant to be zlib-wrapped but some servers send raw.
-        wbits = 16 + zlib.MAX_WBITS if self.coding in ("gzip", "x-gzip") else zlib.MAX_WBITS
-        return zlib.decompressobj(-zlib.MAX_WBITS if self.raw_deflate else wbits)
-
-    def feed(self, data: bytes) -> None:
-        first, self.fed = self.fed == 0, self.fed + len(data)
-        if self.d is None:
-            self._keep(data)
-            return
-        try:
-            while data:
-                if self.d.eof:     # a second gzip member, or trailing junk we ignore
-                    if self.coding == "deflate" or not data.startswith(b"\x1f\x8b"):
-                        return
-                    self.d = self._new()
-                out = self.d.decompress(data, self.limit - self.size + 1)
-                self._keep(out)
-                data = self.d.unconsumed_tail or self.d.unused_data
-        except zlib.error as exc:
-            if self.coding == "deflate" and not self.raw_deflate and first and not self.size:
-                self.raw_deflate, self.fed = True, 0
-                self.d = self._new()
-                self.feed(data)
-                return
-            raise FetchError(self.url, f"corrupt {self.coding} body: {exc}", self.status) from exc
-
-    def _keep(self, out: bytes) -> None:
-        self.size += len(out)
-        if self.size > self.limit:
-            raise FetchError(self.url, f"decoded body exceeds the limit of {self.limit} bytes "
-                             f"({self.coding or 'identity'})", self.status)
-        self.parts.append(out)
-
-    def finish(self) -> bytes:
-        # An empty body labelled gzip is common and harmless; a stream cut short is not.
-        if self.d is not None and self.fed and not self.d.eof:
-            raise _Retryable(f"truncated {self.coding} body")
-        return b"".join(self.parts)
-
-
-class _Watchdog:
-    """Shuts the socket down when one attempt outlives its deadline; a blocked read then ends."""
-
-    def __init__(self, sock: socket.socket | None, seconds: float):
-        self.fired = False
-        self._sock = sock
-        self._timer = threading.Timer(seconds, self._fire)
-        self._timer.daemon = True
-        self._timer.start()
-
-    def _fire(self) -> None:
-        self.fired = True
-        if self._sock is not None:
-            try:
-                self._sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass             # already closed: nothing left to stop
-
-    def cancel(self) -> None:
-        self._timer.cancel()
-
-
 # -- small helpers ---------------------------------------------------------------------------
-
-def _default_opener(parts: SplitResult, timeout: float) -> http.client.HTTPConnection:
-    if parts.scheme == "https":
-        return http.client.HTTPSConnection(parts.hostname, parts.port, timeout=timeout,
-                                           context=ssl.create_default_context())
-    return http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
-
-
-def _check_scheme(url: str, target: str) -> None:
-    try:
-        parts = urlsplit(target)
-        parts.port  # noqa: B018 (raises ValueError on a bad port)
-    except ValueError as exc:
-        raise FetchError(url, f"invalid URL {target!r}: {exc}") from exc
-    if parts.scheme.lower() not in ALLOWED_SCHEMES:
-        what = "URL" if url == target else f"redirect to {target!r}"
-        raise FetchError(url, f"refused {what}: scheme {parts.scheme or '(none)'!r} is not "
-                         "http or https")
-    if not parts.hostname:
-        raise FetchError(url, f"invalid URL {target!r}: no host")
-
-
-def _answer(response: http.client.HTTPResponse, headers: tuple[tuple[str, str], ...],
-            body: bytes | None) -> _Answer:
-    message = response.msg
-    has_type = message.get("Content-Type") is not None
-    return _Answer(response.status, response.reason or "", headers,
-                   message.get_content_type() if has_type else None,
-                   message.get_param("charset") if has_type else None,  # type: ignore[arg-type]
-                   body)
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP-date), or None."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
-
-
-def _header(headers: tuple[tuple[str, str], ...], name: str) -> str | None:
-    return next((v for k, v in headers if k.lower() == name), None)
-
 
 def _host_of(url: str) -> str:
     try:

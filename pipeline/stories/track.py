@@ -8,13 +8,13 @@ from __future__ import annotations
 import logging
 import os
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Mapping, Sequence
 
 from pipeline.model import Article, Member, Story
 from pipeline.ingest.normalize import stable_id
+from pipeline.workers import worker_pool
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +132,7 @@ def build_stories(articles: Sequence[Article], *, previous: Mapping[str, str],
         stories.append(None)
     # Each story is a pure function of its articles: build them on every core when there are many.
     if len(jobs) >= PARALLEL_MIN_STORIES and (os.cpu_count() or 1) > 1:
-        with ProcessPoolExecutor(max_workers=os.cpu_count()) as pool:
+        with worker_pool() as pool:
             built = list(pool.map(_build, [job for _, job in jobs], chunksize=4))
     else:
         built = [_build(job) for _, job in jobs]

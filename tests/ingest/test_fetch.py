@@ -171,11 +171,15 @@ def test_503_with_http_date_retry_after(http_server: LoopbackServer,
     assert 25 <= wait <= 30
 
 
-def test_retry_after_is_capped(http_server: LoopbackServer, no_sleep: RecordingSleep) -> None:
+def test_retry_after_beyond_the_cap_is_next_run(http_server: LoopbackServer,
+                                                 no_sleep: RecordingSleep) -> None:
+    # It used to wait max_retry_after and try again: minutes of a run for one feed (issue 17).
     url = http_server.route("/feed.xml", [Response(503, headers=(("Retry-After", "86400"),)),
                                           Response.feed(RSS)])
-    assert fetch(url, sleep=no_sleep, max_retry_after=5.0).content == RSS
-    assert no_sleep.waits == [5.0]
+    with pytest.raises(FetchError, match="retry after 86400 s.*next run") as caught:
+        fetch(url, sleep=no_sleep, max_retry_after=5.0)
+    assert caught.value.status == 503 and no_sleep.waits == []
+    assert len(http_server.requests_to("/feed.xml")) == 1
 
 
 def test_real_one_second_retry_after(http_server: LoopbackServer) -> None:

@@ -5,19 +5,19 @@ URLs are fetched by `pipeline.ingest.collect` and parsed here with `parse_docume
 """
 from __future__ import annotations
 
-import os
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Iterator, Mapping
+from typing import Callable, Mapping
 
 from pipeline.model import Article, SourceError
 from pipeline.ingest.sources.feed import looks_like_json_feed, parse_feed, parse_json_feed
 from pipeline.ingest.sources.files import HTML_SUFFIXES, TEXT_SUFFIXES, read_html_article, read_text_article
+from pipeline.ingest.sources.local import NotReadable, local_files, read_regular, shown
 
 FEED_SUFFIXES = (".xml", ".rss", ".atom", ".rdf", ".feed", ".json", ".jsonfeed")
 Result = tuple[list[Article], list[SourceError]]
 
-__all__ = ["FEED_SUFFIXES", "is_url", "local_files", "parse_document", "read_file", "Result"]
+__all__ = ["FEED_SUFFIXES", "is_url", "local_files", "parse_document", "read_file", "Result", "shown"]
 
 
 def is_url(location: str) -> bool:
@@ -47,15 +47,6 @@ def kind_of(path: Path, head: bytes = b"") -> str:
     return _sniff(head)
 
 
-def local_files(folder: Path) -> Iterator[Path]:
-    """Every readable file under a folder, in a stable order, skipping hidden ones."""
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if not name.startswith(".") and not name.endswith(("~", ".tmp", ".swp")):
-                yield Path(root) / name
-
-
 def parse_document(content: bytes, origin: str, *, headers: Mapping[str, str] | None = None,
                    name: str | None = None, weight: float = 1.0, tags: tuple[str, ...] = (),
                    now: datetime | None = None) -> Result:
@@ -69,14 +60,11 @@ def read_file(path: Path, origin: str | None = None, *, name: str | None = None,
               weight: float = 1.0, tags: tuple[str, ...] = (), max_bytes: int = 20 * 1024 * 1024,
               now: datetime | None = None, single: bool = False) -> Result:
     """Read one local file of any supported kind. Never raises for bad content."""
-    origin = origin or str(path)
+    origin = origin or shown(path)
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            return [], [SourceError(origin, f"file too large ({size:,} bytes; the limit is {max_bytes:,})")]
-        raw = path.read_bytes()
-    except OSError as e:
-        return [], [SourceError(origin, f"cannot read: {e.strerror or e}")]
+        raw = read_regular(path, max_bytes)
+    except NotReadable as e:
+        return [], [SourceError(origin, str(e))]
     kind = kind_of(path, raw[:2048])
     readers: dict[str, Callable[..., Result]] = {
         "text": lambda: read_text_article(raw, origin, path, name=name, weight=weight, tags=tags, now=now),

@@ -1,6 +1,7 @@
 """RSS 0.9x/1.0/2.0, Atom 0.3/1.0 and RDF feeds through feedparser, and JSON Feed 1.x."""
 from __future__ import annotations
 
+import io
 import json
 import logging
 import re
@@ -28,8 +29,10 @@ _SURVIVABLE = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentTyp
 
 
 def looks_like_json_feed(content: bytes) -> bool:
+    """A JSON object naming a jsonfeed.org version anywhere (its "version" may come after 4 KB
+    of items: JSON keys have no order)."""
     head = content[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
-    return head.startswith(b"{") and b"jsonfeed.org" in content[:4096]
+    return head.startswith(b"{") and b"jsonfeed.org/version" in content.replace(b"\\/", b"/")
 
 
 def _text_of(value: str | None, kind: str | None) -> str:
@@ -200,7 +203,9 @@ def parse_feed(content: bytes, origin: str, *, headers: Mapping[str, str] | None
     if looks_like_json_feed(content):
         return parse_json_feed(content, origin, name=name, weight=weight, tags=tags, now=now)
     try:
-        d = feedparser.parse(content, response_headers=dict(headers or {}),
+        # Always a stream: given bytes or a str, feedparser first tries them as a file name or
+        # a URL, so a body that is a path had that file read (issue 17, item 1).
+        d = feedparser.parse(io.BytesIO(content), response_headers=dict(headers or {}),
                              sanitize_html=False, resolve_relative_uris=False)
     except Exception as e:  # noqa: BLE001 - feedparser should never raise; if it does, one feed fails
         return [], [SourceError(origin, f"feed parser failed: {type(e).__name__}: {e}")]
@@ -208,6 +213,8 @@ def parse_feed(content: bytes, origin: str, *, headers: Mapping[str, str] | None
     if d.get("bozo"):
         exc = d.get("bozo_exception")
         reason = f"{type(exc).__name__}: {str(exc)[:200]}" if exc else "malformed feed"
+        if isinstance(exc, feedparser.CharacterEncodingOverride):   # say so, not mojibake alone
+            reason = f"the text is not in its declared encoding: {str(exc)[:200]}"
         if not d.entries:
             if not d.get("version"):
                 return [], [SourceError(origin, f"not a readable feed ({reason})")]

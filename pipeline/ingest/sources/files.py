@@ -50,6 +50,9 @@ def read_text_article(raw: bytes, origin: str, path: Path, *, name: str | None =
     parsed = parse_text_article(clean_text(text))
     if not parsed.title and not parsed.text:
         return [], [SourceError(origin, "no article text found")]
+    warnings = [] if _utf8_or_bom(raw) else [SourceError(
+        origin, "not valid UTF-8: read as Windows-1252 (save the file as UTF-8 if that is wrong)",
+        warning=True)]
     link = parsed.url if parsed.url and parsed.url.lower().startswith(("http://", "https://")) else None
     published = parse_date(parsed.date)
     outlet = clean_inline(parsed.source) or name
@@ -63,7 +66,17 @@ def read_text_article(raw: bytes, origin: str, path: Path, *, name: str | None =
         published_guessed=published is None,
         language=detect_language(f"{title}\n{parsed.text}"),
         tags=tags, weight=weight,
-    )], []
+    )], warnings
+
+
+def _utf8_or_bom(raw: bytes) -> bool:
+    if raw.startswith(tuple(bom for bom, _ in _BOMS)):
+        return True
+    try:
+        raw.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
 
 
 def read_html_article(raw: bytes, origin: str, path: Path, *, name: str | None = None,

@@ -13,6 +13,7 @@ import listparser
 
 from pipeline.config import SourceSpec
 from pipeline.errors import SourceReadError
+from pipeline.ingest.sources.local import NotReadable, read_regular, shown
 
 MAX_OPML_BYTES = 16 * 1024 * 1024     # far above any real subscription list
 
@@ -21,12 +22,11 @@ def read_opml(path: Path) -> list[SourceSpec]:
     """Every http(s) feed of the list, in document order, named by its title; the folders it sits
     in (and its `category` attribute) become its tags."""
     try:
-        with open(path, "rb") as f:
-            raw = f.read(MAX_OPML_BYTES + 1)
-    except OSError as e:
-        raise SourceReadError(str(path), f"cannot read OPML: {e.strerror or e}") from None
-    if len(raw) > MAX_OPML_BYTES:
-        raise SourceReadError(str(path), f"larger than {MAX_OPML_BYTES // 2**20} MiB: not a subscription list")
+        # The guarded reader: a FIFO or /dev/zero given as the list is refused by name instead
+        # of hanging the command or filling memory.
+        raw = read_regular(path, MAX_OPML_BYTES)
+    except NotReadable as e:
+        raise SourceReadError(shown(path), f"cannot read OPML: {e}") from None
     parsed = listparser.parse(raw)
     if not parsed.version.startswith("opml") and not parsed.feeds:
         raise SourceReadError(str(path), "not an OPML file (no <opml> root)")
