@@ -10,13 +10,13 @@ from pipeline.outbox.manifest import (
     UNKNOWN_REVIEWER, Action, DigestInfo, DraftEntry, Event, StoryEntry, WriteResult, draft_id,
 )
 from pipeline.outbox.review import (
-    approve_all, check_edits, find_digest, find_draft, list_digests, load_digest, mark_sent,
-    set_status,
+    DraftChanged, approve_all, check_edits, find_digest, find_draft, list_digests, load_digest,
+    mark_sent, set_status,
 )
 
 __all__ = [
     "APPROVED", "DRAFT", "ID_LENGTH", "JOURNAL", "MANIFEST", "REJECTED", "SENT", "STATUSES",
     "TRANSITIONS", "UNKNOWN_REVIEWER", "Action", "DigestInfo", "DraftEntry", "Event", "StoryEntry",
-    "WriteResult", "approve_all", "check_edits", "draft_id", "find_digest", "find_draft",
-    "list_digests", "load_digest", "mark_sent", "set_status", "write_digest",
+    "DraftChanged", "WriteResult", "approve_all", "check_edits", "draft_id", "find_digest",
+    "find_draft", "list_digests", "load_digest", "mark_sent", "set_status", "write_digest",
 ]
