@@ -218,6 +218,19 @@ def cmd_preview(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    try:
+        from pipeline.outbox.serve import serve
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in ("starlette", "uvicorn"):
+            raise
+        raise OutboxError("the review page needs the `review` extra (Starlette and uvicorn): "
+                          "pip install 'newsdesk[review]'") from exc
+    box = _outbox_dir(args)
+    outbox.find_digest(box, args.digest)      # fails now, not in the browser, when there is none
+    return serve(box, port=args.port, open_browser=not args.no_browser, by=_by(args), digest=args.digest)
+
+
 # ---------------------------------------------------------------- parser
 
 def _add(sub: Any, name: str, handler: Callable[[argparse.Namespace], int], help: str,
@@ -234,7 +247,7 @@ def _add(sub: Any, name: str, handler: Callable[[argparse.Namespace], int], help
 def register(subparsers: Any) -> None:
     """Add the `outbox` command group to an argparse subparsers object."""
     group = _add(subparsers, "outbox", lambda a: (group.print_help(), 0)[1],
-                 "review the drafts: list, show, approve, reject, edit, preview",
+                 "review the drafts: list, show, approve, reject, edit, preview, serve",
                  "newsdesk outbox list && newsdesk outbox approve k3x9aa")
     sub = group.add_subparsers(dest="outbox_command", metavar="ACTION")
 
@@ -266,6 +279,12 @@ def register(subparsers: Any) -> None:
     p = cmd("preview", cmd_preview, "open a digest's HTML in the web browser",
             "newsdesk outbox preview 2024-05-02-morning")
     p.add_argument("digest", nargs="?", help="digest folder name or prefix (default: the newest)")
+    p = cmd("serve", cmd_serve, "review in the browser: the digest as sent, each network's draft with "
+            "its length; approve, reject, edit (on 127.0.0.1 only; Ctrl-C stops it)",
+            "newsdesk outbox serve --port 0 --no-browser")
+    p.add_argument("digest", nargs="?", help="digest folder name or prefix (default: the newest)")
+    p.add_argument("--port", type=int, default=0, metavar="N", help="port on 127.0.0.1 (default 0: a free one)")
+    p.add_argument("--no-browser", action="store_true", help="only print the address; open no browser")
     p = cmd("sent", cmd_sent, "mark approved drafts as sent (posted by hand)", "newsdesk outbox sent k3x9aa")
     p.add_argument("ids", nargs="+", metavar="ID")
 
