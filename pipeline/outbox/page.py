@@ -98,6 +98,8 @@ class Guard:
         return conn.headers.get("sec-fetch-site") == "same-origin"
 
 
+# Referrer-Policy same-origin, not no-referrer: under no-referrer a browser sends `Origin: null`
+# with the page's own form posts, which the Guard must refuse. Links out get no referrer either way.
 def _with_headers(send: Send) -> Send:
     async def wrapped(message: Message) -> None:
         if message["type"] == "http.response.start":
@@ -105,7 +107,7 @@ def _with_headers(send: Send) -> Send:
             have = {k.lower() for k, _ in headers}
             for k, v in ((b"content-security-policy", PAGE_CSP.encode()),
                          (b"x-frame-options", b"DENY"), (b"x-content-type-options", b"nosniff"),
-                         (b"referrer-policy", b"no-referrer"), (b"cache-control", b"no-store"),
+                         (b"referrer-policy", b"same-origin"), (b"cache-control", b"no-store"),
                          (b"cross-origin-resource-policy", b"same-origin")):
                 if k not in have:
                     headers.append((k, v))

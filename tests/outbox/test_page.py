@@ -126,7 +126,7 @@ def test_the_page_and_the_digest_carry_strict_headers(folder):
     assert page.headers["content-security-policy"] == PAGE_CSP
     assert "script-src 'self'" in PAGE_CSP and "unsafe-inline" not in PAGE_CSP
     assert page.headers["x-frame-options"] == "DENY" and page.headers["cache-control"] == "no-store"
-    assert page.headers["referrer-policy"] == "no-referrer"
+    assert page.headers["referrer-policy"] == "same-origin"
     digest = c.get("/d/2024-05-01-morning/digest.html")
     assert digest.headers["content-security-policy"] == DIGEST_CSP
     assert DIGEST_CSP.startswith("sandbox;") and "script-src" not in DIGEST_CSP
