@@ -2,7 +2,9 @@
 
 In: a digest's Drafts and Stories (from render). Out: ``outbox/<date>-<slug>/`` with the drafts'
 files and ``manifest.json`` (pipeline.outbox.drafts writes them; pipeline.outbox.manifest reads,
-repairs and saves the manifest; pipeline.outbox.review changes a draft's status).
+repairs and saves the manifest; pipeline.outbox.review changes a draft's status;
+pipeline.outbox.edit saves a reviewer's edit, for `outbox edit` and the review page). The review
+page (view, page, serve) needs the `review` extra and is not imported here.
 """
 from pipeline.outbox.drafts import write_digest
 from pipeline.outbox.manifest import (

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import hmac
+import html
 import logging
 import re
 from collections.abc import Mapping
@@ -124,16 +125,32 @@ def _environment() -> jinja2.Environment:
     return env
 
 
+class _NotFound(OutboxError):
+    """No such digest or draft (a stale link or a typed address)."""
+
+
 class Review:
     """The routes over one outbox folder (`digest`: the one shown at /, else the newest)."""
 
     def __init__(self, outbox_dir: Path, *, by: str, digest: str | None = None):
         self.box, self.by, self.digest = Path(outbox_dir), by, digest
 
+    def _draft(self, draft_id: str) -> tuple[Path, outbox.DraftEntry]:
+        try:
+            return outbox.find_draft(self.box, draft_id)
+        except OutboxError as exc:
+            raise _NotFound(str(exc)) from exc
+
+    def _digest(self, name: str | None) -> outbox.DigestInfo:
+        try:
+            return outbox.find_digest(self.box, name)
+        except OutboxError as exc:
+            raise _NotFound(str(exc)) from exc
+
     # -- pages
     def _page(self, name: str | None, typed: Mapping[str, Typed] | None = None, *, status: int = 200,
               notice: str | None = None) -> HTMLResponse:
-        info = outbox.find_digest(self.box, name or self.digest)
+        info = self._digest(name or self.digest)
         names = sorted((f.name for f in _digest_folders(self.box)), reverse=True)   # read only
         html = _environment().get_template("review.html").render(
             d=digest_view(info, typed), digests=names, notice=notice, by=self.by)
@@ -146,7 +163,7 @@ class Review:
         return self._page(request.path_params["name"], notice=DONE.get(request.query_params.get("done", "")))
 
     async def digest_html(self, request: Request) -> Response:
-        info = outbox.find_digest(self.box, request.path_params["name"])
+        info = self._digest(request.path_params["name"])
         try:
             html = (info.folder / "digest.html").read_text(encoding="utf-8")
         except OSError:
@@ -174,7 +191,7 @@ class Review:
 
     async def approve(self, request: Request) -> Response:
         form = await request.form()
-        folder, d = outbox.find_draft(self.box, request.path_params["id"])
+        folder, d = self._draft(request.path_params["id"])
         try:
             outbox.set_status(self.box, [d.id], outbox.APPROVED, by=self.by,
                               expect={d.id: str(form.get("sha", ""))})
@@ -184,14 +201,14 @@ class Review:
 
     async def reject(self, request: Request) -> Response:
         form = await request.form()
-        folder, d = outbox.find_draft(self.box, request.path_params["id"])
+        folder, d = self._draft(request.path_params["id"])
         reason = str(form.get("reason", "")).strip() or None
         outbox.set_status(self.box, [d.id], outbox.REJECTED, by=self.by, reason=reason)
         return self._back(folder.name, "rejected", d.id)
 
     async def approve_all(self, request: Request) -> Response:
         form = await request.form()
-        info = outbox.find_digest(self.box, request.path_params["name"])
+        info = self._digest(request.path_params["name"])
         shown = dict(str(v).split(":", 1) for v in form.getlist("seen") if ":" in str(v))
         pending = [d.id for d in info.drafts if d.status == outbox.DRAFT and not d.missing]
         unseen = [i for i in pending if i not in shown]
@@ -206,7 +223,7 @@ class Review:
 
     async def save(self, request: Request) -> Response:
         form = await request.form()
-        folder, d = outbox.find_draft(self.box, request.path_params["id"])
+        folder, d = self._draft(request.path_params["id"])
         text, base = str(form.get("text", "")), str(form.get("base", ""))
         try:
             saved = save_edit(self.box, d.id, text, base_sha=base, by=self.by,
@@ -224,7 +241,7 @@ class Review:
 
     async def measure(self, request: Request) -> Response:
         form = await request.form()
-        folder, d = outbox.find_draft(self.box, request.path_params["id"])
+        folder, d = self._draft(request.path_params["id"])
         text = str(form.get("text", ""))
         m = measure(d.channel, text)
         if "application/json" in request.headers.get("accept", ""):
@@ -234,7 +251,12 @@ class Review:
 
 
 async def _refused(request: Request, exc: Exception) -> Response:
-    return PlainTextResponse(str(exc), 409 if "cannot make it" in str(exc) else 404)
+    """An OutboxError (no such draft, a transition the CLI refuses too) as a short page."""
+    status = 404 if isinstance(exc, _NotFound) else 409
+    body = (f'<!DOCTYPE html><meta charset="utf-8"><title>Not done</title><link rel="stylesheet" '
+            f'href="/static/review.css"><main class="wrap"><p class="error" role="alert">Not done: '
+            f'{html.escape(str(exc))}</p><p><a href="/">Back to the review page</a></p></main>\n')
+    return HTMLResponse(body, status)
 
 
 def create_app(outbox_dir: Path, *, port: int, token: str, session: str, by: str,

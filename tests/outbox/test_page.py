@@ -282,3 +282,35 @@ def test_without_the_review_extra_the_command_says_which_to_install(folder, monk
     monkeypatch.setitem(sys.modules, "uvicorn", None)       # as if it were not installed
     assert main(["outbox", "--outbox", str(folder.parent), "serve", "--no-browser"]) == 1
     assert "pip install 'newsdesk[review]'" in capsys.readouterr().err
+
+
+def test_the_email_is_shown_with_its_headers_and_size_against_gmails_clipping(folder):
+    text = client(folder).get("/").text
+    assert "<dd>Newsdesk digest — Wednesday 1 May 2024</dd>" in text   # the Subject, decoded
+    size = len((folder / "digest.html").read_bytes())
+    assert f"{size / 1024:.1f} KB of HTML; Gmail clips a message over 102 KB</dd>" in text
+    html = folder / "digest.html"
+    html.write_text(html.read_text().replace("</body>", "<p>" + "x" * 110_000 + "</p></body>"))
+    assert "this one will be clipped" in client(folder).get("/").text
+    plain = (folder / "digest.txt").read_text()
+    assert plain.splitlines()[0] in text
+
+
+def test_the_link_card_names_the_source_behind_the_posts_link(folder):
+    e = entry(folder, "x", "s-cart")
+    text = client(folder).get("/").text
+    block = text.split(f'id="draft-{e["id"]}"', 1)[1].split("</section>", 1)[0]
+    card = block.split('aria-label="link card"', 1)[1].split("</div>", 1)[0]
+    assert "health.example.com" in card and "Children&#39;s CAR T-cell therapy approved" in card
+    assert "Health Wire" in card
+
+
+def test_unknown_drafts_and_refused_transitions_are_short_pages(folder):
+    c = client(folder)
+    r = post(c, "/drafts/zzzzzz/approve", {"sha": "x"})
+    assert r.status_code == 404 and "no draft" in r.text and "Back to the review page" in r.text
+    assert c.get("/d/1999-01-01-nothing").status_code == 404
+    e = entry(folder, "x", "s-cart")
+    post(c, f"/drafts/{e['id']}/reject")
+    r = post(c, f"/drafts/{e['id']}/reject", {"reason": "<again>"})
+    assert r.status_code == 409 and "cannot make it rejected" in r.text and "<again>" not in r.text
