@@ -23,6 +23,7 @@ from typing import TextIO
 
 import uvicorn
 
+from pipeline.errors import OutboxError
 from pipeline.outbox.page import create_app
 
 log = logging.getLogger(__name__)
@@ -41,9 +42,13 @@ class _Server(uvicorn.Server):
 
 def bind(port: int) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((HOST, port))
-    sock.listen(64)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)   # a restart on the same --port
+    try:
+        sock.bind((HOST, port))
+        sock.listen(64)
+    except OSError as exc:
+        sock.close()
+        raise OutboxError(f"cannot serve on {HOST}:{port}: {exc.strerror} (try --port 0)") from exc
     return sock
 
 

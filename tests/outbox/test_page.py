@@ -314,3 +314,16 @@ def test_unknown_drafts_and_refused_transitions_are_short_pages(folder):
     post(c, f"/drafts/{e['id']}/reject")
     r = post(c, f"/drafts/{e['id']}/reject", {"reason": "<again>"})
     assert r.status_code == 409 and "cannot make it rejected" in r.text and "<again>" not in r.text
+
+
+def test_reading_the_page_changes_nothing_on_disk(folder):
+    e = entry(folder, "x", "s-cart")
+    (folder / e["path"]).write_text("edited by hand, not yet recorded\n")
+    before = {p: p.read_bytes() for p in folder.parent.rglob("*") if p.is_file()}
+    c = client(folder)
+    for path in ("/", "/d/2024-05-01-morning", "/d/2024-05-01-morning/digest.html?scheme=dark",
+                 "/static/review.css"):
+        assert c.get(path).status_code == 200
+    assert "edited by hand, not yet recorded" in c.get("/").text
+    after = {p: p.read_bytes() for p in folder.parent.rglob("*") if p.is_file()}
+    assert after == before

@@ -89,3 +89,20 @@ def test_serve_says_so_when_the_outbox_holds_no_digest(tmp_path):
     done = subprocess.run([sys.executable, "-m", "pipeline", "outbox", "--outbox", str(tmp_path), "serve",
                            "--no-browser"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode != 0 and "holds no digest" in done.stderr and done.stdout == ""
+
+
+def test_a_port_in_use_is_one_clear_line(tmp_path):
+    import socket
+
+    fixture_digest(tmp_path)
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen(1)
+    try:
+        done = subprocess.run([sys.executable, "-m", "pipeline", "outbox", "--outbox", str(tmp_path), "serve",
+                               "--no-browser", "--port", str(taken.getsockname()[1])],
+                              cwd=ROOT, capture_output=True, text=True, timeout=60)
+    finally:
+        taken.close()
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "cannot serve on 127.0.0.1:" in done.stderr and "try --port 0" in done.stderr
