@@ -76,8 +76,9 @@ def _card(story: StoryEntry | None, links: list[str]) -> dict[str, Any] | None:
         key = _strip_utm(url)
         source = next((s for s in story.sources if s.url and posts.safe_url(s.url)
                        and _strip_utm(s.url) == key), None)
-    return {"url": url, "host": urlsplit(url).hostname or "", "title": source.title if source else None,
-            "outlet": source.outlet if source else None}
+    return {"url": url, "host": urlsplit(url).hostname or "",
+            "title": posts.clean_text(source.title) if source else None,
+            "outlet": posts.clean_text(source.outlet) if source else None}
 
 
 def _history(d: DraftEntry) -> list[dict[str, str]]:
@@ -139,10 +140,13 @@ def digest_view(info: DigestInfo, typed: Mapping[str, Typed] | None = None) -> d
         if not drafts:
             continue
         why = _why(s)
-        sources = [{"outlet": r.outlet or (urlsplit(r.url).hostname if posts.safe_url(r.url) else None),
-                    "title": r.title or "(untitled)", "url": posts.safe_url(r.url),
+        sources = [{"outlet": posts.clean_text(r.outlet) or (urlsplit(r.url).hostname if posts.safe_url(r.url)
+                                                              else None),
+                    "title": posts.clean_text(r.title) or "(untitled)", "url": posts.safe_url(r.url),
                     "why": why.get(r.article_id, "")} for r in s.sources]
-        stories.append({"id": s.id, "headline": s.headline, "summary": s.summary, "sources": sources,
+        # clean_text: no control or bidi-override characters from a feed reorder what is shown.
+        stories.append({"id": s.id, "headline": posts.clean_text(s.headline) or "(untitled)",
+                        "summary": posts.clean_text(s.summary), "sources": sources,
                         "drafts": drafts})
     told = {v["id"] for s in stories for v in s["drafts"]}
     mail = [views[d.id] for d in info.drafts if d.path in EMAIL_FILES]

@@ -327,3 +327,28 @@ def test_reading_the_page_changes_nothing_on_disk(folder):
     assert "edited by hand, not yet recorded" in c.get("/").text
     after = {p: p.read_bytes() for p in folder.parent.rglob("*") if p.is_file()}
     assert after == before
+
+
+def test_a_thread_is_shown_part_by_part_with_each_parts_count(folder):
+    from pipeline.render.posts import THREAD_SEPARATOR
+
+    e = entry(folder, "mastodon", "s-cart")
+    parts = ["1/2 The regulator approved the therapy.", "2/2 Hospitals expect the first treatments soon."]
+    page = post(client(folder), f"/drafts/{e['id']}/measure", {"text": THREAD_SEPARATOR.join(parts),
+                                                               "base": sha(folder, e)}).text
+    listed = page.split('aria-label="thread parts"', 1)[1].split("</ol>", 1)[0]
+    for part in parts:
+        assert f'<span class="count">{measure("mastodon", part).length} / 500</span> {part}' in listed
+
+
+def test_story_text_is_shown_without_bidi_overrides_or_controls(tmp_path):
+    from pipeline.model import Draft, Member, SourceRef, Story
+
+    spoof = "Bank \u202egnp.exe\u202c warns\x1b[2J"
+    story = Story(id="s1", headline=spoof, summary=((spoof, "a1"),), members=(Member("a1", "seed"),),
+                  sources=(SourceRef(spoof, "https://a.example/x", spoof, None, "a1"),))
+    r = outbox.write_digest(tmp_path, __import__("datetime").date(2024, 5, 1), "m", [story],
+                            [Draft("", "x", "posts/s/x.txt", "A post\n", story_id="s1")], {})
+    text = client(r.folder).get("/").text
+    assert "Bank gnp.exe warns[2J" in text
+    assert not any(ch in text for ch in "\u202e\u202c\x1b")
