@@ -21,6 +21,7 @@ from pipeline.outbox.manifest import _sha
 from review_fixtures import ROOT, NETWORKS, entry, manifest, seeds_digest
 
 CHROMIUM = "/usr/bin/chromium"
+expect.set_options(timeout=20_000)   # the machine is shared: waits, never fixed sleeps
 # As the machine's notes say: without the background-networking flags, Chromium keeps dialling
 # out into a closed network.
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
@@ -132,11 +133,10 @@ def test_an_over_limit_edit_is_refused_with_a_message_and_stays_in_the_box(page,
 
 def test_the_approve_request_replayed_from_elsewhere_changes_nothing(page, served):
     e = entry(served.folder, "threads")
-    caught = []
-    page.route("**/approve", lambda route: (caught.append(route.request), route.abort()))
-    draft(page, e).get_by_role("button", name="Approve").click()
-    page.wait_for_timeout(300)
-    [request] = caught
+    page.route("**/approve", lambda route: route.abort())        # caught on its way, never sent
+    with page.expect_request("**/approve") as caught:
+        draft(page, e).get_by_role("button", name="Approve").click()
+    request = caught.value
     cookie = {c["name"]: c["value"] for c in page.context.cookies()}
     headers = {k.lower(): v for k, v in request.headers.items() if k.lower() in ("content-type", "origin")}
     assert headers["origin"] == served.origin
