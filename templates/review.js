@@ -64,8 +64,9 @@
     ev.preventDefault();
   });
 
-  if (location.hash.indexOf("#draft-") === 0) {
-    var target = document.getElementById(location.hash.slice(1));
-    if (target) target.focus();
-  }
+  // Back at the draft just changed (#draft-ID), or at the one whose Save was refused.
+  var refused = document.querySelector("[data-draft] .error, [data-draft] .conflict");
+  var target = refused ? refused.closest("[data-draft]")
+    : location.hash.indexOf("#draft-") === 0 ? document.getElementById(location.hash.slice(1)) : null;
+  if (target) target.focus();
 })();

@@ -127,6 +127,7 @@ def test_an_over_limit_edit_is_refused_with_a_message_and_stays_in_the_box(page,
     expect(counter).to_have_class("count state-over")
     draft(page, e).get_by_role("button", name="Save").click()
     expect(draft(page, e).get_by_role("alert")).to_contain_text("over the limit of 280")
+    expect(draft(page, e)).to_be_focused()                    # the page opens at the refused draft
     assert draft(page, e).get_by_role("textbox", name="Text of the X post").input_value() == typed
     assert (served.folder / e["path"]).read_bytes() == before
 
