@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from pipeline.render import posts
 
 from pipeline.outbox.edit import measure
-from pipeline.outbox.manifest import DigestInfo, DraftEntry, StoryEntry
+from pipeline.outbox.manifest import STATUSES, DigestInfo, DraftEntry, StoryEntry
 
 # Gmail clips a message whose HTML is over 102 KB and hides the rest behind "View entire message".
 GMAIL_CLIP_BYTES = 102 * 1024
@@ -154,5 +154,4 @@ def digest_view(info: DigestInfo, typed: Mapping[str, Typed] | None = None) -> d
     pending = [d for d in info.drafts if d.status == "draft" and not d.missing]
     return {"name": info.name, "email": _email(info), "mail_drafts": mail, "stories": stories,
             "other_drafts": others, "pending": [(d.id, views[d.id]["sha"]) for d in pending],
-            "counts": {s: sum(d.status == s for d in info.drafts)
-                       for s in ("draft", "approved", "rejected", "sent")}}
+            "counts": {s: sum(d.status == s for d in info.drafts) for s in STATUSES}}
