@@ -6,6 +6,7 @@ feeds, and a control character from a feed must not drive the reviewer's termina
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shlex
@@ -20,6 +21,7 @@ from typing import Any, Callable, Sequence
 from pipeline import outbox
 from pipeline.errors import OutboxError
 from pipeline.lock import atomic_write
+from pipeline.outbox.edit import EditConflict, EditRefused, measure, save_edit, unsaved_copy
 from pipeline.terminal import safe
 
 DEFAULT_OUTBOX = "outbox"
@@ -62,21 +64,11 @@ def _by(args: argparse.Namespace) -> str:
 
 
 def length_check(channel: str, text: str) -> tuple[int, int | None, bool]:
-    """(length, limit, valid) of a post by its network's rules in pipeline.render.posts, when it exists;
-    else (characters, None, True). A thread is measured part by part (its longest part shown)."""
-    text = text.rstrip("\n")
-    try:
-        from pipeline.render import posts as social
-    except ModuleNotFoundError as exc:
-        if exc.name != "pipeline.render.posts":
-            raise
-        return len(text), None, True
-    limit = social.LIMITS.get(channel)
-    if limit is None:
-        return len(text), None, True
-    parts = text.split(social.THREAD_SEPARATOR)
-    length = max(social.post_length(p, channel) for p in parts)
-    return length, limit, all(social.is_valid(p, channel) for p in parts)
+    """(length, limit, valid) of a post by its network's rules (pipeline.outbox.edit.measure, the
+    code that validates generated posts); (characters, None, True) for a channel without a limit.
+    A thread is measured part by part (its longest part shown)."""
+    m = measure(channel, text)
+    return m.length, m.limit, m.valid or m.limit is None
 
 
 # ---------------------------------------------------------------- commands
@@ -161,6 +153,9 @@ def cmd_sent(args: argparse.Namespace) -> int:
 
 
 def cmd_edit(args: argparse.Namespace) -> int:
+    """The editor works on a copy beside the draft; the copy is saved through save_edit (the
+    network's rules, the payload regenerated, refused if a run changed the draft meanwhile) and
+    kept when it cannot be saved, so that typed text is never lost."""
     box = _outbox_dir(args)
     folder, d = outbox.find_draft(box, args.id)
     if d.status == outbox.SENT:
@@ -169,28 +164,44 @@ def cmd_edit(args: argparse.Namespace) -> int:
         raise OutboxError(f"draft {d.id}: its file {d.path} is missing")
     path = folder / d.path
     before = path.read_bytes()
+    base = hashlib.sha256(before).hexdigest()
+    copy = unsaved_copy(path)
+    resumed = copy.is_file()
+    if resumed:
+        print(f"{d.id}: starting from your unsaved text in {safe(copy)}", file=sys.stderr)
+    else:
+        atomic_write(copy, before)
     editor = os.environ.get("EDITOR") or os.environ.get("VISUAL") or DEFAULT_EDITOR
     try:
-        code = subprocess.call([*shlex.split(editor), str(path)])
+        code = subprocess.call([*shlex.split(editor), str(copy)])
     except OSError as exc:
+        if not resumed:
+            copy.unlink(missing_ok=True)
         raise OutboxError(f"cannot start the editor {editor!r} (set $EDITOR): {exc.strerror}") from exc
-    after = path.read_bytes() if path.is_file() else b""
+    after = copy.read_bytes() if copy.is_file() else b""
+    kept = f"; your text is in {safe(copy)} (`newsdesk outbox edit {d.id}` starts from it)"
     if code != 0 or not after.strip():
-        atomic_write(path, before)
-        print(f"{d.id}: the editor exited with {code} or left the file empty; kept the previous text",
+        if not after.strip() or (after == before and not resumed):
+            copy.unlink(missing_ok=True)
+        print(f"{d.id}: the editor exited with {code} or left the file empty; kept the previous text"
+              + (kept if copy.is_file() else ""), file=sys.stderr)
+        return 1
+    try:
+        saved = save_edit(box, d.id, after.decode("utf-8", errors="replace"), base_sha=base,
+                          by=_by(args), reason="edited with outbox edit")
+    except EditRefused as exc:
+        print(f"{d.id}: the edited {safe(d.channel)} post {exc.why}; kept the previous text{kept}",
               file=sys.stderr)
         return 1
-    if after == before:
+    except EditConflict:
+        print(f"{d.id}: {safe(d.path)} changed on disk while the editor was open (a run may have "
+              f"refreshed it); kept that version{kept}", file=sys.stderr)
+        return 1
+    copy.unlink(missing_ok=True)
+    if not saved.changed:
         print(f"{d.id}: unchanged")
         return 0
-    length, limit, ok = length_check(d.channel, after.decode("utf-8", errors="replace"))
-    if not ok:
-        atomic_write(path, before)
-        why = f"is {length} long, over the limit of {limit}" if length > limit else "breaks the network's rules"
-        print(f"{d.id}: the edited {safe(d.channel)} post {why}; kept the previous text", file=sys.stderr)
-        return 1
-    entry = outbox.check_edits(box, d.id, by=_by(args))
-    print(f"edited {entry.id}: now {entry.status}" + (" (was approved)" if d.status == outbox.APPROVED else ""))
+    print(f"edited {saved.entry.id}: now {saved.entry.status}" + (" (was approved)" if saved.was_approved else ""))
     return 0
 
 
@@ -205,6 +216,19 @@ def cmd_preview(args: argparse.Namespace) -> int:
         return 1
     print(f"opened {safe(url)}")
     return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    try:
+        from pipeline.outbox.serve import serve
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in ("starlette", "uvicorn"):
+            raise
+        raise OutboxError("the review page needs the `review` extra (Starlette and uvicorn): "
+                          "pip install 'newsdesk[review]'") from exc
+    box = _outbox_dir(args)
+    outbox.find_digest(box, args.digest)      # fails now, not in the browser, when there is none
+    return serve(box, port=args.port, open_browser=not args.no_browser, by=_by(args), digest=args.digest)
 
 
 # ---------------------------------------------------------------- parser
@@ -223,7 +247,7 @@ def _add(sub: Any, name: str, handler: Callable[[argparse.Namespace], int], help
 def register(subparsers: Any) -> None:
     """Add the `outbox` command group to an argparse subparsers object."""
     group = _add(subparsers, "outbox", lambda a: (group.print_help(), 0)[1],
-                 "review the drafts: list, show, approve, reject, edit, preview",
+                 "review the drafts: list, show, approve, reject, edit, preview, serve",
                  "newsdesk outbox list && newsdesk outbox approve k3x9aa")
     sub = group.add_subparsers(dest="outbox_command", metavar="ACTION")
 
@@ -255,6 +279,12 @@ def register(subparsers: Any) -> None:
     p = cmd("preview", cmd_preview, "open a digest's HTML in the web browser",
             "newsdesk outbox preview 2024-05-02-morning")
     p.add_argument("digest", nargs="?", help="digest folder name or prefix (default: the newest)")
+    p = cmd("serve", cmd_serve, "review in the browser: the digest as sent, each network's draft with "
+            "its length; approve, reject, edit (on 127.0.0.1 only; Ctrl-C stops it)",
+            "newsdesk outbox serve --port 0 --no-browser")
+    p.add_argument("digest", nargs="?", help="digest folder name or prefix (default: the newest)")
+    p.add_argument("--port", type=int, default=0, metavar="N", help="port on 127.0.0.1 (default 0: a free one)")
+    p.add_argument("--no-browser", action="store_true", help="only print the address; open no browser")
     p = cmd("sent", cmd_sent, "mark approved drafts as sent (posted by hand)", "newsdesk outbox sent k3x9aa")
     p.add_argument("ids", nargs="+", metavar="ID")
 

@@ -82,6 +82,8 @@ class StoryEntry:
     headline: str
     summary: str
     sources: tuple[SourceRef, ...]
+    # Why each article joined: (article id, reason, score, shared terms); empty in older manifests.
+    members: tuple[tuple[str, str, float, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -210,15 +212,21 @@ def _digest_record(folder: Path, m: dict[str, Any]) -> DigestInfo:
         StoryEntry(s.get("id", ""), s.get("headline", ""), s.get("summary", ""),
                    tuple(SourceRef(r.get("outlet"), r.get("url"), r.get("title", ""),
                                    datetime.fromisoformat(r["published"]) if r.get("published") else None,
-                                   r.get("article_id", "")) for r in s.get("sources", [])))
+                                   r.get("article_id", "")) for r in s.get("sources", [])),
+                   tuple((w.get("article_id", ""), w.get("reason", ""), float(w.get("score", 1.0)),
+                          tuple(w.get("shared", ()))) for w in s.get("members", [])))
         for s in m.get("stories", []))
     return DigestInfo(folder.name, folder, m.get("created"), m.get("updated"),
                       tuple(_record(folder, e) for e in m.get("drafts", [])), stories)
 
 
 def _story_json(s: Story) -> dict[str, Any]:
-    return {"id": s.id, "headline": s.headline, "summary": s.summary_text,
-            "sources": [r.to_json() for r in s.sources]}
+    out = {"id": s.id, "headline": s.headline, "summary": s.summary_text,
+           "sources": [r.to_json() for r in s.sources]}
+    if s.members:                # why each article joined, for the review page
+        out["members"] = [{"article_id": m.article_id, "reason": m.reason, "score": round(m.score, 3),
+                           "shared": list(m.shared)} for m in s.members]
+    return out
 
 
 # ---------------------------------------------------------------- loading, repair, edit detection

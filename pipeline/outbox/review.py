@@ -3,7 +3,7 @@ and notice a reviewer's edits."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,10 @@ from pipeline.outbox.manifest import (
 )
 
 log = logging.getLogger(__name__)
+
+
+class DraftChanged(OutboxError):
+    """A draft's file is no longer the text the reviewer saw: it changed on disk since."""
 
 
 def list_digests(outbox_dir: Path, *, by: str | None = None, now: datetime | None = None) -> list[DigestInfo]:
@@ -78,8 +82,12 @@ def _transition(e: dict[str, Any], status: str, missing: bool) -> None:
 
 
 def set_status(outbox_dir: Path, draft_ids: Sequence[str], status: str, *, by: str,
-               reason: str | None = None, now: datetime | None = None) -> list[DraftEntry]:
-    """Move drafts to `status` (all or none: every transition is checked before any is saved)."""
+               reason: str | None = None, now: datetime | None = None,
+               expect: Mapping[str, str] | None = None) -> list[DraftEntry]:
+    """Move drafts to `status` (all or none: every transition is checked before any is saved).
+
+    `expect` maps draft ids to the sha256 of the text the reviewer saw: DraftChanged when a
+    draft's file no longer holds it (the review page never approves a text it did not show)."""
     if status not in STATUSES:
         raise OutboxError(f"unknown status {status!r} (one of {', '.join(STATUSES)})")
     at = _stamp(now)
@@ -91,6 +99,9 @@ def set_status(outbox_dir: Path, draft_ids: Sequence[str], status: str, *, by: s
             for folder, i in targets:
                 e = next(e for e in states[folder].manifest["drafts"] if e["id"] == i)
                 _transition(e, status, not (folder / e["path"]).is_file())
+                if (expect or {}).get(e["id"], e["sha256"]) != e["sha256"]:
+                    raise DraftChanged(f"draft {e['id']} ({e['path']}) changed on disk since it was"
+                                       f" shown; not {status}")
                 entries.append((folder, e))
         finally:                     # repairs and detected edits are facts: keep them either way
             for state in states.values():

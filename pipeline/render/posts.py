@@ -429,6 +429,38 @@ def _bluesky_record(text: str, spans: Sequence[Span], created_at: datetime,
     return record
 
 
+_TEXT_TAG = regex.compile(r"(?<![\p{L}\p{M}\p{Nd}_#&/])#([\p{L}\p{M}\p{Nd}]+)")
+
+
+def _text_spans(text: str, links: Sequence[Link]) -> list[Span]:
+    """Hashtags written in `text`, and each (shown text, URL) of `links` whose text it still holds."""
+    spans: list[Span] = [(m.start(), m.end(), "tag", m.group(1)) for m in _TEXT_TAG.finditer(text)]
+    for shown, target in links:
+        start = text.find(shown) if shown else -1
+        while start >= 0:
+            end = start + len(shown)
+            if not any(s < end and start < e for s, e, _, _ in spans):
+                spans.append((start, end, "link", target))
+            start = text.find(shown, end)
+    return sorted(spans)
+
+
+def payload_for_text(network: str, text: str, *, created_at: datetime, language: str | None = None,
+                     links: Sequence[Link] = ()) -> dict[str, Any] | None:
+    """The network's JSON record for a post written by hand (None when the network needs none).
+
+    Hashtags and URLs are found in `text` itself; `links` are (shown text, URL) pairs of the
+    record being replaced, kept wherever their text still appears (Bluesky's short link labels).
+    """
+    if network == "bluesky":
+        records = [_bluesky_record(part, _text_spans(part, links), created_at, language)
+                   for part in text.split(THREAD_SEPARATOR)]
+        return records[0] if len(records) == 1 else {"thread": records}
+    if network == "linkedin":
+        return _linkedin_payload(text, _text_spans(text, ()))
+    return None
+
+
 # --- the post -------------------------------------------------------------------------------
 
 def lead_line(story: Story) -> str:

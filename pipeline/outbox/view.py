@@ -1,0 +1,157 @@
+"""What the review page shows of one digest: the e-mail as it will be sent, one card per story with
+each network's draft measured by the network's rules (pipeline.outbox.edit.measure), the link
+card, status and history. Reads the digest folder; writes nothing. Feed text stays text here: the
+template escapes it (jinja2 autoescape), and only http(s) URLs become links.
+"""
+from __future__ import annotations
+
+import email
+import email.policy
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from pipeline.render import posts
+
+from pipeline.outbox.edit import measure
+from pipeline.outbox.manifest import STATUSES, DigestInfo, DraftEntry, StoryEntry
+
+# Gmail clips a message whose HTML is over 102 KB and hides the rest behind "View entire message".
+GMAIL_CLIP_BYTES = 102 * 1024
+NETWORK_ORDER = posts.NETWORKS
+EMAIL_FILES = ("digest.html", "digest.txt", "digest.eml")
+_URL = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Typed:
+    """A reviewer's text the page shows instead of the file's: a refused or conflicting Save, or
+    a Count without JavaScript. `base` is the sha256 the next Save starts from."""
+
+    text: str
+    base: str
+    error: str | None = None
+    conflict: str | None = None      # the text now on disk, when it changed under the reviewer
+
+
+def _read(info: DigestInfo, rel: str) -> bytes | None:
+    try:
+        return (info.folder / rel).read_bytes()
+    except OSError:
+        return None
+
+
+def _strip_utm(url: str) -> str:
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+             if not k.lower().startswith("utm_")]
+    return urlunsplit(parts._replace(query=urlencode(query), fragment=""))
+
+
+def _links(info: DigestInfo, d: DraftEntry, text: str) -> list[str]:
+    """The post's link targets: URLs in its text, and those behind Bluesky's short link labels."""
+    found = [m.group(0).rstrip(".,;:!?)") for m in _URL.finditer(text)]
+    for rel, _ in d.extra:
+        try:
+            record = json.loads(_read(info, rel) or b"{}")
+        except ValueError:
+            continue
+        for r in (record.get("thread") or [record]) if isinstance(record, dict) else []:
+            for f in r.get("facets") or []:
+                found += [x["uri"] for x in f.get("features", []) if isinstance(x.get("uri"), str)]
+    return [u for u in dict.fromkeys(found) if posts.safe_url(u)]
+
+
+def _card(story: StoryEntry | None, links: list[str]) -> dict[str, Any] | None:
+    """The link card the network will unfurl: the first link, with what we know of its source."""
+    if not links:
+        return None
+    url = links[0]
+    source = None
+    if story is not None:
+        key = _strip_utm(url)
+        source = next((s for s in story.sources if s.url and posts.safe_url(s.url)
+                       and _strip_utm(s.url) == key), None)
+    return {"url": url, "host": urlsplit(url).hostname or "",
+            "title": posts.clean_text(source.title) if source else None,
+            "outlet": posts.clean_text(source.outlet) if source else None}
+
+
+def _history(d: DraftEntry) -> list[dict[str, str]]:
+    return [{"status": h.status, "at": h.at.replace("T", " ").replace("+00:00", " UTC"), "by": h.by,
+             "reason": h.reason or ""} for h in d.history]
+
+
+def draft_view(info: DigestInfo, d: DraftEntry, typed: Typed | None = None) -> dict[str, Any]:
+    data = _read(info, d.path)
+    disk = data.decode("utf-8", errors="replace") if data is not None else ""
+    sha = hashlib.sha256(data).hexdigest() if data is not None else ""
+    text = typed.text if typed else disk
+    m = measure(d.channel, text)
+    pieces = text.replace("\r\n", "\n").rstrip("\n").split(posts.THREAD_SEPARATOR)
+    return {
+        "id": d.id, "channel": d.channel, "path": d.path, "status": d.status, "edited": d.edited,
+        "missing": d.missing, "text": text, "sha": sha, "base": typed.base if typed else sha,
+        "measure": m, "parts": list(zip(pieces, m.parts)) if len(pieces) > 1 else [],
+        "history": _history(d), "card": _card(info.story(d.story), _links(info, d, text)),
+        "error": typed.error if typed else None, "conflict": typed.conflict if typed else None,
+        "editable": d.channel in posts.LIMITS and not d.missing and d.status != "sent",
+    }
+
+
+def _why(story: StoryEntry) -> dict[str, str]:
+    out = {}
+    for article, reason, score, shared in story.members:
+        text = reason if reason == "seed" else f"{reason} ({score:.2f})"
+        if shared:
+            text += ": shares " + ", ".join(shared[:5])
+        out[article] = text
+    return out
+
+
+def _email(info: DigestInfo) -> dict[str, Any]:
+    html = _read(info, "digest.html")
+    txt = _read(info, "digest.txt")
+    eml = _read(info, "digest.eml")
+    head: dict[str, str] = {}
+    if eml is not None:
+        msg = email.message_from_bytes(eml, policy=email.policy.default)
+        head = {k: str(msg.get(k, "")) for k in ("Subject", "From", "To")}
+    size = len(html) if html is not None else 0
+    return {"subject": head.get("Subject", ""), "from": head.get("From", ""), "to": head.get("To", ""),
+            "has_html": html is not None, "size": size, "clip": GMAIL_CLIP_BYTES,
+            "size_state": "over" if size > GMAIL_CLIP_BYTES else "near" if size > 0.8 * GMAIL_CLIP_BYTES else "ok",
+            "text": txt.decode("utf-8", errors="replace") if txt is not None else None}
+
+
+def digest_view(info: DigestInfo, typed: Mapping[str, Typed] | None = None) -> dict[str, Any]:
+    """Everything review.html shows of `info`; `typed` holds texts to show instead of the files'."""
+    typed = typed or {}
+    views = {d.id: draft_view(info, d, typed.get(d.id)) for d in info.drafts}
+    stories = []
+    for s in info.stories:
+        drafts = sorted((views[d.id] for d in info.drafts if d.story == s.id),
+                        key=lambda v: (NETWORK_ORDER.index(v["channel"]) if v["channel"] in NETWORK_ORDER
+                                       else len(NETWORK_ORDER), v["path"]))
+        if not drafts:
+            continue
+        why = _why(s)
+        sources = [{"outlet": posts.clean_text(r.outlet) or (urlsplit(r.url).hostname if posts.safe_url(r.url)
+                                                              else None),
+                    "title": posts.clean_text(r.title) or "(untitled)", "url": posts.safe_url(r.url),
+                    "why": why.get(r.article_id, "")} for r in s.sources]
+        # clean_text: no control or bidi-override characters from a feed reorder what is shown.
+        stories.append({"id": s.id, "headline": posts.clean_text(s.headline) or "(untitled)",
+                        "summary": posts.clean_text(s.summary), "sources": sources,
+                        "drafts": drafts})
+    told = {v["id"] for s in stories for v in s["drafts"]}
+    mail = [views[d.id] for d in info.drafts if d.path in EMAIL_FILES]
+    others = [views[d.id] for d in info.drafts if d.id not in told and d.path not in EMAIL_FILES]
+    pending = [d for d in info.drafts if d.status == "draft" and not d.missing]
+    return {"name": info.name, "email": _email(info), "mail_drafts": mail, "stories": stories,
+            "other_drafts": others, "pending": [(d.id, views[d.id]["sha"]) for d in pending],
+            "counts": {s: sum(d.status == s for d in info.drafts) for s in STATUSES}}
