@@ -78,8 +78,11 @@ def _transition(e: dict[str, Any], status: str, missing: bool) -> None:
 
 
 def set_status(outbox_dir: Path, draft_ids: Sequence[str], status: str, *, by: str,
-               reason: str | None = None, now: datetime | None = None) -> list[DraftEntry]:
-    """Move drafts to `status` (all or none: every transition is checked before any is saved)."""
+               reason: str | None = None, now: datetime | None = None,
+               remote: dict[str, Any] | None = None) -> list[DraftEntry]:
+    """Move drafts to `status` (all or none: every transition is checked before any is saved).
+
+    `remote` (pipeline.deliver: the network's id and URL of what it took) is kept in the entry."""
     if status not in STATUSES:
         raise OutboxError(f"unknown status {status!r} (one of {', '.join(STATUSES)})")
     at = _stamp(now)
@@ -99,6 +102,8 @@ def set_status(outbox_dir: Path, draft_ids: Sequence[str], status: str, *, by: s
         for folder, e in entries:
             e["status"] = status
             e["history"].append(_event(status, at, by, reason))
+            if remote:
+                e["remote"] = {k: v for k, v in remote.items() if v is not None}
         for state in states.values():
             _save(state)
     return [_record(f, e) for f, e in entries]
@@ -115,6 +120,14 @@ def approve_all(outbox_dir: Path, digest: str | None = None, *, by: str,
 def mark_sent(outbox_dir: Path, draft_ids: Sequence[str], *, by: str,
               now: datetime | None = None) -> list[DraftEntry]:
     return set_status(outbox_dir, draft_ids, SENT, by=by, now=now)
+
+
+def retry(outbox_dir: Path, draft_ids: Sequence[str], *, by: str,
+          now: datetime | None = None) -> list[DraftEntry]:
+    """A person's decision that a draft left in `sending` did not go out: approved again, so
+    the next `newsdesk deliver` sends it."""
+    return set_status(outbox_dir, draft_ids, APPROVED, by=by, now=now,
+                      reason="retry: did not go out (a person's decision)")
 
 
 def check_edits(outbox_dir: Path, draft_id: str, *, by: str, now: datetime | None = None) -> DraftEntry:
