@@ -18,7 +18,7 @@ by hand (then `newsdesk outbox sent ID`). Exits 1 when a draft failed or is left
 
 def cmd_deliver(args: argparse.Namespace) -> int:
     from pipeline.cli import _settings
-    from pipeline.commands.outbox import safe
+    from pipeline.terminal import safe
     from pipeline.deliver import deliver
 
     settings = _settings(args)
@@ -42,6 +42,3 @@ def register(sub: Any) -> None:
     p.add_argument("--digest", metavar="FOLDER", help="only this digest (its folder name or a prefix)")
     p.add_argument("--channel", metavar="NAME", choices=CHANNELS, help=f"only this channel ({', '.join(CHANNELS)})")
     p.add_argument("--outbox", metavar="DIR", help="the outbox folder (default: the configured one)")
-    # SUPPRESS: a default here must not overwrite a value the main parser already set.
-    p.add_argument("--config", "-c", metavar="FILE", default=argparse.SUPPRESS,
-                   help="configuration file (default: ./newsdesk.toml)")
