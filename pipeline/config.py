@@ -83,13 +83,26 @@ _URL_KEYS = ("base_url", "service")
 _PATH_KEYS = ("password_file", "token_file", "app_password_file", "ca_file")
 
 
+def _where_in_table(path: Path | None, text: str, table: str, key: str = "") -> str:
+    """file:line of `key` inside [table] (of the [table] header itself when no key is given)."""
+    lines = text.splitlines()
+    head = next((i for i, l in enumerate(lines) if re.match(rf"\s*\[\s*{re.escape(table)}\s*\]", l)), None)
+    loc = str(path) if path else "configuration"
+    if head is None:
+        return _where(path, text, key) if key else loc
+    end = next((i for i in range(head + 1, len(lines)) if re.match(r"\s*\[", lines[i])), len(lines))
+    hit = next((i for i in range(head + 1, end) if key and re.match(rf"\s*\"?{re.escape(key)}\"?\s*=", lines[i])),
+               head)
+    return f"{loc}:{hit + 1}"
+
+
 def parse_delivery(data: Any, base: Path, text: str = "", path: Path | None = None) -> dict[str, Any]:
     """[delivery.*] tables -> {"email": EmailDelivery, ...} for the channels configured."""
     if not isinstance(data, dict):
         raise ConfigError(f"{_where(path, text, 'delivery')}: 'delivery' must be a table")
     out: dict[str, Any] = {}
     for channel, table in data.items():
-        where = lambda key="": _where(path, text, key or channel)  # noqa: E731
+        where = lambda key="", c=channel: _where_in_table(path, text, f"delivery.{c}", key)  # noqa: E731
         if channel not in _DELIVERY_KEYS:
             raise ConfigError(f"{where()}: unknown table [delivery.{channel}] "
                               f"(known: {', '.join(f'delivery.{c}' for c in _DELIVERY_KEYS)})")

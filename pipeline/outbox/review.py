@@ -11,7 +11,7 @@ from typing import Any
 from pipeline.errors import OutboxError
 
 from pipeline.outbox.manifest import (
-    APPROVED, DRAFT, DigestInfo, DraftEntry, MANIFEST, SENT, STATUSES, TRANSITIONS,
+    APPROVED, DRAFT, DigestInfo, DraftEntry, MANIFEST, SENDING, SENT, STATUSES, TRANSITIONS,
     UNKNOWN_REVIEWER, _NEWEST, _digest_folders, _digest_record, _event, _load, _outbox_lock,
     _record, _save, _stamp,
 )
@@ -79,7 +79,7 @@ def _transition(e: dict[str, Any], status: str, missing: bool) -> None:
 
 def set_status(outbox_dir: Path, draft_ids: Sequence[str], status: str, *, by: str,
                reason: str | None = None, now: datetime | None = None,
-               remote: dict[str, Any] | None = None) -> list[DraftEntry]:
+               remote: dict[str, Any] | None = None, only_from: str | None = None) -> list[DraftEntry]:
     """Move drafts to `status` (all or none: every transition is checked before any is saved).
 
     `remote` (pipeline.deliver: the network's id and URL of what it took) is kept in the entry."""
@@ -93,6 +93,8 @@ def set_status(outbox_dir: Path, draft_ids: Sequence[str], status: str, *, by: s
             entries = []
             for folder, i in targets:
                 e = next(e for e in states[folder].manifest["drafts"] if e["id"] == i)
+                if only_from and e["status"] != only_from:
+                    raise OutboxError(f"draft {e['id']} ({e['path']}) is {e['status']}, not {only_from}")
                 _transition(e, status, not (folder / e["path"]).is_file())
                 entries.append((folder, e))
         finally:                     # repairs and detected edits are facts: keep them either way
@@ -126,7 +128,7 @@ def retry(outbox_dir: Path, draft_ids: Sequence[str], *, by: str,
           now: datetime | None = None) -> list[DraftEntry]:
     """A person's decision that a draft left in `sending` did not go out: approved again, so
     the next `newsdesk deliver` sends it."""
-    return set_status(outbox_dir, draft_ids, APPROVED, by=by, now=now,
+    return set_status(outbox_dir, draft_ids, APPROVED, by=by, now=now, only_from=SENDING,
                       reason="retry: did not go out (a person's decision)")
 
 
