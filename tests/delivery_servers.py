@@ -6,7 +6,8 @@
   token, 401/422 error bodies ``{"error": ...}``, and Idempotency-Key: a key seen before returns
   the status made for it instead of a new one (PostStatusService).
 * ``BlueskyServer``: XRPC com.atproto.server.createSession, com.atproto.repo.getRecord (400
-  RecordNotFound) and createRecord with a TID rkey (a key that exists gives the 500 a PDS gives).
+  RecordNotFound), createRecord with a TID rkey (a key that exists gives the 500 a PDS gives; an
+  older PDS's refusal of chosen post keys on request) and putRecord (an upsert).
 
 Each can be told to accept a post and then not answer (``hang_after``) or to run a hook right
 after accepting (``after_accept``: a test kills the client there).
@@ -188,12 +189,14 @@ class BlueskyServer:
     hang_after: int = 0
     after_accept: Callable[[], None] | None = None
     jwts: set[str] = field(default_factory=set)
+    custom_post_rkeys: bool = True       # False: createRecord refuses an rkey for posts (older PDS)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.http.route("/xrpc/com.atproto.server.createSession", self._session)
         self.http.route("/xrpc/com.atproto.repo.getRecord", self._get)
         self.http.route("/xrpc/com.atproto.repo.createRecord", self._create)
+        self.http.route("/xrpc/com.atproto.repo.putRecord", lambda r, h: self._create(r, h, put=True))
 
     @property
     def service(self) -> str:
@@ -227,20 +230,23 @@ class BlueskyServer:
                                "message": f"Could not locate record: {self.uri(q.get('rkey', ''))}"})
         return _json(200, {"uri": self.uri(q["rkey"]), "cid": f"bafy{q['rkey']}", "value": rec})
 
-    def _create(self, request: RecordedRequest, h) -> Response | None:
+    def _create(self, request: RecordedRequest, h, put: bool = False) -> Response | None:
         if not self._authorized(request):
             return _json(401, {"error": "AuthenticationRequired", "message": "Invalid token"})
         body = json.loads(request.body or b"{}")
         rkey, record = body.get("rkey", ""), body.get("record", {})
         if body.get("repo") != self.did or body.get("collection") != "app.bsky.feed.post":
             return _json(400, {"error": "InvalidRequest", "message": "bad repo or collection"})
+        if not put and rkey and not self.custom_post_rkeys:
+            return _json(400, {"error": "InvalidRequest",
+                               "message": "Custom rkeys for post records are not currently supported."})
         if not TID.fullmatch(rkey):
             return _json(400, {"error": "InvalidRequest", "message": f"Invalid record key: {rkey}"})
         problem = _check_post(record)
         if problem:
             return _json(400, {"error": "InvalidRecord", "message": problem})
         with self._lock:
-            if rkey in self.records:
+            if rkey in self.records and not put:
                 return _json(500, {"error": "InternalServerError", "message": "Internal Server Error"})
             self.records[rkey] = record
             hang = self.hang_after > 0

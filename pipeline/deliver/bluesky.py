@@ -4,9 +4,10 @@ The record is built from the approved text: its facets (links and tags, in UTF-8
 come from the rendered bluesky.json when that still has the same text, else they are found in the
 text again; the story's link becomes an ``app.bsky.embed.external`` card. Each record's key is a
 TID derived from the draft (record_key), so any attempt first looks the record up
-(``com.atproto.repo.getRecord``) and only creates it (``createRecord`` with that ``rkey``) when it
-is not there: a retry after a timeout or a crash finds the post instead of posting again. So a
-draft left in `sending` is always resumed (resume_window None).
+(``com.atproto.repo.getRecord``) and only creates it (``createRecord`` with that ``rkey``; ``putRecord``
+where a PDS refuses a chosen key on create) when it is not there: a retry after a timeout or a
+crash finds the post instead of posting again. So a draft left in `sending` is always resumed
+(resume_window None).
 
 The createdAt is the time of sending (the rendered one is the digest day, kept for repeatable
 files). No image thumbnail on the card: that needs an uploadBlob of a fetched image.
@@ -33,6 +34,12 @@ TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"    # base32-sortable (atproto 
 CARD_DESCRIPTION = 300                               # characters of summary on the link card
 _URL = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:!?)\]'\u2019]", re.IGNORECASE)
 _TAG = re.compile(r"(?<![\w#])#([^\W\d_][\w]{0,63})")
+
+
+def _refuses_rkey(reply: Reply) -> bool:
+    data = reply.json()
+    message = str(data.get("message", "")) if isinstance(data, dict) else ""
+    return "rkey" in message.lower() or "record key" in message.lower()
 
 
 def record_key(job: Job, part: int) -> str:
@@ -190,7 +197,27 @@ class BlueskySender:
         found = self._get(rkey, label)
         if found:
             return found
+        if reply is not None and reply.status == 400 and _refuses_rkey(reply):
+            # Some PDS versions refuse a chosen rkey on createRecord for posts; putRecord writes
+            # the record under that key as well, and a key holds one record whatever is repeated.
+            return self._put_record(body, label)
         if reply is not None and 400 <= reply.status < 500:
             raise NotSent(f"bluesky: {label}: refused: {reply.error()}")
         raise MaybeSent(f"bluesky: {label}: no clear reply to createRecord "
                         f"({reply.error() if reply is not None else 'no reply'}) and no record {rkey}")
+
+    def _put_record(self, body: dict[str, Any], label: str) -> dict[str, str]:
+        try:
+            reply = self._xrpc("POST", "com.atproto.repo.putRecord", json_body=body)
+        except NoReply as exc:
+            reply = None
+            log.warning("bluesky: %s: %s; looking the record up", label, exc)
+        data = reply.json() if reply is not None else None
+        if reply is not None and reply.status == 200 and isinstance(data, dict) and data.get("cid"):
+            return {"uri": data["uri"], "cid": data["cid"]}
+        found = self._get(body["rkey"], label)
+        if found:
+            return found
+        if reply is not None and 400 <= reply.status < 500:
+            raise NotSent(f"bluesky: {label}: putRecord refused: {reply.error()}")
+        raise MaybeSent(f"bluesky: {label}: no clear reply to putRecord and no record {body['rkey']}")

@@ -97,3 +97,16 @@ def test_a_wrong_app_password_is_a_clear_failure(tmp_path, bluesky):
     (o,) = deliver(settings(write_config(tmp_path, bluesky=bluesky)), env=env, channel="bluesky").outcomes
     assert o.result == "failed" and "bluesky: login as newsdesk.example.org refused: HTTP 401" in o.detail
     assert status_of(box, ids[PATH]).status == outbox.APPROVED and bluesky.records == {}
+
+
+def test_a_pds_that_refuses_chosen_keys_on_create_gets_the_record_by_put(tmp_path, bluesky):
+    box = tmp_path / "outbox"
+    ids = write_outbox(box)
+    bluesky.custom_post_rkeys = False
+    (o,) = _send(tmp_path, bluesky).outcomes
+    assert o.result == "sent", o.detail
+    puts = bluesky.http.requests_to("/xrpc/com.atproto.repo.putRecord")
+    assert len(bluesky.creates) == 1 and len(puts) == 1 and len(bluesky.records) == 1
+    assert json.loads(puts[0].body)["rkey"] == next(iter(bluesky.records))
+    assert _send(tmp_path, bluesky).outcomes == ()
+    assert len(bluesky.http.requests_to("/xrpc/com.atproto.repo.putRecord")) == 1
