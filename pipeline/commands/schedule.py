@@ -58,7 +58,13 @@ def deliver_after(settings) -> None:
 
     from pipeline.deliver import deliver
 
-    report = deliver(settings, env=os.environ)
+    from pipeline.errors import NewsdeskError
+
+    try:
+        report = deliver(settings, env=os.environ)
+    except NewsdeskError as exc:     # a manual `newsdesk deliver` running, an unreadable outbox
+        log.warning("no delivery after the run: %s", exc)
+        return
     if report.outcomes:
         (log.info if report.ok else log.warning)("delivery after the run:\n%s", report.summary())
 

@@ -43,6 +43,9 @@ class EmailSender:
             raise NotSent(f"email: the From setting is not an address: {self.settings.from_addr!r}")
         if not self.recipients:
             raise NotSent("email: no recipient address in the `to` setting")
+        if list(self.settings.to_addrs) == list(Settings.to_addrs):
+            raise NotSent(f"email: `to` is still the default {Settings.to_addrs[0]}: set the "
+                          "readers' address in newsdesk.toml")
         if self.config.username:
             self._password = read_secret(CHANNEL, self.config.password_env, self.config.password_file,
                                          self.env)
@@ -92,6 +95,7 @@ class EmailSender:
 
     def send(self, job: Job, begin: Callable[[], None]) -> Sent:
         smtp = self._connect()
+        polite = False               # QUIT only after a clear reply: after a timeout, just close
         try:
             try:
                 code, reply = smtp.mail(self.envelope_from)
@@ -113,16 +117,20 @@ class EmailSender:
             try:
                 code, reply = smtp.data(job.data)
             except smtplib.SMTPDataError as exc:
+                polite = True
                 raise NotSent(f"email: the server refused the message: {exc.smtp_code} "
                               f"{_text(exc.smtp_error)}") from None
             except (smtplib.SMTPException, OSError) as exc:
                 raise MaybeSent(f"email: no clear reply to the message ({type(exc).__name__}: {exc})") from None
+            polite = True
             return Sent(remote_id=f"{code} {_text(reply)}")
         finally:
             try:
-                smtp.quit()
+                if polite:
+                    smtp.quit()
             except (smtplib.SMTPException, OSError):
-                smtp.close()
+                pass
+            smtp.close()
 
 
 def _text(reply: bytes | str) -> str:

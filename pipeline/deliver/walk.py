@@ -68,7 +68,8 @@ def _deliver_lock(outbox_dir: Path) -> Iterator[None]:
         with file_lock(Path(outbox_dir) / DELIVER_LOCK, wait=False):
             yield
     except LockedError:
-        raise DeliveryError(f"{outbox_dir}: another `newsdesk deliver` is running") from None
+        # LockedError: the CLI's exit code 75, like a digest run that finds the run lock taken.
+        raise LockedError(f"{outbox_dir}: another `newsdesk deliver` is running") from None
 
 
 class _Run:
@@ -222,6 +223,8 @@ def deliver(settings: Settings, *, env: Mapping[str, str] | None = None, dry_run
     if channel is not None and channel not in CHANNELS:
         raise DeliveryError(f"unknown channel {channel!r} (one of {', '.join(CHANNELS)})")
     run = _Run(settings, os.environ if env is None else env, dry_run, now, by)
+    if not settings.outbox.is_dir():
+        return DeliveryReport((), dry_run)
     lock = contextlib.nullcontext() if dry_run else _deliver_lock(settings.outbox)
     with lock:
         infos = ob.list_digests(settings.outbox, by=by, now=now)

@@ -87,3 +87,11 @@ def test_an_eml_without_list_unsubscribe_is_not_sent_when_one_is_configured(tmp_
     write_outbox(box, unsubscribe=None)
     (o,) = deliver(settings(write_config(tmp_path, smtp=smtp)), env=ENV, channel="email").outcomes
     assert o.result == "failed" and "List-Unsubscribe" in o.detail and smtp.received == []
+
+
+def test_the_default_recipient_is_never_mailed(tmp_path, smtp):
+    write_outbox(tmp_path / "outbox")
+    cfg = write_config(tmp_path, smtp=smtp)
+    cfg.write_text("\n".join(l for l in cfg.read_text().splitlines() if not l.startswith("to = ")))
+    (o,) = deliver(settings(cfg), env=ENV, channel="email").outcomes
+    assert o.result == "failed" and "readers@localhost" in o.detail and smtp.received == []

@@ -185,3 +185,11 @@ def test_a_second_deliver_at_the_same_time_is_refused(three):
     with file_lock(box / walk.DELIVER_LOCK, wait=False):
         with pytest.raises(NewsdeskError, match="another `newsdesk deliver` is running"):
             deliver(settings(cfg), env=ENV)
+        assert main(["--config", str(cfg), "deliver"]) == 75          # EX_TEMPFAIL, like digest
+        assert deliver(settings(cfg), env=ENV, dry_run=True).outcomes    # a dry run needs no lock
+
+
+def test_no_outbox_is_nothing_to_deliver_and_creates_nothing(tmp_path, smtp):
+    cfg = write_config(tmp_path, smtp=smtp)
+    assert deliver(settings(cfg), env=ENV).outcomes == ()
+    assert not (tmp_path / "outbox").exists()
