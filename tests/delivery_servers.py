@@ -121,6 +121,7 @@ class MastodonServer:
     keys: dict[str, dict] = field(default_factory=dict)
     hang_after: int = 0                  # this many accepted posts are never answered
     after_accept: Callable[[], None] | None = None
+    refuse_replies: bool = False         # 422 for any reply (a thread's later parts)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(109_000_000_000_000_001))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -157,6 +158,8 @@ class MastodonServer:
                 return _json(422, {"error": "Validation failed: Text character limit of "
                                             f"{self.max_characters} exceeded"})
             reply_to = body.get("in_reply_to_id")
+            if reply_to and self.refuse_replies:
+                return _json(422, {"error": "Validation failed: Reply is not allowed"})
             if reply_to and not any(s["id"] == reply_to for s in self.statuses):
                 return _json(404, {"error": "Record not found"})
             sid = str(next(self._ids))

@@ -70,6 +70,12 @@ def test_done_when(tmp_path, smtp, mastodon, bluesky, monkeypatch, capsys):
     assert (len(smtp.received), len(mastodon.statuses), len(mastodon.posts)) == (1, 1, 1)
     assert bluesky.http.requests == [] and status_of(box, rejected).status == outbox.REJECTED
 
+    assert run("outbox", "show", toot.id) == 0
+    assert f"sent: {status['url']}" in capsys.readouterr().out
+    assert run("digest") == 0                                    # a later run keeps what was sent
+    assert status_of(box, toot.id).remote_url == status["url"]
+    assert status_of(box, ids["digest.eml"]).status == outbox.SENT
+
     manifest = (folder / "manifest.json").read_text(encoding="utf-8")
     assert json.loads(manifest)["settings"]["delivery_mastodon"]["token_env"] == "NEWSDESK_MASTODON_TOKEN"
     for secret in SECRETS:

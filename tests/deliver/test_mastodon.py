@@ -70,3 +70,18 @@ def test_a_thread_is_posted_in_order_as_replies(tmp_path, mastodon):
     assert len({s["idempotency_key"] for s in mastodon.statuses}) == 3
     assert status_of(box, ids[PATH]).remote_url == s1["url"]
     assert [json.loads(p.body)["status"] for p in mastodon.posts] == texts
+
+
+def test_a_thread_refused_half_way_is_left_sending_and_resumed_without_repeating_its_start(tmp_path, mastodon):
+    box = tmp_path / "outbox"
+    ids = write_outbox(box, mastodon_text="1/2 First part.\n\n---\n\n2/2 Second part.")
+    cfg = write_config(tmp_path, mastodon=mastodon)
+    mastodon.refuse_replies = True
+    (o,) = deliver(settings(cfg), env=ENV, channel="mastodon").outcomes
+    assert o.result == "stuck" and "parts 1-1 went out" in o.detail and mastodon.statuses[0]["url"] in o.detail
+    assert status_of(box, ids[PATH]).status == outbox.SENDING      # never back to approved
+    mastodon.refuse_replies = False
+    (o,) = deliver(settings(cfg), env=ENV, channel="mastodon").outcomes
+    assert o.result == "sent"
+    assert [s["text"] for s in mastodon.statuses] == ["1/2 First part.", "2/2 Second part."]
+    assert mastodon.statuses[1]["in_reply_to_id"] == mastodon.statuses[0]["id"]
