@@ -269,7 +269,8 @@ def _subparsers(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentPa
 def _registrars() -> list[Callable[[Any], None]]:
     """Command groups that live beside the module they drive."""
     out = []
-    for module in ("pipeline.commands.stages", "pipeline.commands.outbox", "pipeline.commands.schedule"):
+    for module in ("pipeline.commands.stages", "pipeline.commands.outbox", "pipeline.commands.schedule",
+                   "pipeline.commands.deliver"):
         try:
             mod = __import__(module, fromlist=["register"])
         except ModuleNotFoundError as e:

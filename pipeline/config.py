@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, is_dataclass, replace
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -32,6 +32,106 @@ class SourceSpec:
     @property
     def location(self) -> str:
         return self.url if self.url else str(self.path)
+
+
+# --- delivery ([delivery.email], [delivery.mastodon], [delivery.bluesky]) ----------------------
+# Secrets are never kept here: only the name of the environment variable (or of the file) that
+# holds them, read by pipeline.deliver when it sends. So Settings.to_json can go into a manifest.
+
+@dataclass(frozen=True)
+class EmailDelivery:
+    smtp_host: str
+    smtp_port: int = 587
+    security: str = "starttls"           # starttls, ssl or none
+    username: str | None = None
+    password_env: str | None = None
+    password_file: Path | None = None
+    ca_file: Path | None = None          # extra CA to trust (a private relay); else the system's
+    timeout: float = 60.0
+
+
+@dataclass(frozen=True)
+class MastodonDelivery:
+    base_url: str
+    token_env: str | None = "NEWSDESK_MASTODON_TOKEN"
+    token_file: Path | None = None
+    visibility: str = "public"
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class BlueskyDelivery:
+    service: str = "https://bsky.social"
+    handle: str = ""
+    app_password_env: str | None = "NEWSDESK_BLUESKY_APP_PASSWORD"
+    app_password_file: Path | None = None
+    timeout: float = 30.0
+
+
+SECURITY = ("starttls", "ssl", "none")
+_DELIVERY_KEYS: dict[str, dict[str, Any]] = {
+    "email": {"smtp_host": str, "smtp_port": int, "security": str, "username": str,
+              "password_env": str, "password_file": str, "ca_file": str, "timeout": (int, float)},
+    "mastodon": {"base_url": str, "token_env": str, "token_file": str, "visibility": str,
+                 "timeout": (int, float)},
+    "bluesky": {"service": str, "handle": str, "app_password_env": str, "app_password_file": str,
+                "timeout": (int, float)},
+}
+_DELIVERY_REQUIRED = {"email": ("smtp_host",), "mastodon": ("base_url",), "bluesky": ("handle",)}
+_DELIVERY_CLASSES = {"email": EmailDelivery, "mastodon": MastodonDelivery, "bluesky": BlueskyDelivery}
+_URL_KEYS = ("base_url", "service")
+_PATH_KEYS = ("password_file", "token_file", "app_password_file", "ca_file")
+
+
+def _where_in_table(path: Path | None, text: str, table: str, key: str = "") -> str:
+    """file:line of `key` inside [table] (of the [table] header itself when no key is given)."""
+    lines = text.splitlines()
+    head = next((i for i, l in enumerate(lines) if re.match(rf"\s*\[\s*{re.escape(table)}\s*\]", l)), None)
+    loc = str(path) if path else "configuration"
+    if head is None:
+        return _where(path, text, key) if key else loc
+    end = next((i for i in range(head + 1, len(lines)) if re.match(r"\s*\[", lines[i])), len(lines))
+    hit = next((i for i in range(head + 1, end) if key and re.match(rf"\s*\"?{re.escape(key)}\"?\s*=", lines[i])),
+               head)
+    return f"{loc}:{hit + 1}"
+
+
+def parse_delivery(data: Any, base: Path, text: str = "", path: Path | None = None) -> dict[str, Any]:
+    """[delivery.*] tables -> {"email": EmailDelivery, ...} for the channels configured."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{_where(path, text, 'delivery')}: 'delivery' must be a table")
+    out: dict[str, Any] = {}
+    for channel, table in data.items():
+        where = lambda key="", c=channel: _where_in_table(path, text, f"delivery.{c}", key)  # noqa: E731
+        if channel not in _DELIVERY_KEYS:
+            raise ConfigError(f"{where()}: unknown table [delivery.{channel}] "
+                              f"(known: {', '.join(f'delivery.{c}' for c in _DELIVERY_KEYS)})")
+        if not isinstance(table, dict):
+            raise ConfigError(f"{where()}: [delivery.{channel}] must be a table")
+        known = _DELIVERY_KEYS[channel]
+        for key, value in table.items():
+            if key not in known:
+                raise ConfigError(f"{where(key)}: unknown key '{key}' in [delivery.{channel}] "
+                                  f"(known: {', '.join(sorted(known))})")
+            _check(value, known[key], key, where(key))
+            if key in _URL_KEYS and not re.match(r"https?://[^/\s]+", value, re.I):
+                raise ConfigError(f"{where(key)}: key '{key}' must be an http(s) URL, not {value!r}")
+        for key in _DELIVERY_REQUIRED[channel]:
+            if not table.get(key):
+                raise ConfigError(f"{where()}: [delivery.{channel}] needs '{key}'")
+        if channel == "email":
+            if table.get("security", "starttls") not in SECURITY:
+                raise ConfigError(f"{where('security')}: key 'security' must be one of "
+                                  f"{', '.join(SECURITY)}, not {table['security']!r}")
+            if not 0 < table.get("smtp_port", 587) < 65536:
+                raise ConfigError(f"{where('smtp_port')}: key 'smtp_port' must be a port number")
+        values = {k: (base / v if k in _PATH_KEYS else float(v) if k == "timeout"
+                      else v.rstrip("/") if k in _URL_KEYS else v) for k, v in table.items()}
+        if any(k.endswith("_file") for k in values) and not any(k.endswith("_env") for k in values):
+            secret_env = next((k for k in known if k.endswith("_env")), None)
+            values[secret_env] = None            # a file named in the config replaces the variable
+        out[channel] = _DELIVERY_CLASSES[channel](**values)
+    return out
 
 
 @dataclass(frozen=True)
@@ -67,6 +167,11 @@ class Settings:
     schedule_at: str | None = "07:00"
     schedule_every_hours: float | None = None
     schedule_grace_hours: float = 6.0
+    schedule_deliver: bool = False         # `newsdesk schedule` delivers after each run
+    # delivery: None when the channel is not configured
+    delivery_email: EmailDelivery | None = None
+    delivery_mastodon: MastodonDelivery | None = None
+    delivery_bluesky: BlueskyDelivery | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The settings as the manifest records them (no secrets are kept in Settings)."""
@@ -77,6 +182,8 @@ class Settings:
                            "tags": list(s.tags)} for s in v]
             elif isinstance(v, Path):
                 out[k] = str(v)
+            elif is_dataclass(v):
+                out[k] = {n: str(x) if isinstance(x, Path) else x for n, x in asdict(v).items()}
             elif isinstance(v, tuple):
                 out[k] = [list(x) if isinstance(x, tuple) else x for x in v]
             else:
@@ -93,7 +200,8 @@ _TOP_KEYS = {
     "limits": dict, "thread": bool, "outbox": str, "state_dir": str, "fetch_timeout": (int, float),
     "fetch_workers": int, "fetch_per_host": int, "max_bytes": int, "failure_warning": int,
 }
-_SCHEDULE_KEYS = {"at": str, "every_hours": (int, float), "grace_hours": (int, float), "timezone": str}
+_SCHEDULE_KEYS = {"at": str, "every_hours": (int, float), "grace_hours": (int, float), "timezone": str,
+                  "deliver": bool}
 _SOURCE_KEYS = {"name": str, "url": str, "path": str, "weight": (int, float), "tags": list,
                 "include": list, "exclude": list}
 
@@ -215,11 +323,11 @@ def load_settings(config: str | Path | None = None, *, env: Mapping[str, str] | 
     base = path.parent if path else cwd
 
     for key, value in data.items():
-        if key in ("sources", "schedule", "newsdesk"):
+        if key in ("sources", "schedule", "newsdesk", "delivery"):
             continue
         if key not in _TOP_KEYS:
             raise ConfigError(f"{_where(path, text, key)}: unknown key '{key}' "
-                              f"(known: sources, schedule, {', '.join(sorted(_TOP_KEYS))})")
+                              f"(known: sources, schedule, delivery, {', '.join(sorted(_TOP_KEYS))})")
         _check(value, _TOP_KEYS[key], key, _where(path, text, key))
 
     sources = (parse_sources(data["sources"], base, text, path) if "sources" in data
@@ -244,6 +352,7 @@ def load_settings(config: str | Path | None = None, *, env: Mapping[str, str] | 
         if net not in NETWORKS:
             raise ConfigError(f"{_where(path, text, 'networks')}: unknown network {net!r} "
                               f"(known: {', '.join(NETWORKS)})")
+    delivery = parse_delivery(data.get("delivery", {}), base, text, path)
     tz = sched.get("timezone", data.get("timezone", "UTC"))
     _check_timezone(tz, _where(path, text, "timezone"))
     to = data.get("to", ["readers@localhost"])
@@ -276,6 +385,10 @@ def load_settings(config: str | Path | None = None, *, env: Mapping[str, str] | 
         schedule_at=sched.get("at", None if "every_hours" in sched else "07:00"),
         schedule_every_hours=sched.get("every_hours"),
         schedule_grace_hours=float(sched.get("grace_hours", 6.0)),
+        schedule_deliver=sched.get("deliver", False),
+        delivery_email=delivery.get("email"),
+        delivery_mastodon=delivery.get("mastodon"),
+        delivery_bluesky=delivery.get("bluesky"),
     )
     if settings.top_n <= 0:
         raise ConfigError(f"{_where(path, text, 'top_n')}: key 'top_n' must be positive")
@@ -334,6 +447,22 @@ at = "07:00"                      # every day at this local time ...
 timezone = "UTC"                  # ... in this IANA time zone
 # every_hours = 6                 # or every N hours instead of `at`
 grace_hours = 6                   # a missed slot still runs if no later than this
+# deliver = true                  # send what reviewers approved after each run (off by default)
+
+# Delivery (`newsdesk deliver`): secrets only from the environment (or a file named here).
+# [delivery.email]
+# smtp_host = "smtp.example.org"
+# smtp_port = 587
+# security = "starttls"           # or "ssl" (port 465) or "none"
+# username = "digest@example.org"
+# password_env = "NEWSDESK_SMTP_PASSWORD"
+# [delivery.mastodon]
+# base_url = "https://mastodon.social"
+# token_env = "NEWSDESK_MASTODON_TOKEN"
+# [delivery.bluesky]
+# service = "https://bsky.social"
+# handle = "newsdesk.example.org"
+# app_password_env = "NEWSDESK_BLUESKY_APP_PASSWORD"
 
 [[sources]]
 name = "Sample articles"

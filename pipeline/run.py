@@ -33,7 +33,7 @@ def _sync_reviews(store, outbox: Path) -> None:
         return
     for info in ob.list_digests(outbox):
         for d in info.drafts:
-            if d.status not in ("approved", "sent"):
+            if d.status not in ("approved", "sending", "sent"):   # sending: it may have gone out
                 continue
             at = d.history[-1].at if d.history else ""
             story_ids = [d.story] if d.story else [s.id for s in info.stories]
@@ -41,7 +41,8 @@ def _sync_reviews(store, outbox: Path) -> None:
                 entry = info.story(sid)
                 outlets = [src.outlet for src in entry.sources if src.outlet] if entry else []
                 mark_delivery(store, story_id=sid, channel=d.channel, digest=info.folder.name,
-                              status=d.status, at=at, outlets=outlets)
+                              status="approved" if d.status == "sending" else d.status, at=at,
+                              outlets=outlets)
 
 
 def digest_options(settings: Settings, day):

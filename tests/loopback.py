@@ -49,6 +49,7 @@ class RecordedRequest:
     path: str
     headers: dict[str, str]      # names lower-cased
     host: str                    # the Host header without the port
+    body: bytes = b""            # what a POST carried (Content-Length bytes)
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
@@ -64,6 +65,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
         self.server.owner._handle(self)
+
+    do_POST = do_GET             # the body is read into RecordedRequest.body
 
     def log_message(self, format: str, *args: object) -> None:  # keep test output quiet
         pass
@@ -134,8 +137,10 @@ class LoopbackServer:
 
     def _handle(self, h: BaseHTTPRequestHandler) -> None:
         host = (h.headers.get("Host") or "").rsplit(":", 1)[0]
+        length = int(h.headers.get("Content-Length") or 0)
         request = RecordedRequest(h.command, h.path,
-                                  {k.lower(): v for k, v in h.headers.items()}, host)
+                                  {k.lower(): v for k, v in h.headers.items()}, host,
+                                  h.rfile.read(length) if length else b"")
         with self._lock:
             self.requests.append(request)
             nth = self._served[h.path]

@@ -90,3 +90,67 @@ def test_settings_are_frozen(tmp_path):
     s = load_settings(None, env={}, cwd=tmp_path)
     with pytest.raises(Exception):
         s.top_n = 3  # type: ignore[misc]
+
+
+# --- delivery ([delivery.*], [schedule] deliver) ------------------------------------------------
+
+DELIVERY = '''\
+[schedule]
+deliver = true
+
+[delivery.email]
+smtp_host = "smtp.example.org"
+smtp_port = 465
+security = "ssl"
+username = "digest@example.org"
+password_env = "MY_SMTP_PASSWORD"
+
+[delivery.mastodon]
+base_url = "https://mastodon.example/"
+token_file = "secrets/mastodon-token"
+
+[delivery.bluesky]
+handle = "newsdesk.example.org"
+'''
+
+
+def test_delivery_tables(tmp_path):
+    from pipeline.config import BlueskyDelivery, EmailDelivery, MastodonDelivery
+
+    s = load_settings(write(tmp_path, DELIVERY), env={})
+    assert s.schedule_deliver is True
+    assert s.delivery_email == EmailDelivery(smtp_host="smtp.example.org", smtp_port=465, security="ssl",
+                                             username="digest@example.org", password_env="MY_SMTP_PASSWORD")
+    assert s.delivery_mastodon == MastodonDelivery(base_url="https://mastodon.example", token_env=None,
+                                                   token_file=tmp_path / "secrets" / "mastodon-token")
+    assert s.delivery_bluesky == BlueskyDelivery(handle="newsdesk.example.org")
+    assert s.delivery_bluesky.service == "https://bsky.social"
+    import json
+    assert json.loads(json.dumps(s.to_json()))["delivery_email"]["password_env"] == "MY_SMTP_PASSWORD"
+
+
+def test_delivery_is_off_and_unconfigured_by_default(tmp_path):
+    s = load_settings(None, env={}, cwd=tmp_path)
+    assert (s.schedule_deliver, s.delivery_email, s.delivery_mastodon, s.delivery_bluesky) == (
+        False, None, None, None)
+
+
+@pytest.mark.parametrize("text,line,words", [
+    ('[delivery.email]\nsmtp_host = "h"\nsecurity = "tls"\n', 3, ["security", "starttls, ssl, none"]),
+    ('[delivery.email]\nsmtp_port = 25\n', 1, ["needs 'smtp_host'"]),
+    ('[delivery.email]\nsmtp_host = "h"\npasword_env = "X"\n', 3, ["unknown key 'pasword_env'"]),
+    ('[delivery.mastodon]\nbase_url = "mastodon.social"\n', 2, ["base_url", "http(s) URL"]),
+    ('[delivery.fax]\nnumber = "1"\n', 1, ["unknown table [delivery.fax]"]),
+    ('[delivery.bluesky]\nhandle = "a"\ntimeout = "slow"\n', 3, ["timeout", "must be int or float"]),
+    ('[schedule]\ndeliver = "yes"\n', 2, ["deliver", "must be bool"]),
+    ('[delivery.email]\nsmtp_host = "h"\ntimeout = 5\n[delivery.mastodon]\nbase_url = "https://m.example"\n'
+     'timeout = "x"\n', 6, ["timeout"]),                # the line in its own table, not the first
+])
+def test_delivery_mistakes_name_file_line_and_key(tmp_path, text, line, words):
+    cfg = write(tmp_path, text)
+    with pytest.raises(ConfigError) as e:
+        load_settings(cfg, env={})
+    msg = str(e.value)
+    assert msg.startswith(f"{cfg}:{line}:" if line else str(cfg)), msg
+    for w in words:
+        assert w in msg

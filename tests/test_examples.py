@@ -78,6 +78,9 @@ def prepared(tmp_path_factory, server):
     manifest = json.loads(next((base / "outbox").glob("*/manifest.json")).read_text())
     drafts = [d["id"] for d in manifest["drafts"]]
     assert _run(f"newsdesk outbox approve {drafts[-1]}", base).returncode == 0   # for `outbox sent`
+    from pipeline import outbox as ob                 # a draft left in `sending`, for `outbox retry`
+    ob.set_status(base / "outbox", [drafts[-2]], ob.APPROVED, by="ed")
+    ob.set_status(base / "outbox", [drafts[-2]], ob.SENDING, by="newsdesk deliver")
     story = manifest["stories"][0]
     listed = _run("newsdesk stories list --json", base)
     story_ids = [s["id"] for s in json.loads(listed.stdout)] if listed.returncode == 0 else []
@@ -114,7 +117,8 @@ def _concrete(example: str, server: LoopbackServer, ids: dict) -> str:
     cmd = re.sub(r"\b\d{4}-\d{2}-\d{2}-[a-z0-9-]+\b", ids["digest"], cmd)
     words = cmd.split()
     if "outbox" in words:
-        drafts = iter(ids["drafts"][-1:] if "sent" in words else ids["drafts"])
+        drafts = iter(ids["drafts"][-1:] if "sent" in words else ids["drafts"][-2:-1] if "retry" in words
+                      else ids["drafts"])
         cmd = re.sub(r"(?<![\w./-])(?=[a-z0-9]*\d)(?=[a-z0-9]*[a-z])[a-z0-9]{6}\b", lambda m: next(drafts), cmd)
     if "stories" in words:
         others = iter([s for s in ids["stories"] if s != ids["story"]] + ids["articles"])

@@ -117,6 +117,11 @@ def cmd_show(args: argparse.Namespace) -> int:
     print("-" * 40)
     print(safe(text, lines=True).rstrip("\n"))
     print("-" * 40)
+    if d.status == outbox.SENT and (d.remote_url or d.remote_id):
+        print(f"sent: {safe(d.remote_url or d.remote_id)}")
+    elif d.status == outbox.APPROVED and _composer(d.channel, text):
+        print(f"post by hand: {safe(_composer(d.channel, text))}")
+        print(f"  then: newsdesk outbox sent {d.id}")
     story = info.story(d.story)
     if story is not None:
         print(f"story: {safe(story.headline)}")
@@ -150,6 +155,22 @@ def cmd_reject(args: argparse.Namespace) -> int:
 
 def cmd_sent(args: argparse.Namespace) -> int:
     return _report(outbox.mark_sent(_outbox_dir(args), args.ids, by=_by(args)), "marked sent")
+
+
+def cmd_retry(args: argparse.Namespace) -> int:
+    return _report(outbox.retry(_outbox_dir(args), args.ids, by=_by(args)),
+                   "approved again (the next `newsdesk deliver` sends it)")
+
+
+def _composer(channel: str, text: str) -> str | None:
+    """The network's share URL with the text, for networks posted by hand (pipeline.deliver)."""
+    try:
+        from pipeline.deliver.composer import composer_url
+    except ModuleNotFoundError as exc:
+        if exc.name != "pipeline.deliver.composer":
+            raise
+        return None
+    return composer_url(channel, text)
 
 
 def cmd_edit(args: argparse.Namespace) -> int:
@@ -286,5 +307,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--port", type=int, default=0, metavar="N", help="port on 127.0.0.1 (default 0: a free one)")
     p.add_argument("--no-browser", action="store_true", help="only print the address; open no browser")
     p = cmd("sent", cmd_sent, "mark approved drafts as sent (posted by hand)", "newsdesk outbox sent k3x9aa")
+    p.add_argument("ids", nargs="+", metavar="ID")
+    p = cmd("retry", cmd_retry, "a draft left in `sending` did not go out: approve it again for deliver",
+            "newsdesk outbox retry k3x9aa")
     p.add_argument("ids", nargs="+", metavar="ID")
 

@@ -28,7 +28,10 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         if stamp != current["stamp"]:
             current.update(settings=_settings(args), stamp=stamp)
             log.info("%s changed: read it again", settings.config_path)
-        return run_digest(current["settings"], honour_backoff=True, progress=False if quiet else None)
+        report = run_digest(current["settings"], honour_backoff=True, progress=False if quiet else None)
+        if current["settings"].schedule_deliver:
+            deliver_after(current["settings"])
+        return report
 
     memory = settings.state_dir / MEMORY_NAME
     scheduler = DigestScheduler(plan_from_settings(settings), run, memory_path=memory)
@@ -48,6 +51,24 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         log.setLevel(level)
 
 
+def deliver_after(settings) -> None:
+    """[schedule] deliver = true: send what reviewers approved, after the run. What a channel
+    could not send is logged; it never fails the run (the run's retries would not help it)."""
+    import os
+
+    from pipeline.deliver import deliver
+
+    from pipeline.errors import NewsdeskError
+
+    try:
+        report = deliver(settings, env=os.environ)
+    except NewsdeskError as exc:     # a manual `newsdesk deliver` running, an unreadable outbox
+        log.warning("no delivery after the run: %s", exc)
+        return
+    if report.outcomes:
+        (log.info if report.ok else log.warning)("delivery after the run:\n%s", report.summary())
+
+
 def _stamp(path: Path | None) -> tuple[int, int] | None:
     try:
         st = path.stat() if path else None
@@ -62,7 +83,8 @@ example:
   newsdesk schedule --once --quiet                  # one run now, for cron or a systemd timer
 
 [schedule] in newsdesk.toml sets `at = "07:00"` with `timezone`, or `every_hours = 6`, and
-`grace_hours` (default 6): a slot missed by sleep or downtime runs once if no later than that.
+`grace_hours` (default 6): a slot missed by sleep or downtime runs once if no later than that;
+`deliver = true` sends the approved drafts after each run (`newsdesk deliver`).
 --once exits 0 on success, 1 on failure, 75 when another run holds the lock."""
 
 

@@ -9,7 +9,8 @@ any draft it records its plan in ``.pending.json``; the manifest is written last
 removed. The next run or review command repairs a killed run's manifest from its plan: a file that
 matches the plan was written by us, not edited by a reviewer.
 
-Review. ``draft -> approved -> sent``, ``draft|approved -> rejected``. The sha256 in the manifest is
+Review. ``draft -> approved -> sent``, ``draft|approved -> rejected``; delivery adds
+``approved -> sending -> sent`` and ``sending -> approved`` (`outbox retry`). The sha256 in the manifest is
 the content that was generated or reviewed; a file that no longer matches was edited: it is marked
 ``edited`` (never refreshed by a run again) and, if it was approved, goes back to ``draft``.
 """
@@ -35,8 +36,13 @@ from pipeline.model import SourceRef, Story
 log = logging.getLogger(__name__)
 
 DRAFT, APPROVED, REJECTED, SENT = "draft", "approved", "rejected", "sent"
-STATUSES = (DRAFT, APPROVED, REJECTED, SENT)
-TRANSITIONS = frozenset({(DRAFT, APPROVED), (APPROVED, SENT), (DRAFT, REJECTED), (APPROVED, REJECTED)})
+# `sending`: pipeline.deliver is handing the draft to its network and cannot yet say whether it
+# went out. A draft left in `sending` (a crash, an unclear reply) is never sent again by itself
+# where the channel cannot check (SMTP): a person decides with `outbox sent` or `outbox retry`.
+SENDING = "sending"
+STATUSES = (DRAFT, APPROVED, SENDING, REJECTED, SENT)
+TRANSITIONS = frozenset({(DRAFT, APPROVED), (APPROVED, SENT), (DRAFT, REJECTED), (APPROVED, REJECTED),
+                         (APPROVED, SENDING), (SENDING, SENT), (SENDING, APPROVED)})
 MANIFEST = "manifest.json"
 JOURNAL = ".pending.json"
 OUTBOX_LOCK = ".outbox.lock"
@@ -74,6 +80,8 @@ class DraftEntry:
     edited: bool = False         # changed by hand since it was generated: runs never rewrite it
     extra: tuple[tuple[str, str], ...] = ()   # (relative path, sha256) of companion files
     missing: bool = False
+    remote_id: str | None = None  # what the network said when it took the draft (pipeline.deliver)
+    remote_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -204,7 +212,8 @@ def _record(folder: Path, e: dict[str, Any]) -> DraftEntry:
         history=tuple(Event(h.get("status", ""), h.get("at", ""), h.get("by", ""), h.get("reason"))
                       for h in e.get("history", [])),
         edited=bool(e.get("edited")), extra=tuple((x["path"], x["sha256"]) for x in e.get("extra", [])),
-        missing=not (folder / e["path"]).is_file())
+        missing=not (folder / e["path"]).is_file(),
+        remote_id=(e.get("remote") or {}).get("id"), remote_url=(e.get("remote") or {}).get("url"))
 
 
 def _digest_record(folder: Path, m: dict[str, Any]) -> DigestInfo:

@@ -11,7 +11,7 @@ from typing import Any
 from pipeline.errors import OutboxError
 
 from pipeline.outbox.manifest import (
-    APPROVED, DRAFT, DigestInfo, DraftEntry, MANIFEST, SENT, STATUSES, TRANSITIONS,
+    APPROVED, DRAFT, DigestInfo, DraftEntry, MANIFEST, SENDING, SENT, STATUSES, TRANSITIONS,
     UNKNOWN_REVIEWER, _NEWEST, _digest_folders, _digest_record, _event, _load, _outbox_lock,
     _record, _save, _stamp,
 )
@@ -83,11 +83,13 @@ def _transition(e: dict[str, Any], status: str, missing: bool) -> None:
 
 def set_status(outbox_dir: Path, draft_ids: Sequence[str], status: str, *, by: str,
                reason: str | None = None, now: datetime | None = None,
-               expect: Mapping[str, str] | None = None) -> list[DraftEntry]:
+               expect: Mapping[str, str] | None = None, remote: dict[str, Any] | None = None,
+               only_from: str | None = None) -> list[DraftEntry]:
     """Move drafts to `status` (all or none: every transition is checked before any is saved).
 
     `expect` maps draft ids to the sha256 of the text the reviewer saw: DraftChanged when a
-    draft's file no longer holds it (the review page never approves a text it did not show)."""
+    draft's file no longer holds it (the review page never approves a text it did not show).
+    `remote` (pipeline.deliver: the network's id and URL of what it took) is kept in the entry."""
     if status not in STATUSES:
         raise OutboxError(f"unknown status {status!r} (one of {', '.join(STATUSES)})")
     at = _stamp(now)
@@ -98,6 +100,8 @@ def set_status(outbox_dir: Path, draft_ids: Sequence[str], status: str, *, by: s
             entries = []
             for folder, i in targets:
                 e = next(e for e in states[folder].manifest["drafts"] if e["id"] == i)
+                if only_from and e["status"] != only_from:
+                    raise OutboxError(f"draft {e['id']} ({e['path']}) is {e['status']}, not {only_from}")
                 _transition(e, status, not (folder / e["path"]).is_file())
                 if (expect or {}).get(e["id"], e["sha256"]) != e["sha256"]:
                     raise DraftChanged(f"draft {e['id']} ({e['path']}) changed on disk since it was"
@@ -110,6 +114,8 @@ def set_status(outbox_dir: Path, draft_ids: Sequence[str], status: str, *, by: s
         for folder, e in entries:
             e["status"] = status
             e["history"].append(_event(status, at, by, reason))
+            if remote:
+                e["remote"] = {k: v for k, v in remote.items() if v is not None}
         for state in states.values():
             _save(state)
     return [_record(f, e) for f, e in entries]
@@ -126,6 +132,14 @@ def approve_all(outbox_dir: Path, digest: str | None = None, *, by: str,
 def mark_sent(outbox_dir: Path, draft_ids: Sequence[str], *, by: str,
               now: datetime | None = None) -> list[DraftEntry]:
     return set_status(outbox_dir, draft_ids, SENT, by=by, now=now)
+
+
+def retry(outbox_dir: Path, draft_ids: Sequence[str], *, by: str,
+          now: datetime | None = None) -> list[DraftEntry]:
+    """A person's decision that a draft left in `sending` did not go out: approved again, so
+    the next `newsdesk deliver` sends it."""
+    return set_status(outbox_dir, draft_ids, APPROVED, by=by, now=now, only_from=SENDING,
+                      reason="retry: did not go out (a person's decision)")
 
 
 def check_edits(outbox_dir: Path, draft_id: str, *, by: str, now: datetime | None = None) -> DraftEntry:

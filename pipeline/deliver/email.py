@@ -1,0 +1,138 @@
+"""The digest by SMTP (smtplib): the approved digest.eml, byte for byte, to the configured relay.
+
+SMTP has no idempotency: once DATA has begun, a dropped connection or a timeout leaves no way to
+know whether the relay queued the message. So the draft is marked `sending` just before DATA, and
+a draft found still `sending` is never sent again by Newsdesk: a person decides (resume_window 0).
+Everything before DATA (connecting, STARTTLS, the login, MAIL FROM, RCPT TO) fails as NotSent.
+"""
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from datetime import timedelta
+from email.parser import BytesHeaderParser
+from email.policy import SMTP as SMTP_POLICY
+from email.utils import getaddresses, parseaddr
+from typing import Callable, Mapping
+
+from pipeline.config import EmailDelivery, Settings
+from pipeline.deliver.base import Job, MaybeSent, NotSent, Sent, read_secret
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "email"
+MESSAGE = "digest.eml"            # the one email draft that is sent; digest.html/.txt are its views
+
+
+class EmailSender:
+    channel = CHANNEL
+    resume_window: timedelta | None = timedelta(0)
+
+    def __init__(self, config: EmailDelivery, settings: Settings, env: Mapping[str, str]):
+        self.config = config
+        self.settings = settings
+        self.env = env
+        self._password: str | None = None
+        self._context: ssl.SSLContext | None = None
+        _, self.envelope_from = parseaddr(settings.from_addr)
+        self.recipients = [addr for _, addr in getaddresses(list(settings.to_addrs)) if "@" in addr]
+
+    def prepare(self) -> None:
+        if not self.envelope_from or "@" not in self.envelope_from:
+            raise NotSent(f"email: the From setting is not an address: {self.settings.from_addr!r}")
+        if not self.recipients:
+            raise NotSent("email: no recipient address in the `to` setting")
+        if list(self.settings.to_addrs) == list(Settings.to_addrs):
+            raise NotSent(f"email: `to` is still the default {Settings.to_addrs[0]}: set the "
+                          "readers' address in newsdesk.toml")
+        if self.config.username:
+            self._password = read_secret(CHANNEL, self.config.password_env, self.config.password_file,
+                                         self.env)
+        if self.config.security != "none":
+            try:
+                self._context = ssl.create_default_context(
+                    cafile=str(self.config.ca_file) if self.config.ca_file else None)
+            except (OSError, ssl.SSLError) as exc:
+                raise NotSent(f"email: cannot read the CA file {self.config.ca_file}: {exc}") from None
+
+    def validate(self, job: Job) -> None:
+        headers = BytesHeaderParser(policy=SMTP_POLICY).parsebytes(job.data)
+        if not headers.get("Message-ID"):
+            raise NotSent(f"email: {job.label} has no Message-ID header")
+        if self.settings.unsubscribe_url and not (headers.get("List-Unsubscribe")
+                                                  and headers.get("List-Unsubscribe-Post")):
+            # The approved bytes go out unchanged, so the headers must already be there.
+            raise NotSent(f"email: {job.label} lacks List-Unsubscribe/List-Unsubscribe-Post though "
+                          "unsubscribe_url is set; render the digest again (`newsdesk digest`)")
+
+    def _connect(self) -> smtplib.SMTP:
+        c = self.config
+        where = f"email: {c.smtp_host}:{c.smtp_port}"
+        try:
+            if c.security == "ssl":
+                smtp: smtplib.SMTP = smtplib.SMTP_SSL(c.smtp_host, c.smtp_port, timeout=c.timeout,
+                                                      context=self._context)
+            else:
+                smtp = smtplib.SMTP(c.smtp_host, c.smtp_port, timeout=c.timeout)
+            smtp.ehlo()
+            if c.security == "starttls":
+                if not smtp.has_extn("starttls"):
+                    smtp.close()
+                    raise NotSent(f"{where} does not offer STARTTLS (security = \"starttls\")")
+                smtp.starttls(context=self._context)
+                smtp.ehlo()
+            if c.username:
+                smtp.login(c.username, self._password or "")
+        except smtplib.SMTPAuthenticationError as exc:
+            raise NotSent(f"{where} refused the login of {c.username}: {exc.smtp_code} "
+                          f"{_text(exc.smtp_error)}") from None
+        except ssl.SSLError as exc:
+            raise NotSent(f"{where}: TLS failed: {exc.reason or exc}") from None
+        except (smtplib.SMTPException, OSError) as exc:
+            raise NotSent(f"{where}: cannot connect: {exc}") from None
+        return smtp
+
+    def send(self, job: Job, begin: Callable[[], None]) -> Sent:
+        smtp = self._connect()
+        polite = False               # QUIT only after a clear reply: after a timeout, just close
+        try:
+            try:
+                code, reply = smtp.mail(self.envelope_from)
+                if code != 250:
+                    raise NotSent(f"email: MAIL FROM {self.envelope_from} refused: {code} {_text(reply)}")
+                accepted = []
+                for addr in self.recipients:
+                    code, reply = smtp.rcpt(addr)
+                    if code in (250, 251):
+                        accepted.append(addr)
+                    else:
+                        log.warning("email: %s: recipient %s refused: %s %s", job.label, addr, code,
+                                    _text(reply))
+                if not accepted:
+                    raise NotSent(f"email: every recipient was refused ({', '.join(self.recipients)})")
+            except (smtplib.SMTPException, OSError) as exc:
+                raise NotSent(f"email: {type(exc).__name__} before the message was sent: {exc}") from None
+            begin()                  # from here on the relay may queue the message
+            try:
+                code, reply = smtp.data(job.data)
+            except smtplib.SMTPDataError as exc:
+                polite = True
+                raise NotSent(f"email: the server refused the message: {exc.smtp_code} "
+                              f"{_text(exc.smtp_error)}") from None
+            except (smtplib.SMTPException, OSError) as exc:
+                raise MaybeSent(f"email: no clear reply to the message ({type(exc).__name__}: {exc})") from None
+            polite = True
+            return Sent(remote_id=f"{code} {_text(reply)}")
+        finally:
+            try:
+                if polite:
+                    smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                pass
+            smtp.close()
+
+
+def _text(reply: bytes | str) -> str:
+    s = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+    return " ".join(s.split())[:300]

@@ -1,0 +1,238 @@
+"""Walk the outbox's approved drafts, send each through its channel once, and record the result.
+
+For each draft: `approved` -> (validated) -> `sending` (written to the manifest before anything
+can go out) -> `sent` with the time and the network's id. A clear refusal puts it back to
+`approved` with the reason in its history; an unclear end leaves it in `sending`, which the next
+run resumes only where the channel can find out what happened (Sender.resume_window), and
+otherwise reports for a person to decide (`outbox sent ID` or `outbox retry ID`). Drafts in any
+other status are never touched. One failing channel does not stop the others.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterator, Mapping
+
+from pipeline import outbox as ob
+from pipeline.config import NETWORKS, Settings
+from pipeline.deliver.base import (
+    BY_HAND, FAILED, SENT, SKIPPED, STUCK, WOULD_SEND, DeliveryError, DeliveryReport, Job,
+    MaybeSent, NotSent, Outcome, Sender,
+)
+from pipeline.deliver.composer import SHARE_URLS, composer_url
+from pipeline.deliver.email import MESSAGE, EmailSender
+from pipeline.errors import LockedError, NewsdeskError
+from pipeline.lock import file_lock
+
+log = logging.getLogger(__name__)
+
+DELIVER_LOCK = ".deliver.lock"
+BY = "newsdesk deliver"
+CHANNELS = ("email", *NETWORKS)
+EMAIL_VIEWS = ("digest.html", "digest.txt")   # review views of digest.eml, marked sent with it
+
+
+def _email(settings: Settings, env: Mapping[str, str]) -> Sender | None:
+    return EmailSender(settings.delivery_email, settings, env) if settings.delivery_email else None
+
+
+def _mastodon(settings: Settings, env: Mapping[str, str]) -> Sender | None:
+    from pipeline.deliver.mastodon import MastodonSender
+
+    c = settings.delivery_mastodon
+    return MastodonSender(c, env, language=settings.language) if c else None
+
+
+def _bluesky(settings: Settings, env: Mapping[str, str]) -> Sender | None:
+    from pipeline.deliver.bluesky import BlueskySender
+
+    c = settings.delivery_bluesky
+    return BlueskySender(c, env, language=settings.language) if c else None
+
+
+# channel -> (factory from the settings, the config table that enables it)
+SENDERS: dict[str, tuple[Callable[[Settings, Mapping[str, str]], Sender | None], str]] = {
+    "email": (_email, "[delivery.email]"),
+    "mastodon": (_mastodon, "[delivery.mastodon]"),
+    "bluesky": (_bluesky, "[delivery.bluesky]"),
+}
+
+
+@contextlib.contextmanager
+def _deliver_lock(outbox_dir: Path) -> Iterator[None]:
+    try:
+        with file_lock(Path(outbox_dir) / DELIVER_LOCK, wait=False):
+            yield
+    except LockedError:
+        # LockedError: the CLI's exit code 75, like a digest run that finds the run lock taken.
+        raise LockedError(f"{outbox_dir}: another `newsdesk deliver` is running") from None
+
+
+class _Run:
+    def __init__(self, settings: Settings, env: Mapping[str, str], dry_run: bool,
+                 now: datetime | None, by: str):
+        self.settings, self.env, self.dry_run, self.now, self.by = settings, env, dry_run, now, by
+        self.box = settings.outbox
+        self.outcomes: list[Outcome] = []
+        self._senders: dict[str, Sender | None | NotSent] = {}
+
+    def outcome(self, info: ob.DigestInfo, d: ob.DraftEntry, result: str, detail: str = "",
+                sent: ob.DraftEntry | None = None) -> None:
+        self.outcomes.append(Outcome(info.name, d.id, d.channel, d.path, result, detail,
+                                     sent.remote_id if sent else None, sent.remote_url if sent else None))
+        (log.warning if result in (FAILED, STUCK) else log.info)(
+            "%s: %s draft %s (%s/%s)%s", d.channel, result, d.id, info.name, d.path,
+            f": {detail}" if detail else "")
+
+    def sender(self, channel: str) -> Sender | None | NotSent:
+        """The channel's sender, prepared once (None: not configured; NotSent: it cannot work)."""
+        if channel not in self._senders:
+            factory, _ = SENDERS[channel]
+            sender = factory(self.settings, self.env)
+            if sender is not None and not self.dry_run:
+                try:
+                    sender.prepare()
+                except NotSent as exc:
+                    sender = exc     # type: ignore[assignment]
+            self._senders[channel] = sender
+        return self._senders[channel]
+
+    def _set(self, d: ob.DraftEntry, status: str, reason: str, **kw: object) -> ob.DraftEntry:
+        return ob.set_status(self.box, [d.id], status, by=self.by, reason=reason, now=self.now,
+                             **kw)[0]  # type: ignore[arg-type]
+
+    def draft(self, info: ob.DigestInfo, d: ob.DraftEntry) -> None:
+        if d.channel in SHARE_URLS:
+            url = composer_url(d.channel, (info.folder / d.path).read_text(encoding="utf-8"))
+            self.outcome(info, d, BY_HAND, f"post it with {url}, then `newsdesk outbox sent {d.id}`")
+            return
+        if d.channel not in SENDERS:
+            self.outcome(info, d, SKIPPED, f"no sender for channel {d.channel!r}")
+            return
+        sender = self.sender(d.channel)
+        if sender is None:
+            self.outcome(info, d, SKIPPED, f"not configured (no {SENDERS[d.channel][1]} table)")
+            return
+        if isinstance(sender, NotSent):
+            self.outcome(info, d, FAILED, str(sender))
+            return
+        resume = d.status == ob.SENDING
+        if resume and not self._resumable(d, sender):
+            self.outcome(info, d, STUCK, _ask_a_person(d))
+            return
+        if self.dry_run:
+            self.outcome(info, d, WOULD_SEND, "resume: look it up first" if resume else "")
+            return
+        job = Job(info, d, (info.folder / d.path).read_bytes(), resume=resume)
+        if hashlib.sha256(job.data).hexdigest() != d.sha256:
+            self.outcome(info, d, FAILED, f"{d.channel}: {job.label} changed on disk since it was "
+                         "reviewed; `newsdesk outbox list` records the edit, then review it again")
+            return
+        began = resume
+
+        def begin() -> None:
+            nonlocal began
+            if not began:
+                self._set(d, ob.SENDING, f"handing it to {d.channel}")
+                began = True
+
+        try:
+            if not resume:
+                sender.validate(job)
+            result = sender.send(job, begin)
+        except NotSent as exc:
+            if began:
+                self._set(d, ob.APPROVED, f"not sent: {exc}")
+            self.outcome(info, d, FAILED, str(exc))
+            return
+        except MaybeSent as exc:
+            self.outcome(info, d, STUCK, f"{exc}; {_next_step(d, sender)}")
+            return
+        except (NewsdeskError, Exception) as exc:  # noqa: BLE001 - one draft never stops the run
+            log.error("%s: %s: %s", d.channel, job.label, exc, exc_info=not isinstance(exc, NewsdeskError))
+            if began:
+                self.outcome(info, d, STUCK, f"{d.channel}: {type(exc).__name__}: {exc} while sending; "
+                             f"{_next_step(d, sender)}")
+            else:
+                self.outcome(info, d, FAILED, f"{d.channel}: {type(exc).__name__}: {exc}")
+            return
+        remote = {"id": result.remote_id, "url": result.remote_url, "channel": d.channel}
+        try:
+            sent = self._record(d, remote)
+        except Exception as exc:  # noqa: BLE001
+            log.error("%s: %s went out (%s) but was not recorded: %s", d.channel, job.label,
+                      result.remote_url or result.remote_id, exc)
+            self.outcome(info, d, STUCK, f"went out as {result.remote_url or result.remote_id} but "
+                         f"could not be recorded ({exc}); `newsdesk outbox sent {d.id}`")
+            return
+        self.outcome(info, d, SENT, "", sent)
+        if d.channel == "email":
+            self._views(info, remote)
+
+    def _record(self, d: ob.DraftEntry, remote: dict[str, str | None]) -> ob.DraftEntry:
+        return self._set(d, ob.SENT, f"delivered: {remote['url'] or remote['id']}", remote=remote)
+
+    def _views(self, info: ob.DigestInfo, remote: dict[str, str | None]) -> None:
+        views = [v.id for v in info.drafts if v.path in EMAIL_VIEWS and v.status == ob.APPROVED]
+        if views:
+            try:
+                ob.set_status(self.box, views, ob.SENT, by=self.by, now=self.now, remote=remote,
+                              reason=f"went out as part of {MESSAGE}")
+            except NewsdeskError as exc:
+                log.warning("email: %s: could not mark %s sent with it: %s", info.name, ", ".join(views), exc)
+
+    def _resumable(self, d: ob.DraftEntry, sender: Sender) -> bool:
+        window = sender.resume_window
+        if window is None:
+            return True
+        marked = next((e.at for e in reversed(d.history) if e.status == ob.SENDING), None)
+        if not window or not marked:
+            return False
+        now = self.now or datetime.now(timezone.utc)
+        return now - datetime.fromisoformat(marked) < window
+
+
+def _ask_a_person(d: ob.DraftEntry) -> str:
+    marked = next((e.at for e in reversed(d.history) if e.status == ob.SENDING), "?")
+    return (f"left in `sending` since {marked}: it may have gone out; check, then "
+            f"`newsdesk outbox sent {d.id}` or `newsdesk outbox retry {d.id}`")
+
+
+def _next_step(d: ob.DraftEntry, sender: Sender) -> str:
+    if sender.resume_window is None or sender.resume_window:
+        return f"left in `sending`; the next `newsdesk deliver` finds out whether it went out"
+    return f"left in `sending`: check, then `newsdesk outbox sent {d.id}` or `newsdesk outbox retry {d.id}`"
+
+
+def _wanted(info: ob.DigestInfo, d: ob.DraftEntry, channel: str | None) -> bool:
+    if d.status not in (ob.APPROVED, ob.SENDING) or d.missing:
+        return False
+    if channel and d.channel != channel:
+        return False
+    return d.channel != "email" or d.path == MESSAGE
+
+
+def deliver(settings: Settings, *, env: Mapping[str, str] | None = None, dry_run: bool = False,
+            digest: str | None = None, channel: str | None = None, now: datetime | None = None,
+            by: str = BY) -> DeliveryReport:
+    """Send every approved draft not yet sent (in one digest, or all; one channel, or all)."""
+    if channel is not None and channel not in CHANNELS:
+        raise DeliveryError(f"unknown channel {channel!r} (one of {', '.join(CHANNELS)})")
+    run = _Run(settings, os.environ if env is None else env, dry_run, now, by)
+    if not settings.outbox.is_dir():
+        return DeliveryReport((), dry_run)
+    lock = contextlib.nullcontext() if dry_run else _deliver_lock(settings.outbox)
+    with lock:
+        infos = ob.list_digests(settings.outbox, by=by, now=now)
+        if digest is not None:
+            infos = [ob.find_digest(settings.outbox, digest)]
+        order = {c: n for n, c in enumerate(CHANNELS)}
+        todo = sorted(((info, d) for info in infos for d in info.drafts if _wanted(info, d, channel)),
+                      key=lambda x: (order.get(x[1].channel, len(order)), x[0].name, x[1].path))
+        for info, d in todo:
+            run.draft(info, d)
+    return DeliveryReport(tuple(run.outcomes), dry_run)
