@@ -20,15 +20,15 @@ from __future__ import annotations
 
 import logging
 import math
-import pickle
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Sequence
 
 import numpy as np
 import scipy.sparse as sp
-from datasketch import MinHashLSH
+from datasketch import LeanMinHash, MinHashLSH
 
+from pipeline.stories import blob
 from pipeline.stories import features as tf
 from pipeline.stories.features import (
     ENTITY_WEIGHT, NUM_PERM, STORY_WINDOW, ArticleText, Features, Weighted, _burst, neighbours,
@@ -432,7 +432,7 @@ class StoryIndex:
     and the duplicate keys and MinHash LSH. `to_bytes` / `from_bytes` keep it as one blob.
     """
 
-    VERSION = 1
+    VERSION = 2                   # 2: arrays and JSON (pipeline.stories.blob), nothing executable
 
     def __init__(self, window_days: float = STORY_WINDOW_DAYS) -> None:
         self.window = window_days * 86400.0            # no story spans more than this
@@ -589,18 +589,19 @@ class StoryIndex:
             "words": (f.words.data, f.words.indices, f.words.indptr),
             "names": (f.names.data, f.names.indices, f.names.indptr),
             "ts": f.ts, "has_body": f.has_body, "keys": ["\x1f".join(k) for k in f.keys],
-            "stats": (self.word_stats.n_docs, self.word_stats.df,
-                      self.name_stats.n_docs, self.name_stats.df),
-            "lsh": self.dups.lsh, "dup_keys": self.dups.keys,
-            "sig_ids": list(self.dups.sig_row),
+            "stats": [self.word_stats.n_docs, self.name_stats.n_docs],
+            "word_df": self.word_stats.df, "name_df": self.name_stats.df,
+            "dup_keys": self.dups.keys, "sig_ids": list(self.dups.sig_row),
             "sigs": np.array(self.dups.sigs, dtype=np.uint32).reshape(-1, NUM_PERM),
             "sig_time": np.array(self.dups.sig_time, dtype=np.float64),
         }
-        return pickle.dumps(state, protocol=5)
+        # Arrays and JSON only (pipeline.stories.blob): a state file can never run code. The LSH
+        # is not stored; it is rebuilt from the signatures on load.
+        return blob.dump(state)
 
     @classmethod
-    def from_bytes(cls, blob: bytes) -> "StoryIndex":
-        state = pickle.loads(blob)
+    def from_bytes(cls, data: bytes) -> "StoryIndex":
+        state = blob.load(data)
         if state.get("version") != cls.VERSION:
             raise ValueError(f"story index version {state.get('version')}, expected {cls.VERSION}")
         idx = cls()
@@ -611,13 +612,20 @@ class StoryIndex:
                                 sp.csr_matrix(state["names"], shape=shape), state["ts"],
                                 [tuple(k.split("\x1f")) if k else () for k in state["keys"]],
                                 state["has_body"])
-        idx.ids, idx.story, idx.story_ids = state["ids"], state["story"], state["story_ids"]
-        idx.dup_story = state["dup_story"]
+        idx.ids, idx.story = list(state["ids"]), state["story"]
+        idx.story_ids = list(state["story_ids"])
+        idx.dup_story = {str(a): int(v) for a, v in state["dup_story"].items()}
         idx.row_of = {a: r for r, a in enumerate(idx.ids)}
-        wn, wdf, nn, ndf = state["stats"]
-        idx.word_stats, idx.name_stats = tf.TermStats(wn, wdf), tf.TermStats(nn, ndf)
+        wn, nn = state["stats"]
+        idx.word_stats = tf.TermStats(int(wn), state["word_df"])
+        idx.name_stats = tf.TermStats(int(nn), state["name_df"])
         sigs = state["sigs"]
-        idx.dups = DuplicateIndex(state["lsh"], state["dup_keys"],
+        lsh = MinHashLSH(threshold=NEAR_DUP_JACCARD, num_perm=NUM_PERM)
+        with lsh.insertion_session() as session:
+            for aid, row in zip(state["sig_ids"], sigs):
+                session.insert(aid, LeanMinHash(seed=1, hashvalues=row, scheme=tf._TEMPLATE.scheme),
+                               check_duplication=False)
+        idx.dups = DuplicateIndex(lsh, {k: (v[0], float(v[1])) for k, v in state["dup_keys"].items()},
                                   {a: r for r, a in enumerate(state["sig_ids"])},
                                   [sigs[r] for r in range(len(sigs))],
                                   state["sig_time"].tolist())

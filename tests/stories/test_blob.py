@@ -53,3 +53,28 @@ def test_a_crafted_blob_never_runs_code(tmp_path, make):
 def test_object_arrays_are_refused_when_writing():
     with pytest.raises(TypeError):
         blob.dump({"x": np.array([{"a": 1}], dtype=object)})
+
+
+def test_the_story_index_refuses_a_pickled_state_and_round_trips_its_own():
+    from datetime import datetime, timezone
+
+    from pipeline.model import Article
+    from pipeline.stories.group import StoryIndex
+
+    marker = "/tmp/newsdesk-pwned"
+    if os.path.exists(marker):
+        os.remove(marker)
+    with pytest.raises(blob.BlobError):
+        StoryIndex.from_bytes(pickle.dumps({"version": 2, "ids": _Boom()}))
+    assert not os.path.exists(marker)
+    body = ("The harbour authority closed the port of Valdora on Monday after a fuel tanker ran "
+            "aground in the channel, spilling diesel along four kilometres of the northern shore. ") * 3
+    when = datetime(2026, 5, 4, 8, tzinfo=timezone.utc)
+    index = StoryIndex()
+    index.add([Article(id="a", title="Tanker runs aground at Valdora", text=body, origin="t",
+                       source="A", published=when)])
+    restored = StoryIndex.from_bytes(index.to_bytes())
+    copy = Article(id="b", title="Valdora port shut after tanker grounding", text=body, origin="t",
+                   source="B", published=when)
+    (placed,) = restored.add([copy])
+    assert placed.member.reason == "duplicate" and placed.story_id == "a"   # found by the rebuilt LSH
