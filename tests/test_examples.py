@@ -22,7 +22,8 @@ from pipeline.cli import _subparsers, build_parser
 ROOT = Path(__file__).resolve().parents[1]
 FEED = (ROOT / "tests" / "fixtures" / "feeds" / "rss20.xml").read_bytes()
 BIN = Path(sys.executable).parent
-LONG_RUNNING = 4.0   # seconds an example may run before it is asked to stop with SIGTERM
+LONG_RUNNING = 4.0   # seconds a long-running example (a job, a server) runs before SIGTERM stops it
+TIMEOUT = 300.0      # any other example must have finished by then
 
 
 def _help_examples() -> list[str]:
@@ -100,11 +101,17 @@ def _env(base: Path) -> dict[str, str]:
     return env
 
 
+def _long_running(command: str) -> bool:
+    """The job and the review server run until stopped; every other command ends by itself."""
+    words = command.split()
+    return ("schedule" in words and "--once" not in words) or ("serve" in words)
+
+
 def _run(command: str, cwd: Path) -> subprocess.CompletedProcess:
     proc = subprocess.Popen(["bash", "-c", command], cwd=cwd, env=_env(cwd), text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     try:
-        out, err = proc.communicate(timeout=LONG_RUNNING)
+        out, err = proc.communicate(timeout=LONG_RUNNING if _long_running(command) else TIMEOUT)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGTERM)       # the long-running ones: asked to stop
         out, err = proc.communicate(timeout=60)
