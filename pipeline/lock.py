@@ -118,9 +118,13 @@ def run_lock(state_dir: Path, *, wait: bool = False, timeout: float | None = Non
         info = LockInfo(pid=os.getpid(), host=socket.gethostname(),
                         command=command if command is not None else " ".join(sys.argv),
                         started=datetime.now(UTC).isoformat(timespec="seconds"))
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps(asdict(info)).encode("utf-8") + b"\n", 0)
-        os.fsync(fd)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, json.dumps(asdict(info)).encode("utf-8") + b"\n", 0)
+            os.fsync(fd)
+        except OSError as exc:       # a full disk, most often: say where, not "damaged"
+            raise NewsdeskError(f"{path}: cannot write the run lock: {exc.strerror or exc}; "
+                                f"is the disk of {Path(state_dir)} full?") from exc
         log.debug("run lock taken: %s", info.describe())
         try:
             yield info

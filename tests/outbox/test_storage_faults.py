@@ -384,3 +384,19 @@ def test_a_file_in_place_of_the_folder_is_a_clear_error(tmp_path, blocked):
         write_digest(outbox, DAY, "digest", [], drafts("v1"), {}, now=NOW)
     assert str(in_the_way) in str(caught.value)
     assert in_the_way.read_text() == "not a folder"
+
+
+def test_a_full_disk_at_run_start_is_one_clear_line_and_the_store_is_not_called_damaged(tmp_path, capsys, monkeypatch):
+    """ENOSPC from the kernel itself: the run lock is a link to /dev/full."""
+    from pipeline.cli import main
+
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "run.lock").symlink_to("/dev/full")
+    monkeypatch.chdir(tmp_path)
+    assert main(["--state-dir", str(state), "digest"]) == 1
+    err = capsys.readouterr().err
+    assert "cannot write the run lock" in err and "No space left on device" in err
+    assert "Traceback" not in err and "damaged" not in err
+    assert main(["--state-dir", str(state), "sources", "status"]) == 0
+    assert "damaged" not in capsys.readouterr().err
