@@ -152,6 +152,35 @@ def test_cluster_reads_jsonl_and_gives_every_record_a_story(tmp_path, capsys, mo
     assert not (tmp_path / "never").exists()  # cluster touches no state
 
 
+def test_cluster_stories_prints_one_merged_story_a_line(tmp_path, capsys, monkeypatch):
+    import io
+
+    lines = [
+        {"id": "w1", "title": "Storm closes Harbour Bridge as winds reach 120 km/h - Harbour Times",
+         "text": "The Harbour Bridge was closed on Monday as winds of 120 km/h hit the coast of the bay.",
+         "source": "Harbour Times", "published": "2026-11-20T08:00:00Z",
+         "url": "https://a.example/storm", "gold": "storm"},
+        {"id": "w2", "title": "Harbour Bridge shut by storm winds of 120 km/h",
+         "text": "Winds of 120 km/h closed the Harbour Bridge on Monday, police said, and ferries stopped.",
+         "source": "Bay News", "published": "2026-11-20T08:05:00Z", "url": "https://b.example/storm",
+         "gold": "storm"},
+        {"id": "w3", "title": "Chess champion retains title after twelve games in Madrid",
+         "source": "Board Weekly", "published": "2026-11-20T09:00:00Z", "gold": "chess"},
+    ]
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(json.dumps(l) for l in lines) + "\n"))
+    assert main(["cluster", "-", "--stories", "--jsonl", "--given", "gold"]) == 0
+    rows = {r["story"]: r for r in map(json.loads, capsys.readouterr().out.splitlines())}
+    assert sorted(rows) == ["chess", "storm"]          # the given field's values are the labels
+    storm = rows["storm"]
+    assert set(storm) >= {"story", "headline", "summary", "key_facts", "disputed", "sources", "members"}
+    assert storm["members"] == ["w1", "w2"]
+    assert not storm["headline"].endswith("Harbour Times")
+    assert {s["outlet"] for s in storm["sources"]} == {"Harbour Times", "Bay News"}
+    assert {s["article_id"] for s in storm["sources"]} == {"w1", "w2"}
+    assert isinstance(storm["summary"], str) and "Harbour Bridge" in storm["summary"]
+    assert rows["chess"]["members"] == ["w3"]
+
+
 def test_cluster_names_a_bad_line(tmp_path, capsys):
     f = tmp_path / "in.jsonl"
     f.write_text('{"id": "a", "title": "ok"}\nnot json\n')

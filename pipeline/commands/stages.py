@@ -52,7 +52,6 @@ def read_jsonl(stream: TextIO, name: str) -> Iterator[tuple[int, dict[str, Any]]
 def cmd_cluster(args: argparse.Namespace) -> int:
     from pipeline.cli import safe
     from pipeline.stories.group import cluster_articles
-    from pipeline.ingest.normalize import stable_id
 
     name = args.file
     if name == "-":
@@ -74,21 +73,24 @@ def cmd_cluster(args: argparse.Namespace) -> int:
             a = replace(a, id=key)
         articles.append(a)
         keys.append((n, rec))
-    window = args.window_days
-    if window is None:
-        from pipeline.cli import _settings
-        window = _settings(args).story_window_days
-    if not window > 0:
-        raise NewsdeskError(f"--window-days must be more than 0, not {window}")
-    groups = cluster_articles(articles, window_days=window)
+    if args.given:
+        groups = given_groups(articles, [rec for _, rec in keys], args.given)
+    else:
+        window = args.window_days
+        if window is None:
+            from pipeline.cli import _settings
+            window = _settings(args).story_window_days
+        if not window > 0:
+            raise NewsdeskError(f"--window-days must be more than 0, not {window}")
+        groups = cluster_articles(articles, window_days=window)
     story_of: dict[str, str] = {}
-    for g in groups:
-        first = min(g.articles, key=lambda a: (a.published.isoformat() if a.published else "", a.id))
-        sid = stable_id("story", first.id)
+    for label, g in groups_with_labels(groups, args.given, [rec for _, rec in keys], articles):
         for a in g.articles:
-            story_of[a.id] = sid
+            story_of[a.id] = label
     out = sys.stdout
-    if args.jsonl:
+    if args.stories:
+        print_stories(out, groups, story_of, as_json=args.jsonl)
+    elif args.jsonl:
         for a, (n, rec) in zip(articles, keys):
             row = {"id": rec.get("id", a.id)}
             if rec.get("guid") is not None:
@@ -105,6 +107,70 @@ def cmd_cluster(args: argparse.Namespace) -> int:
                 out.write(f"    {safe(a.source or '-')[:20]:20}  {why:18}  {safe(a.title)[:80]}\n")
     print(f"{len(articles)} articles in {len(groups)} stories", file=sys.stderr)
     return 0
+
+
+def given_groups(articles: list[Article], records: list[dict[str, Any]], field: str) -> list:
+    """Groups by the value of `field` in each record (a gold label), in first-seen order; a
+    record without the field is a story of its own. Members are "seed" then "given"."""
+    from pipeline.model import Member
+    from pipeline.stories.group import Group
+
+    by_label: dict[str, list[Article]] = {}
+    for a, rec in zip(articles, records):
+        v = rec.get(field)
+        label = str(v) if v is not None and str(v) != "" else f"\0{a.id}"
+        by_label.setdefault(label, []).append(a)
+    return [Group(tuple(g), tuple(Member(a.id, "seed" if i == 0 else "given") for i, a in enumerate(g)))
+            for g in by_label.values()]
+
+
+def groups_with_labels(groups: list, field: str | None, records: list[dict[str, Any]],
+                       articles: list[Article]) -> Iterator[tuple[str, Any]]:
+    """Each group with its story label: the given field's value, else the stable story id."""
+    from pipeline.ingest.normalize import stable_id
+
+    rec_of = {a.id: rec for a, rec in zip(articles, records)}
+    for g in groups:
+        if field and rec_of[g.articles[0].id].get(field) not in (None, ""):
+            yield str(rec_of[g.articles[0].id][field]), g
+            continue
+        first = min(g.articles, key=lambda a: (a.published.isoformat() if a.published else "", a.id))
+        yield stable_id("story", first.id), g
+
+
+def story_record(label: str, story) -> dict[str, Any]:
+    """One merged story as the JSON line `cluster --stories --jsonl` prints."""
+    return {
+        "story": label,
+        "headline": story.headline,
+        "summary": story.summary_text,
+        "key_facts": list(story.key_facts),
+        "disputed": list(story.disputed),
+        "sources": [{"outlet": s.outlet, "title": s.title, "url": s.url, "article_id": s.article_id}
+                    for s in story.sources],
+        "members": [m.article_id for m in story.members],
+    }
+
+
+def print_stories(out: TextIO, groups: list, story_of: dict[str, str], *, as_json: bool) -> None:
+    from pipeline.cli import safe
+    from pipeline.stories.merge import build_story
+
+    for g in groups:
+        label = story_of[g.articles[0].id]
+        story = build_story(g.articles, g.members)
+        if as_json:
+            out.write(json.dumps(story_record(label, story), ensure_ascii=False) + "\n")
+            continue
+        out.write(safe(f"{label}  {story.headline}") + "\n")
+        for sentence, _ in story.summary:
+            out.write(safe(f"    {sentence}") + "\n")
+        if story.key_facts:
+            out.write(safe("    key facts: " + "; ".join(story.key_facts)) + "\n")
+        if story.disputed:
+            out.write(safe("    sources differ on: " + "; ".join(story.disputed)) + "\n")
+        for s in story.sources:
+            out.write(safe(f"    - {s.outlet or '-'} — {s.title}") + "\n")
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
@@ -265,6 +331,10 @@ def register(sub: Any) -> None:
     p.add_argument("--jsonl", action="store_true", help="print each record's id, guid and story as JSON")
     p.add_argument("--window-days", type=float, metavar="DAYS",
                    help="no story spans more than this (default: the configured story_window_days, 7)")
+    p.add_argument("--stories", action="store_true",
+                   help="print each merged story (headline, summary, facts, sources); with --jsonl one JSON a line")
+    p.add_argument("--given", metavar="FIELD",
+                   help="group by this field of each record instead of clustering (measures merging alone)")
 
     p = _add(sub, "digest", cmd_digest, "one full run: ingest, merge, select and render drafts into the outbox",
              "newsdesk digest --config newsdesk.toml --dry-run")
