@@ -1,0 +1,121 @@
+"""The story's headline: the most representative plain member title."""
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+
+from pipeline.stories.features import tokens
+from pipeline.stories.members import Doc, DocGroup
+from pipeline.stories.names import name_stems
+from pipeline.stories.sentences import bag, cosine, norm_words, squash
+
+# A plural with a possessive 's ("individuals’s") or a doubled word ("the the"): the marks of
+# machine-rewritten or careless copy; another outlet's title reads better.
+_MALFORMED = re.compile(r"(?i)\b\w+s['’]s\b|\b(\w+)\s+\1\b")
+PENALTY_MALFORMED = 0.3
+
+# Headlines of ordinary length; outside this they are labels or whole sentences.
+HEADLINE_MIN_WORDS = 5
+HEADLINE_MAX_WORDS = 18
+
+
+# Headline penalties, subtracted from a representativeness score in 0..1 (cosine to the
+# centroid, typically 0.3-0.7 for on-topic titles): a question or teaser must lose to any plain
+# on-topic title; an image credit is never a headline.
+PENALTY_QUESTION = 0.5
+PENALTY_TEASER = 0.5
+PENALTY_CREDIT = 1.0
+PENALTY_ALL_CAPS = 0.3
+PENALTY_LENGTH = 0.3
+PENALTY_SITE = 0.3
+# A title that reports a possibility ("X could be a game changer") rather than what happened.
+PENALTY_SPECULATIVE = 0.15
+
+# --- words -------------------------------------------------------------------------------------
+_TEASER = re.compile(
+    r"""(?ix)
+    ^(?:you\s+won['’]?t\s+believe | here['’]?s\s+(?:why|what|how|the|everything)
+      | what\s+we\s+know | what\s+(?:you|to)\s+(?:need\s+to\s+)?know | everything\s+you\s+need
+      | this\s+is\s+(?:why|what|how) | why\s+you\s+should | watch\b | live\b | breaking\b
+      | opinion\b | quiz\b | \d+\s+(?:things|ways|reasons|facts)\b)
+    | \b(?:you\s+won['’]?t\s+believe | will\s+(?:shock|surprise|amaze)\s+you | blow\s+your\s+mind
+      | what\s+happened\s+next | find\s+out\s+(?:why|what|how) | click\s+here | one\s+weird\s+trick)\b
+    | (?:\.\.\.|…)\s*$
+    """)
+_SPECULATIVE = re.compile(r"(?i)\b(?:could|might|would|suggests?|game[ -]changer)\b")
+_CREDIT = re.compile(r"(?i)\b(?:credit|cc\s+by|getty\s+images|shutterstock|ap\s+photo|file\s+photo"
+                     r"|photograph(?:ed)?\s+by|image\s*:|photo\s*:)|©")
+_SITE_SEPARATOR = re.compile(r"\s+(?:[-|–—•·:]|::)\s+")
+_DOMAINISH = re.compile(r"\.(?:com|net|org|co\.uk|co|io|news|info|de|fr|jp|in|au|ca)\b", re.I)
+
+
+def choose_headline(group: DocGroup) -> tuple[str, str]:
+    """The headline is the distinct member title (site suffix removed) with the highest score:
+
+        score = cosine(title, centroid of titles + leads)           representative, 0..1
+              + 0.15 * share of the group's top shared names it holds      specific
+              + 0.05 * log(number of members carrying this title)         duplicates vote
+              - penalties: question (ends with "?") 0.5; teaser ("You won't believe", "Here's
+                why", "What we know", ends with "..."), 0.5; image credit 1.0; all capitals 0.3;
+                fewer than 5 or more than 18 words 0.3; a site name left in it 0.3; speculation
+                ("could", "might", "suggests", "game changer") 0.15.
+
+    Ties go to the shorter title, then alphabetical order, then the smaller article id. Returns
+    (headline, article id it came from).
+    """
+    top_names = group.shared_names()[:5]
+    outlets = {squash(o) for o in group.outlets} - {""}
+    candidates: dict[str, list[Doc]] = defaultdict(list)
+    for d in group.docs:
+        if d.title:
+            candidates[norm_words(d.title)].append(d)
+    best: tuple | None = None
+    for norm, ds in candidates.items():
+        # Copies of one title differ only in case or punctuation: show the cleanest one.
+        pick = min(ds, key=lambda d: headline_penalty(d.title, outlets))
+        title = pick.title
+        stems = set(tokens(title))
+        score = cosine(bag(title), group.centroid)
+        if top_names:
+            held = sum(1 for k in top_names if set(name_stems(k)) <= stems)
+            score += 0.15 * held / len(top_names)
+        score += 0.05 * math.log(len(ds))
+        score -= headline_penalty(title, outlets)
+        key = (-round(score, 9), len(title), title.lower(), pick.article.id)
+        if best is None or key < best[0]:
+            best = (key, title, pick.article.id)
+    if best is None:
+        return "", ""
+    headline = best[1]
+    if headline.endswith(".") and not headline.endswith(".."):
+        headline = headline[:-1].rstrip()  # a headline is not a sentence
+    return headline, best[2]
+
+
+def headline_penalty(title: str, outlets: set[str]) -> float:
+    penalty = 0.0
+    stripped = title.rstrip("\"'”’ ")
+    if stripped.endswith("?"):
+        penalty += PENALTY_QUESTION
+    if _TEASER.search(title):
+        penalty += PENALTY_TEASER
+    if _CREDIT.search(title):
+        penalty += PENALTY_CREDIT
+    if _SPECULATIVE.search(title):
+        penalty += PENALTY_SPECULATIVE
+    if _MALFORMED.search(title):
+        penalty += PENALTY_MALFORMED
+    letters = [c for c in title if c.isalpha()]
+    if len(title.split()) >= 3 and letters and sum(c.isupper() for c in letters) >= 0.8 * len(letters):
+        penalty += PENALTY_ALL_CAPS
+    n = len(title.split())
+    if n < HEADLINE_MIN_WORDS or n > HEADLINE_MAX_WORDS:
+        penalty += PENALTY_LENGTH
+    parts = _SITE_SEPARATOR.split(title)
+    if len(parts) > 1:
+        ends = (parts[0], parts[-1])
+        if any(_DOMAINISH.search(p) or squash(p) in outlets for p in ends) or " | " in title:
+            penalty += PENALTY_SITE
+    return penalty
+
