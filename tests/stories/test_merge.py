@@ -85,11 +85,12 @@ def test_seed_summary_says_what_happened(seed_story: Story) -> None:
     first = seed_story.summary[0][0].lower()
     assert "lupus" in first and "remission" in first and re.search(r"\b(five|5)\b", first)
     assert "car-t" in text or "CAR-T" in seed_story.key_facts
-    assert "nature medicine" in text or "erlangen" in text
-    # 002 is a machine-spun copy; another outlet's sentence saying the same thing comes first.
-    assert seed_story.summary[0][1] != "seed-002"
+    # 002 is a machine-spun copy and 004 a machine translation ("autoimmune diseases ."): four
+    # clean write-ups say the same, so nothing is taken from either.
+    assert not {aid for _, aid in seed_story.summary} & {"seed-002", "seed-004"}
+    assert "physique" not in text and " ." not in text
     for sentence, _ in seed_story.summary:
-        assert 15 <= len(sentence.split()) <= 45
+        assert 15 <= len(sentence.split()) <= 55
         assert sentence[0].isupper() and sentence.rstrip("\"”")[-1] in ".!"
     assert_traceable(seed_story, seeds())
     assert_not_redundant(seed_story)

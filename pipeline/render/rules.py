@@ -1,0 +1,211 @@
+"""Each network's rules: its limits, how it counts a post, what makes a post valid, where text
+may be cut; and the plain-text helpers (clean_text, safe_url, add_utm) shared with the digest.
+
+Every post is measured here before it is returned (see posts.py); a post that cannot be made
+valid raises PostError instead of being cut in the middle of a word or a URL.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Callable
+from urllib.parse import quote_plus, unquote, urlsplit, urlunsplit
+
+import regex
+from twitter_text import extract_urls_with_indices, parse_tweet
+from twitter_text.has_invalid_characters import has_invalid_characters
+
+from pipeline.errors import NewsdeskError
+
+NETWORKS: tuple[str, ...] = ("x", "bluesky", "mastodon", "threads", "linkedin")
+# Each network's documented default: X (non-premium), Bluesky's lexicon maxGraphemes, Mastodon's
+# default instance setting (instances differ: pass `limit`), Threads and LinkedIn's API limits.
+LIMITS: dict[str, int] = {"x": 280, "bluesky": 300, "mastodon": 500, "threads": 500, "linkedin": 3000}
+THREAD_SEPARATOR = "\n\n---\n\n"   # between the parts of a thread in Post.text (for review)
+ELLIPSIS = "\u2026"
+URL_WEIGHT = 23                    # what X and Mastodon count for any URL
+BLUESKY_MAX_BYTES = 3000           # app.bsky.feed.post text maxLength (UTF-8 bytes)
+THREADS_MAX_LINKS = 5              # Threads API rejects posts with more unique links
+
+
+class PostError(NewsdeskError):
+    """A post cannot be made valid for its network (a word or the link alone is too long)."""
+
+
+# --- plain text -----------------------------------------------------------------------------
+
+# Bidi embeddings, overrides, isolates and marks: they can reorder what a reader sees.
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_DROP = frozenset("\ufeff\ufffe\uffff")   # BOM and non-characters (X rejects them)
+_MARKUP = re.compile(r"</?[A-Za-z!][^<>]*>")
+
+
+def clean_text(text: str | None, *, strip_markup: bool = False) -> str:
+    """One line of plain text: NFC, no control or bidi-override characters, spaces collapsed."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFC", text)
+    if strip_markup:
+        # Until nothing changes: nested or overlapping tags ("<scr<script>ipt>") leave markup
+        # after one pass.
+        previous = None
+        while previous != text:
+            previous, text = text, _MARKUP.sub(" ", text)
+    kept = []
+    for ch in text:
+        if ch in _BIDI or ch in _DROP:
+            continue
+        cat = unicodedata.category(ch)
+        if cat == "Cs" or (cat == "Cc" and not ch.isspace()):
+            continue
+        kept.append(ch)
+    return " ".join("".join(kept).split())
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL when it is an absolute http(s) URL with a host and no spaces; otherwise None."""
+    if not url:
+        return None
+    url = url.strip()
+    if any(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Cn") for ch in url):
+        return None   # Cn: unassigned code points and non-characters such as U+FFFE
+    if any(ch in url for ch in '<>"\\`'):
+        return None
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return None
+    return url
+
+
+def add_utm(url: str, network: str, campaign: str) -> str:
+    """Append utm_source/medium/campaign; other parameters are kept byte for byte."""
+    parts = urlsplit(url)
+    kept = [
+        item for item in parts.query.split("&")
+        if item and not unquote(item.split("=", 1)[0]).strip().lower().startswith("utm_")
+    ]
+    kept += [
+        f"utm_source={quote_plus(network)}",
+        "utm_medium=social",
+        f"utm_campaign={quote_plus(campaign)}",
+    ]
+    return urlunsplit(parts._replace(query="&".join(kept)))
+
+
+# --- counting rules -------------------------------------------------------------------------
+
+GRAPHEME = regex.compile(r"\X")
+_EMOJI = regex.compile(r"\p{Extended_Pictographic}|\p{Regional_Indicator}|[\ufe0f\u20e3]")
+
+
+def _graphemes(text: str) -> int:
+    return len(GRAPHEME.findall(text))
+
+
+def _utf16(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _x_length(text: str) -> int:
+    return parse_tweet(text).weightedLength
+
+
+def _mastodon_length(text: str) -> int:
+    # Mastodon replaces every http(s) URL by a 23-character placeholder, then counts graphemes.
+    pieces, pos = [], 0
+    for found in extract_urls_with_indices(text, extract_urls_without_protocol=False):
+        start, end = found["indices"]
+        pieces += [text[pos:start], "x" * URL_WEIGHT]
+        pos = end
+    pieces.append(text[pos:])
+    return _graphemes("".join(pieces))
+
+
+def _threads_length(text: str) -> int:
+    # Threads counts emoji by their UTF-8 bytes; other characters as UTF-16 units (conservative).
+    total = 0
+    for cluster in GRAPHEME.findall(text):
+        total += len(cluster.encode("utf-8")) if _EMOJI.search(cluster) else _utf16(cluster)
+    return total
+
+
+@dataclass(frozen=True)
+class _Rule:
+    count: Callable[[str], int]
+    threadable: bool
+    max_tags: int
+    max_links: int | None = None
+    max_bytes: int | None = None
+    invalid: Callable[[str], bool] | None = None
+
+
+_RULES: dict[str, _Rule] = {
+    "x": _Rule(_x_length, True, 2, invalid=has_invalid_characters),
+    "bluesky": _Rule(_graphemes, True, 2, max_bytes=BLUESKY_MAX_BYTES),
+    "mastodon": _Rule(_mastodon_length, True, 2),
+    "threads": _Rule(_threads_length, True, 1, max_links=THREADS_MAX_LINKS),   # one topic tag
+    "linkedin": _Rule(_utf16, False, 2),
+}
+
+
+def rule_of(network: str) -> _Rule:
+    try:
+        return _RULES[network]
+    except KeyError:
+        raise ValueError(f"unknown network {network!r}; known: {', '.join(NETWORKS)}") from None
+
+
+def post_length(text: str, network: str) -> int:
+    """The length of `text` as `network` counts it."""
+    return rule_of(network).count(text)
+
+
+_SCHEMED_URL = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
+
+
+def link_count(text: str) -> int:
+    """Unique links as Threads counts them: bare domains that twitter-text knows, and every
+    http(s) URL whatever its top-level domain."""
+    found = {m.group(0).rstrip(".,;:!?)") for m in _SCHEMED_URL.finditer(text)}
+    found |= {f["url"] for f in extract_urls_with_indices(text)
+              if not any(f["url"] in u for u in found)}
+    return len(found)
+
+
+def is_valid(text: str, network: str, limit: int | None = None) -> bool:
+    rule = rule_of(network)
+    limit = LIMITS[network] if limit is None else limit
+    if not text or rule.count(text) > limit:
+        return False
+    if rule.max_links is not None and link_count(text) > rule.max_links:
+        return False
+    if rule.max_bytes is not None and len(text.encode("utf-8")) > rule.max_bytes:
+        return False
+    return not (rule.invalid and rule.invalid(text))
+
+
+_CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\u3000-\u303f\uff01-\uff60]")
+
+
+def cut_points(text: str) -> list[int]:
+    """Where `text` may be cut: before a space, or between two CJK characters; never in a URL."""
+    inside = set()
+    for found in extract_urls_with_indices(text):
+        start, end = found["indices"]
+        inside.update(range(start + 1, end))
+    points = []
+    for i in range(1, len(text)):
+        if i in inside:
+            continue
+        if text[i] == " " and text[i - 1] != " ":
+            points.append(i)
+        elif _CJK.match(text[i - 1]) and _CJK.match(text[i]):
+            points.append(i)
+    points.append(len(text))
+    return points
+

@@ -1,0 +1,81 @@
+"""How clean a sentence, and a source's whole text, reads: the summary's sentence-quality filter.
+
+Ingest already strips what it can recognise line by line (site suffixes, paywall lines, wire
+markup); what reaches the merge can still carry it inside a sentence, or carry the marks of
+text rebuilt from tokens or machine-spun / machine-translated. Two kinds of finding:
+
+- ``unusable(sentence)``: a reason never to quote it (paywall, byline, markup, caption), or None.
+- ``blemishes(sentence)``: how many artefacts it carries (split tokens "4. 6", "2: 09 a. m.",
+  " - - ", a space before punctuation, a lower-case start, a doubled parenthetical); a cleaner
+  copy or paraphrase wins, but when nothing cleaner says it, it may still be used.
+- ``source_quality(sentences)``: 0..1 for a whole text, so that a machine-spun source
+  ("physique" for body, "remedy" for therapy) is quoted only when nothing cleaner says it.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+_PAYWALL = re.compile(
+    r"(?i)\b(?:subscribe|subscribers?\s+only|log\s*in\s+to\s+(?:read|continue)|sign\s+(?:up|in)\s+"
+    r"to\s+(?:read|continue)|already\s+a\s+subscriber|rest\s+of\s+this\s+(?:content|article|story)"
+    r"|create\s+a\s+free\s+account|this\s+content\s+is\s+for\s+(?:members|subscribers))\b")
+# "By Stanley Widianto China and ...": a byline glued to the first sentence.
+_BYLINE = re.compile(r"^(?:By|BY)\s+[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,3}(?:\s+and\s+[A-Z][\w'’.-]+"
+                     r"(?:\s+[A-Z][\w'’.-]+){0,2})?(?:,|\s+(?=[A-Z]))")
+_MARKUP = re.compile(r"\[[A-Z]{2,}:[^\]]*\]?|\b[A-Z]{3,}:\"|</?[A-Za-z][^<>]*>|&(?:[a-z]+|#\d+);"
+                     r"|\{\{|\}\}")
+_CAPTION = re.compile(r"(?i)\b(?:photo|image|picture|file\s+photo|video)\s*(?::|credit|by\b)"
+                      r"|\b(?:getty\s+images|shutterstock|afp\s+via\s+getty|reuters/[A-Z])"
+                      r"|\bcredit\s*:|\bcc\s+by\b|^(?:advertisement|related\s*:|read\s+more\b)")
+
+# Marks of text rebuilt from tokens or written carelessly, each one blemish.
+_ARTEFACTS = (
+    re.compile(r"\d\. \d"),                    # "4. 6" for 4.6
+    re.compile(r"\d: \d\d"),                   # "2: 09" for 2:09
+    re.compile(r"\b[ap]\. m\."),               # "a. m."
+    re.compile(r"\s-\s-\s|\w\s-\s\w"),         # " - - ", "anti - piracy"
+    re.compile(r"\w\s+[,.;:!?)](?:\s|$)"),     # "diseases ." / "word ,"
+    re.compile(r"\(\s|\s'\s?s\b"),             # "( text", "Palin 's"
+    re.compile(r"\"([^\"]{3,40})\"\s*\(\1\)"),  # "Nature Medicine" (Nature Medicine)
+    re.compile(r"(?i)\b\w+s['’]s\b"),          # "individuals’s"
+    re.compile(r"\b(\w+)\s+\1\b"),             # "the the"
+)
+# Synonym substitutions that article spinners and word-by-word translation leave behind, each
+# a word clean news copy uses in another sense or almost never ("the physique" for the body,
+# "immune methods" for immune systems, "not but" for not yet).
+_SPUN = re.compile(
+    r"(?i)\b(?:the\s+physique|immune\s+methods|not\s+but\s+(?:clear|known)|whether\s+or\s+not\s+or"
+    r"|nevertheless\s+it\b|sufferers['’]\s+immune|cell\s+remedy|remedy\s+(?:has|have|will)\s+been?"
+    r"|within\s+the\s+examine|the\s+examine\b|individuals['’]s)")
+
+
+def unusable(sentence: str) -> str | None:
+    """Why a sentence must never be quoted in a summary, or None."""
+    if _PAYWALL.search(sentence):
+        return "paywall"
+    if _BYLINE.search(sentence):
+        return "byline"
+    if _MARKUP.search(sentence):
+        return "markup"
+    if _CAPTION.search(sentence):
+        return "caption"
+    return None
+
+
+def blemishes(sentence: str) -> int:
+    """How many kinds of artefact the sentence carries (0 for clean copy)."""
+    found = sum(1 for p in _ARTEFACTS if p.search(sentence))
+    first = sentence.lstrip("\"'“‘(")
+    if first[:1].islower() and not first[:2].isupper():   # "cell therapy helps"; not "iPhone"
+        found += 1
+    return found
+
+
+def source_quality(sentences: Sequence[str]) -> float:
+    """1.0 for clean copy, lower the more of its sentences carry artefacts or spun wording."""
+    if not sentences:
+        return 1.0
+    marked = sum(1 for s in sentences if blemishes(s) or _SPUN.search(s))
+    spun = sum(1 for s in sentences if _SPUN.search(s))
+    return max(0.0, 1.0 - marked / len(sentences) - (0.5 if spun >= 2 else 0.0))
