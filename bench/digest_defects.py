@@ -14,8 +14,8 @@ digest, over the selected stories and their posts:
   headline_site      a headline ending in " - Outlet", " | Outlet" or a domain
   outlet_hashtag     a post's hashtag that is an outlet's name
   outlet_fact        a key fact that is an outlet's name or ends with one
-  x_is_linkedin      the X post's words (links, tags and a closing ellipsis aside) open the
-                     LinkedIn post: the same text, only cut shorter
+  x_is_linkedin      the X and LinkedIn posts say the same (links and tags aside), or X is
+                     LinkedIn's text cut short
   seeds_002_004      (a folder with files 002_* or 004_*) summary sentences from them
 --show prints every story card and post read.
 
@@ -109,7 +109,8 @@ def count(cards: list[dict], origins: dict[str, str]) -> dict[str, int]:
         found["outlet_fact"] += sum(any(squash(f) == o or (len(o) > 3 and squash(f).endswith(o))
                                         for o in outlets) for f in s.key_facts)
         x, li = (_body(card["posts"].get(n, "")) for n in ("x", "linkedin"))
-        found["x_is_linkedin"] += bool(x) and li.startswith(x)
+        cut = card["posts"].get("x", "").find("\u2026") >= 0
+        found["x_is_linkedin"] += bool(x) and (x == li or (cut and li.startswith(x)))
         found["seeds_002_004"] += sum(bool(re.search(r"(?:^|/)00[24]_", origins.get(aid, "")))
                                       for _, aid in s.summary)
     return found

@@ -91,10 +91,12 @@ def story_view(story: Story, zone: ZoneInfo) -> dict[str, Any]:
     sources = []
     for ref in story.sources:
         url = safe_url(ref.url)
-        label = clean_text(ref.outlet) or _host(url) or clean_text(ref.title) or "source"
-        sources.append({"label": label, "url": url, "title": clean_text(ref.title),
+        outlet, title = clean_text(ref.outlet) or _host(url), clean_text(ref.title)
+        # "Outlet — title": entries that can be told apart, and who said what.
+        label = f"{outlet} \u2014 {title}" if outlet and title else (outlet or title or "source")
+        sources.append({"label": label, "url": url, "title": title, "outlet": outlet,
                         "date_text": format_when(ref.published, zone)})
-    outlets = {s["label"].casefold() for s in sources}
+    outlets = {s["outlet"].casefold() for s in sources if s["outlet"]}   # real outlets only
     shown = story.last_updated or story.first_seen or max(
         (r.published for r in story.sources if r.published), default=None)
     return {

@@ -21,7 +21,7 @@ from pipeline.render.tags import camel_tag, hashtags
 
 __all__ = ["ELLIPSIS", "LIMITS", "NETWORKS", "THREAD_SEPARATOR", "Post", "PostError", "add_utm",
            "best_link", "camel_tag", "clean_text", "cut_points", "hashtags", "is_valid", "lead_line",
-           "link_count", "little_escape", "make_post", "post_length", "safe_url"]
+           "link_count", "little_escape", "make_post", "body_for", "post_length", "safe_url"]
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +40,15 @@ class Post:
 
 
 def best_link(story: Story) -> str | None:
-    """The source the lead sentence came from, else the earliest source with a usable URL."""
+    """The article the headline was taken from (its source title is the headline, or opens with
+    it when the headline was shortened), else the one the lead sentence came from, else the
+    earliest source with a usable URL."""
     usable = [s for s in story.sources if safe_url(s.url)]
+    head = " ".join(story.headline.split()).rstrip(".")
+    for source in usable:
+        title = " ".join(source.title.split())
+        if head and (title.rstrip(".") == head or title.startswith(head)):
+            return safe_url(source.url)
     lead_article = story.summary[0][1] if story.summary else None
     for source in usable:
         if source.article_id == lead_article:
@@ -248,6 +255,26 @@ def payload_for_text(network: str, text: str, *, created_at: datetime, language:
 
 # --- the post -------------------------------------------------------------------------------
 
+# LinkedIn's longer post: the headline, the summary, then at most this many key facts.
+LINKEDIN_FACTS = 5
+
+
+def body_for(story: Story, network: str) -> str:
+    """What a post on `network` says, from the same checked story: X a short hook (the
+    headline); Bluesky, Mastodon and Threads the summary's lead sentence; LinkedIn the headline,
+    the whole summary and the key facts."""
+    headline = clean_text(story.headline, strip_markup=True)
+    if network == "x":
+        return headline or lead_line(story)
+    if network == "linkedin":
+        parts = [headline, clean_text(story.summary_text, strip_markup=True)]
+        facts = [clean_text(f, strip_markup=True).rstrip(" .;") for f in story.key_facts[:LINKEDIN_FACTS]]
+        if any(facts):
+            parts.append("Key facts: " + "; ".join(f for f in facts if f) + ".")
+        return "\n\n".join(p for p in parts if p) or lead_line(story)
+    return lead_line(story)
+
+
 def lead_line(story: Story) -> str:
     """The summary's first sentence; the headline only when there is no usable summary."""
     for sentence, _ in story.summary[:1]:
@@ -293,7 +320,7 @@ def make_post(story: Story, network: str, *, campaign: str, limit: int | None = 
     def ok(text: str) -> bool:
         return is_valid(text, network, limit)
 
-    body = lead_line(story)
+    body = body_for(story, network)
     if thread and rule.threadable:
         body = clean_text(story.summary_text, strip_markup=True) or body
     if not body and not url and not tags:

@@ -26,16 +26,66 @@ def camel_tag(phrase: str) -> str | None:
     return tag
 
 
+# Outlets and agencies are who reports the story, never what it is about.
+WIRE_NAMES = frozenset("reuters bloomberg ap apnews associatedpress afp upi dpa ani pti xinhua kyodo "
+                       "yonhap tass efe ansa cnn bbc cnbc nyt yahoo yahoofinance msn googlenews "
+                       "newswire prnewswire businesswire globenewswire".split())
+# A story about a death or a crime: its people (victims, suspects) are never made hashtags.
+_TRAGEDY = regex.compile(
+    r"(?i)\b(?:kill(?:s|ed|ing)?|murder\w*|dead|deaths?|dies|died|shot|shooting|stabb\w*|crash\w*"
+    r"|victims?|homicide|manslaughter|suspects?|arrest\w*|charged|convicted|sentenced|rape\w*"
+    r"|abduct\w*|kidnap\w*|assault\w*|injur\w*|funeral|tragedy|drown\w*)\b")
+# Words that make a name a place or an organisation (a person's name holds none of them).
+_NOT_A_PERSON = frozenset(
+    "university institute college school center centre hospital journal department ministry "
+    "agency association society council committee court party company corporation group bank "
+    "state states national international city county street lake river island gulf bay cape "
+    "port fort club league government police federal republic united church navy army force "
+    "airport station museum festival sea ocean mountains valley province district region".split())
+
+
+def _key(s: str | None) -> str:
+    return "".join(ch for ch in (s or "").casefold() if ch.isalnum())
+
+
+def _outlet_keys(story: Story) -> set[str]:
+    keys = set(WIRE_NAMES)
+    for src in story.sources:
+        if src.outlet:
+            keys.add(_key(src.outlet))
+            keys.update(_key(w) for w in regex.split(r"[\s/—–|-]+", src.outlet) if len(_key(w)) > 3)
+        if src.url:
+            host = (regex.sub(r"^https?://", "", src.url).split("/", 1)[0]).removeprefix("www.")
+            keys.add(_key(host.split(".")[0]))
+    return keys - {""}
+
+
+def _may_be_person(phrase: str, text: str) -> bool:
+    """Unless it is an acronym, holds a place or organisation word, or is written as a place
+    ("in Aceh", "near Fort Worth"), a name may be a person's."""
+    words = phrase.split()
+    if phrase.isupper() or any(w.casefold() in _NOT_A_PERSON for w in words):
+        return False
+    return not regex.search(r"\b(?:in|at|near|across|outside)\s+(?:the\s+)?" + regex.escape(phrase) + r"\b", text)
+
+
 def hashtags(story: Story, max_tags: int = 2) -> tuple[str, ...]:
-    seen: set[str] = set()
+    """Tags from the story's main named subjects (its entities: places, organisations, topics),
+    most supported first. Never an outlet or agency, never a generic word (keywords are not
+    used), never a tag inside another one (#Korea beside #NorthKorea), and in a story of a death
+    or a crime never a name that may be a person's."""
+    outlets = _outlet_keys(story)
+    text = story.headline + " " + story.summary_text
+    tragic = bool(_TRAGEDY.search(text))
     tags: list[str] = []
-    for phrase in (*story.entities, *story.keywords):
+    for phrase in story.entities:
         tag = camel_tag(phrase)
-        if tag and tag.casefold() not in seen:
-            seen.add(tag.casefold())
-            tags.append(tag)
+        if not tag or _key(tag) in outlets or (tragic and _may_be_person(phrase, text)):
+            continue
+        folded = tag.casefold()
+        if any(folded in t.casefold() or t.casefold() in folded for t in tags):
+            continue
+        tags.append(tag)
         if len(tags) >= max_tags:
             break
     return tuple(tags)
-
-

@@ -170,11 +170,15 @@ def find_facts(group: DocGroup) -> Facts:
     facts: list[tuple[int, int, str]] = []
     agreed = frozenset(kv for kv, outlets in said.items() if len(outlets) >= MIN_OUTLETS)
     for kv in agreed:
-        facts.append((-len(said[kv]), 0, samples[kv].phrase(_best_noun(nouns[kv]))))
+        if _worth_a_line(samples[kv]):
+            facts.append((-len(said[kv]), 0, samples[kv].phrase(_best_noun(nouns[kv]))))
     ranked = group.ranked_names("outlets", MIN_OUTLETS)
     name_keys = [k for k, _ in ranked]
+    outlet_keys = _outlet_keys(group)
     for k, outlets in ranked:
-        facts.append((-len(outlets), 1, group.names[k].display()))
+        shown = group.names[k].display()
+        if _is_named_fact(shown, outlet_keys):
+            facts.append((-len(outlets), 1, shown))
     facts.sort(key=lambda f: (f[0], f[1], f[2].lower(), f[2]))
     key_facts = tuple(dict.fromkeys(f[2] for f in facts))[:KEY_FACTS_LIMIT]
 
@@ -198,6 +202,49 @@ def find_facts(group: DocGroup) -> Facts:
         variants = sorted(claims.items(), key=lambda kv: (-len(kv[1]), kv[0]))
         disputed.append(f"{label}: " + " / ".join(f"{v} ({', '.join(o)})" for v, o in variants))
     return Facts(key_facts, tuple(disputed), agreed, tuple(name_keys))
+
+
+# Outlets and agencies report a story; they are never one of its facts.
+WIRE_NAMES = frozenset("reuters bloomberg ap apnews associatedpress afp upi dpa ani pti xinhua kyodo "
+                       "yonhap tass efe ansa cnn bbc cnbc nyt yahoo msn".split())
+_MONTHS_DAYS = frozenset("january february march april may june july august september october "
+                         "november december monday tuesday wednesday thursday friday saturday "
+                         "sunday".split())
+
+
+def _outlet_keys(group: DocGroup) -> set[str]:
+    keys = set(WIRE_NAMES)
+    for d in group.docs:
+        for name in (d.article.source or "", d.outlet):
+            keys.add(_squash(name))
+            keys.update(_squash(w) for w in re.split(r"[\s/—–|-]+", name) if len(_squash(w)) > 3)
+    return keys - {""}
+
+
+def _squash(s: str) -> str:
+    return "".join(ch for ch in s.casefold() if ch.isalnum())
+
+
+def _is_named_fact(shown: str, outlets: set[str]) -> bool:
+    """A name worth an editor's line: not an outlet (nor ending with one: "Medio Oriente -
+    Bloomberg Línea"), not a month or weekday glued to a name ("July Eric Trump"), not a
+    fragment of two letters or fewer ("Co") or a number word ("Eleven")."""
+    key = _squash(shown)
+    words = shown.split()
+    tail = _squash(re.split(r"\s[-|–—]\s", shown)[-1])
+    if key in outlets or any(len(o) > 3 and (key.endswith(o) or tail.startswith(o)) for o in outlets):
+        return False
+    if len(words) > 1 and words[0].lower() in _MONTHS_DAYS:
+        return False
+    if len(words) == 1 and (len(key) <= 2 or shown.lower() in _NUMBER_WORDS):
+        return False
+    return True
+
+
+def _worth_a_line(q: Quantity) -> bool:
+    """A count an editor would print: not "3 times" (occasions) and not a count of one ("1
+    male", a sub-count of the patients)."""
+    return q.key != stem("times") and not (q.key != "aged" and q.high == 1)
 
 
 def _best_noun(used: set[tuple[str, str]]) -> str:

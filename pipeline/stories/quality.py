@@ -67,7 +67,8 @@ def blemishes(sentence: str) -> int:
     """How many kinds of artefact the sentence carries (0 for clean copy)."""
     found = sum(1 for p in _ARTEFACTS if p.search(sentence))
     first = sentence.lstrip("\"'“‘(")
-    if first[:1].islower() and not first[:2].isupper():   # "cell therapy helps"; not "iPhone"
+    word = first.split(" ", 1)[0]
+    if word[:1].islower() and not any(c.isupper() for c in word[1:]):   # "cell therapy"; not "iPhone"
         found += 1
     return found
 

@@ -159,7 +159,7 @@ _STATES = (
     (re.compile(r"(?i)\b(?:convicted|found\s+guilty|sentenced|jailed|pleads?\s+guilty|pleaded\s+guilty)\b"),
      re.compile(r"(?i)\b(?:accused\s+of|charged\s+with|faces?\s+(?:trial|charges)|will\s+stand\s+trial"
                 r"|pleaded\s+not\s+guilty|denies\s+(?:the\s+)?charges|awaiting\s+trial|is\s+on\s+trial)\b")),
-    (re.compile(r"(?i)\b(?:named|appointed|announced|confirmed|picks?|chosen|elected|wins?|won)\b"),
+    (re.compile(r"(?i)\b(?:names|named|appoints?|appointed|announces?|announced|confirm(?:s|ed)|picks?|chosen|elected|wins?|won)\b"),
      re.compile(r"(?i)\b(?:favou?rite\s+to|tipped\s+to|frontrunner|front-runner|expected\s+to\s+(?:be\s+)?"
                 r"(?:name|appoint|announce|pick|choose|win)|could\s+be\s+(?:named|appointed|chosen)"
                 r"|in\s+the\s+running)")),

@@ -39,7 +39,10 @@ def test_lengths_follow_each_networks_rule():
 def test_post_has_lead_link_with_utm_and_hashtags(network):
     post = make_post(story(), network, campaign="2026-11-20")
     assert post.length <= LIMITS[network] == post.limit
-    assert post.text.startswith("Five patients with severe lupus")
+    # X a short hook (the headline); LinkedIn the headline, then the summary; the others the lead.
+    opening = "Five lupus patients in remission" if network in ("x", "linkedin") else "Five patients with severe lupus"
+    assert post.text.startswith(opening)
+    assert network == "x" or "Five patients with severe lupus went" in post.text
     link = next(w for w in post.text.split() if w.startswith("https://"))
     q = parse_qs(urlsplit(link).query)
     assert q["utm_source"] == [network] and q["utm_medium"] == ["social"] and q["utm_campaign"] == ["2026-11-20"]
@@ -116,9 +119,10 @@ def test_update_posts_say_so():
 
 def test_no_word_or_url_is_cut():
     lead = "Officials " + "announced " * 60 + "the result."
-    post = make_post(story(lead=lead), "x", campaign="2026-11-20")
+    post = make_post(story(lead=lead), "bluesky", campaign="2026-11-20")
+    assert "\u2026" in post.text
     words = set(lead.split()) | {"\u2026"}
-    link = add_utm(URL, "x", "2026-11-20")
+    link = add_utm(URL, "bluesky", "2026-11-20")
     for w in post.text.split():
         assert w in words or w == link or w.startswith("#") or w.rstrip("\u2026") in words
 
@@ -148,7 +152,7 @@ def test_no_post_ever_exceeds_its_limit(headline, lead, entities, network, threa
 
 # --- no word and no URL is ever cut ---------------------------------------------------------
 
-from pipeline.render.posts import ELLIPSIS, THREAD_SEPARATOR, lead_line  # noqa: E402
+from pipeline.render.posts import ELLIPSIS, THREAD_SEPARATOR, body_for, lead_line  # noqa: E402
 
 # Where an unspaced script may be cut: between two Han/kana/CJK-punctuation characters.
 CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\u3000-\u303f\uff01-\uff60]")
@@ -186,9 +190,11 @@ def test_no_word_or_url_is_ever_cut(lead, url, network, update, entities):
     s = story(lead=lead, url=url, entities=entities, is_update=update)
     post = make_post(s, network, campaign="2026-11-20", created_at=WHEN)
     assert post.parts == (post.text,)
-    blocks = post.text.split("\n\n")
-    shown = blocks[0].removeprefix("Update: ") if update else blocks[0]
-    assert_clean_cut(shown, lead_line(s))
+    body = body_for(s, network)           # what this network's post says (see test_posts_differ)
+    text = post.text.removeprefix("Update: ") if update else post.text
+    n = body.count("\n\n") + 1
+    blocks = ["\n\n".join(text.split("\n\n")[:n]), *text.split("\n\n")[n:]]
+    assert_clean_cut(blocks[0], body)
     full = add_utm(url, network, "2026-11-20")
     if network == "bluesky":   # the facet carries the whole URL, whatever text shows it
         links = [f["features"][0]["uri"] for f in post.payload["facets"]

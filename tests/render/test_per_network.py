@@ -1,0 +1,76 @@
+"""Posts written per network from one story, and hashtags only from its main named subjects:
+tables of named cases (examples from the editorial read of issue 13, written here by hand)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from pipeline.model import Member, SourceRef, Story
+from pipeline.render.posts import NETWORKS, body_for, is_valid, make_post
+from pipeline.render.tags import hashtags
+
+WHEN = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
+URL = "https://harbourtimes.example/world/2026/11/20/aceh-floods-death-toll-rises-to-twenty-four"
+
+
+def story(headline="Floods in Aceh kill at least 24 as rivers burst their banks",
+          lead="Floods and landslides in Indonesia's Aceh province have killed at least 24 people, "
+               "the disaster agency said on Friday, as rescuers searched for the missing.",
+          entities=("Aceh", "Indonesia"), facts=("24 people", "Aceh"), outlet="Harbour Times",
+          url=URL, **kw) -> Story:
+    return Story(id="s1", headline=headline, summary=((lead, "a1"),),
+                 sources=(SourceRef(outlet, url, headline, WHEN, "a1"),), members=(Member("a1", "seed"),),
+                 first_seen=WHEN, last_updated=WHEN, entities=tuple(entities), key_facts=tuple(facts), **kw)
+
+
+def test_x_and_linkedin_differ_and_linkedin_carries_the_facts():
+    s = story()
+    x, linkedin = (make_post(s, n, campaign="2026-11-20") for n in ("x", "linkedin"))
+    assert x.text.startswith(s.headline)                       # X: a short hook with the link
+    assert s.summary[0][0] in linkedin.text and "Key facts: 24 people; Aceh." in linkedin.text
+    assert x.text != linkedin.text and len(linkedin.text) > len(x.text)
+
+
+@pytest.mark.parametrize("network", NETWORKS)
+def test_every_post_still_passes_its_networks_counter(network):
+    post = make_post(story(lead="The agency said " + "rescuers searched the valley " * 40 + "overnight."),
+                     network, campaign="2026-11-20")
+    assert all(is_valid(p, network) for p in post.parts)
+
+
+def test_bluesky_tries_the_short_link_label_before_cutting_the_lead():
+    lead = ("Floods and landslides in Indonesia's Aceh province have killed at least 24 people, the "
+            "disaster agency said on Friday, as rescuers searched villages for the missing.")
+    post = make_post(story(lead=lead), "bluesky", campaign="2026-11-20", created_at=WHEN)
+    assert lead in post.text and "harbourtimes.example/world" in post.text    # whole lead, short label
+    assert post.payload["facets"][0]["features"][0]["uri"].startswith(URL)
+
+
+TAGS = {
+    "outlets are never tags": (dict(entities=("Reuters", "Harbour Times", "Aceh")), ("Aceh",)),
+    "a victim's name in a crime story": (
+        dict(headline="Man charged with murder of Kaloni Flynn in Fort Worth",
+             lead="Police charged a man on Friday with the murder of Kaloni Flynn, who was found dead in Fort Worth.",
+             entities=("Kaloni Flynn", "Flynn", "Fort Worth")), ("FortWorth",)),
+    "people are fine outside crime and tragedy": (
+        dict(headline="Jane Roe wins the chess title in Madrid", lead="Jane Roe won the world title in Madrid on Friday after twelve games of chess.",
+             entities=("Jane Roe", "Madrid")), ("JaneRoe", "Madrid")),
+    "generic keywords are never tags": (dict(entities=(), keywords=("draws", "pressures")), ()),
+    "no tag inside another": (dict(headline="North Korea rejects talks with the US",
+                                   lead="North Korea said on Thursday it would not hold talks with the United States this year.",
+                                   entities=("Korea", "North Korea", "Pyongyang")), ("Korea", "Pyongyang")),
+}
+
+
+@pytest.mark.parametrize("case", TAGS)
+def test_hashtags(case):
+    kw, want = TAGS[case]
+    assert hashtags(story(**kw)) == want
+
+
+def test_body_for_each_network():
+    s = story()
+    assert body_for(s, "x") == s.headline
+    assert body_for(s, "mastodon") == body_for(s, "threads") == body_for(s, "bluesky") == s.summary[0][0]
+    assert body_for(s, "linkedin").split("\n\n")[:2] == [s.headline, s.summary[0][0]]
