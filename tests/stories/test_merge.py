@@ -182,10 +182,10 @@ HEADLINE_CASES = {
         ("What we know about the Federal Reserve interest rate rise to fight inflation", "Outlet A"),
         ("Powell's Fed lifts benchmark to 22-year high", "Outlet B")],
         "Powell's Fed lifts benchmark to 22-year high"),
-    "another outlet's name left in a title": (FED, [
+    "another outlet's name left in a title comes off": (FED, [
         ("Federal Reserve raises interest rate a quarter point to fight inflation | Reuters", "Yahoo Finance"),
         ("Powell's Fed lifts benchmark to 22-year high", "Reuters")],
-        "Powell's Fed lifts benchmark to 22-year high"),
+        "Federal Reserve raises interest rate a quarter point to fight inflation"),
     "all capitals lose": (FED, [
         ("FED RAISES INTEREST RATE TO HIGHEST LEVEL IN 22 YEARS", "Outlet A"),
         ("Fed raises interest rate to highest level in 22 years", "Outlet B")],
