@@ -40,7 +40,18 @@ _ARTEFACTS = (
     re.compile(r"\"([^\"]{3,40})\"\s*\(\1\)"),  # "Nature Medicine" (Nature Medicine)
     re.compile(r"(?i)\b\w+s['’]s\b"),          # "individuals’s"
     re.compile(r"\b(\w+)\s+\1\b"),             # "the the"
+    re.compile(r"\w(?:\.\.\.|…)\s+[a-z]"),        # "Up the coast... the Sixers": a blog's aside
 )
+# A dateline before the first sentence: "Aug 20 :", "LONDON, Aug 20 (Reuters) -", "NEW YORK (AP) —".
+_DATELINE = re.compile(r"^(?:[A-Z][A-Z .'’-]{1,30},\s*)?(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct"
+                       r"|Nov|Dec)[a-z]*\.?\s+\d{1,2}\s*(?:\([A-Za-z .]+\)\s*)?[:—–-]\s+"
+                       r"|[A-Z][A-Z .'’-]{1,30}\s*\((?:Reuters|AP|AFP|Bloomberg|UPI)\)\s*[:—–-]\s+)")
+
+
+def undated(sentence: str) -> str:
+    """The sentence without a dateline in front ("Aug 20 : Alibaba's ..." -> "Alibaba's ...")."""
+    m = _DATELINE.match(sentence)
+    return sentence[m.end():] if m and sentence[m.end():][:1].isupper() else sentence
 # Synonym substitutions that article spinners and word-by-word translation leave behind, each
 # a word clean news copy uses in another sense or almost never ("the physique" for the body,
 # "immune methods" for immune systems, "not but" for not yet).

@@ -10,7 +10,7 @@ from pipeline.stories.facts import Facts, quantities
 from pipeline.stories.headline import headline_penalty
 from pipeline.stories.members import DocGroup
 from pipeline.stories.names import name_stems
-from pipeline.stories.quality import blemishes, source_quality, unusable
+from pipeline.stories.quality import blemishes, source_quality, undated, unusable
 from pipeline.stories.sentences import bag, cosine, norm_words, squash
 
 # A summary sentence is a whole sentence of readable length; shorter ones are fragments or
@@ -96,7 +96,7 @@ def choose_summary(group: DocGroup, headline: str, facts: Facts) -> tuple[tuple[
     for i, d in enumerate(group.docs):
         q = source_quality(d.sentences)
         for pos, raw in enumerate(d.lead):
-            s = _unglued(raw, d.title)
+            s = undated(_unglued(raw, d.title))
             if not _is_summary_sentence(s) or unusable(s) or _contradicts(s, state):
                 continue
             key = norm_words(s)
