@@ -54,9 +54,15 @@ class Quantity:
     approx: bool      # "about 4", "at least 3": never a disputed claim
     low: float = 0.0  # the value as a number (a range's ends)
     high: float = 0.0
+    hedge: str = ""   # "less than", "about", "at least" as written before it
 
     def phrase(self, noun: str | None = None) -> str:
         return f"aged {self.value}" if self.key == "aged" else f"{self.value} {noun or self.noun}"
+
+    @property
+    def claim(self) -> str:
+        """The value as claimed, hedge and all: "less than 30", "24"."""
+        return f"{self.hedge} {self.value}" if self.hedge else self.value
 
 
 def _number(tok: str) -> float | None:
@@ -76,7 +82,7 @@ def quantities(sentence: str) -> list[Quantity]:
     toks = _QTOKEN.findall(_SPACED_THOUSANDS.sub(",", sentence))
     low = [t.lower() for t in toks]
     out: list[Quantity] = []
-    i = 0
+    i, last_end = 0, -1
     while i < len(toks):
         x = _number(toks[i])
         prev = toks[i - 1] if i else ""
@@ -96,20 +102,58 @@ def quantities(sentence: str) -> list[Quantity]:
         value = _fmt(x) + (f"-{_fmt(hi)}" if hi is not None else "") + scale
         before = low[max(0, i - 3):i]
         approx = any(w in _APPROX for w in before[-2:])
+        hedge = _hedge(before)
+        if before[-1:] == ["("] and out and out[-1].hedge and i - 1 == last_end:
+            approx, hedge = True, out[-1].hedge     # "less than 30 miles (48 km)": the same hedge
         if before and before[-1] in ("between",) and len(before) > 1:
             before = before[:-1]
         lo_hi = (x * _SCALES.get(scale.strip(), 1), (hi or x) * _SCALES.get(scale.strip(), 1))
         if before and before[-1] in ("aged", "ages", "age"):
-            out.append(Quantity("aged", value, "", approx, *lo_hi))
+            out.append(Quantity("aged", value, "", approx, *lo_hi, hedge=hedge))
         elif low[j:j + 4] in (["-", "year", "-", "old"], ["year", "-", "old"]) or low[j:j + 2] == ["years", "old"]:
-            out.append(Quantity("aged", value, "", approx, *lo_hi))
+            out.append(Quantity("aged", value, "", approx, *lo_hi, hedge=hedge))
         else:
             noun = _noun_after(toks, low, j, x if hi is None else hi)
             if noun:
                 k = stem(noun.lower())
-                out.append(Quantity("person" if k in _PERSON_STEMS else k, value, noun, approx, *lo_hi))
+                key = "person" if k in _PERSON_STEMS else k
+                measure = _casualty(low, i, j, key)
+                if measure:
+                    key, noun = measure, measure
+                elif k in _DEATH_STEMS:
+                    key = "deaths"
+                out.append(Quantity(key, value, noun, approx, *lo_hi, hedge=hedge))
+                last_end = low.index(noun.lower(), j) if noun.lower() in low[j:j + 4] else j
         i = j
     return out
+
+
+_HEDGES = ("less than", "more than", "fewer than", "at least", "at most", "up to", "as many as",
+           "about", "around", "nearly", "almost", "over", "some", "approximately", "roughly",
+           "estimated", "under", "an estimated")
+# Counts of the dead and the hurt, whatever word an outlet uses ("3 dead", "killing 10 persons",
+# "24 people were killed"): one measure, so that different tolls show as a disagreement.
+_DEATH_STEMS = frozenset(stem(w) for w in ("dead", "deaths", "fatalities")) | {"dead"}
+_KILLED = frozenset("killed dead died killing kill perished".split())
+_HURT = frozenset("injured wounded hurt injuring wounding".split())
+
+
+def _hedge(before: list[str]) -> str:
+    text = " ".join(before)
+    return next((h for h in sorted(_HEDGES, key=len, reverse=True)
+                 if text == h or text.endswith(" " + h)), "")
+
+
+def _casualty(low: list[str], i: int, j: int, key: str) -> str | None:
+    """ "deaths" or "injured" when a count of people is one of the dead or the hurt."""
+    if key != "person":
+        return None
+    near = set(low[j:j + 4]) | set(low[max(0, i - 4):i])
+    if near & _KILLED:
+        return "deaths"
+    if near & _HURT:
+        return "injured"
+    return None
 
 
 def _noun_after(toks: list[str], low: list[str], j: int, x: float) -> str | None:
@@ -182,26 +226,8 @@ def find_facts(group: DocGroup) -> Facts:
     facts.sort(key=lambda f: (f[0], f[1], f[2].lower(), f[2]))
     key_facts = tuple(dict.fromkeys(f[2] for f in facts))[:KEY_FACTS_LIMIT]
 
-    disputed = []
-    for key in sorted(values):
-        if key in _TIME_STEMS:
-            continue
-        claims: dict[str, list[str]] = defaultdict(list)
-        beside: dict[str, set] = defaultdict(set)
-        for outlet, vals in sorted(values[key].items()):
-            if len(vals) == 1 and outlet not in hedged[key] and outlet in led[key]:
-                claims[next(iter(vals))].append(outlet)
-                beside[next(iter(vals))] |= led[key][outlet]
-        if len(claims) < 2 or not any(beside[a] & beside[b] for a in claims for b in claims if a < b):
-            continue
-        ends = [samples[(key, v)] for v in claims]
-        top, bottom = max(q.high for q in ends), min(q.low for q in ends)
-        if top > DISPUTE_MAX_RATIO * bottom or (key == "aged" and top - bottom > DISPUTE_MAX_YEARS):
-            continue
-        label = "aged" if key == "aged" else _best_noun(set().union(*(nouns[(key, v)] for v in claims)))
-        variants = sorted(claims.items(), key=lambda kv: (-len(kv[1]), kv[0]))
-        disputed.append(f"{label}: " + " / ".join(f"{v} ({', '.join(o)})" for v, o in variants))
-    return Facts(key_facts, tuple(disputed), agreed, tuple(name_keys))
+    disputed = tuple(_disputes(group))
+    return Facts(key_facts, disputed, agreed, tuple(name_keys))
 
 
 # Outlets and agencies report a story; they are never one of its facts.
@@ -245,6 +271,62 @@ def _worth_a_line(q: Quantity) -> bool:
     """A count an editor would print: not "3 times" (occasions) and not a count of one ("1
     male", a sub-count of the patients)."""
     return q.key != stem("times") and not (q.key != "aged" and q.high == 1)
+
+
+# Tolls that rise as a day goes on (1, 5, 11, 24 dead) are one measure however far apart.
+_NO_RATIO_LIMIT = frozenset({"deaths", "injured", stem("missing")})
+
+
+def _disputes(group: DocGroup) -> list[str]:
+    """The same measure given differently. Each article is a claimant, an outlet's latest
+    article only (its earlier ones are superseded); an article claims a value when it states
+    exactly one for that noun in its whole text, and states it in its title or lead. Two or more
+    different unhedged claims, two of them made beside one same name, within a factor of
+    DISPUTE_MAX_RATIO (any factor for tolls) and DISPUTE_MAX_YEARS for ages, are a dispute,
+    shown lowest first with what was measured and the hedges as written:
+    "deaths: 1 (A) / at least 5 (B) / 24 (C, D)". A hedged claim ("less than 30") is shown
+    beside them but never makes a dispute by itself."""
+    latest: dict[str, object] = {}
+    for d in group.docs:       # source order: earliest first, so the last one seen is the latest
+        latest[d.outlet] = d
+    claims: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    beside: dict[str, dict[str, set]] = defaultdict(lambda: defaultdict(set))
+    samples: dict[tuple[str, str], Quantity] = {}
+    nouns: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for outlet, d in sorted(latest.items()):
+        lead = set(d.lead) | {d.title}
+        found: dict[str, dict[str, Quantity]] = defaultdict(dict)
+        led: dict[str, set] = defaultdict(set)       # key -> names beside it in title or lead
+        for s in dict.fromkeys([d.title, *d.sentences]):
+            for q in quantities(s):
+                found[q.key].setdefault(q.value, q)
+                if s in lead:
+                    led[q.key].add(("",))
+                    led[q.key] |= group.names_in.get(s, set())
+        for key, by_value in found.items():
+            if key in _TIME_STEMS or len(by_value) != 1 or not led[key]:
+                continue
+            q = next(iter(by_value.values()))
+            claims[key][q.claim].append(outlet)
+            beside[key][q.claim] |= led[key] - {("",)}
+            samples[(key, q.claim)] = q
+            nouns[key].add((outlet, q.noun))
+    out = []
+    for key in sorted(claims):
+        made = claims[key]
+        exact = [c for c in made if not samples[(key, c)].hedge]
+        if len(exact) < 2 or not any(beside[key][a] & beside[key][b] for a in exact for b in exact if a < b):
+            continue
+        ends = [samples[(key, c)] for c in exact]
+        top, bottom = max(q.high for q in ends), min(q.low for q in ends)
+        if key not in _NO_RATIO_LIMIT and top > DISPUTE_MAX_RATIO * bottom:
+            continue
+        if key == "aged" and top - bottom > DISPUTE_MAX_YEARS:
+            continue
+        label = "aged" if key == "aged" else _best_noun(nouns[key])
+        ordered = sorted(made, key=lambda c: (samples[(key, c)].low, samples[(key, c)].high, c))
+        out.append(f"{label}: " + " / ".join(f"{c} ({', '.join(made[c])})" for c in ordered))
+    return out
 
 
 def _best_noun(used: set[tuple[str, str]]) -> str:
