@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Sequence
 from urllib.parse import urlsplit
 
+import regex
 from twitter_text import extract_urls_with_indices
 
 from pipeline.model import Story
@@ -21,7 +22,8 @@ from pipeline.render.tags import camel_tag, hashtags
 
 __all__ = ["ELLIPSIS", "LIMITS", "NETWORKS", "THREAD_SEPARATOR", "Post", "PostError", "add_utm",
            "best_link", "camel_tag", "clean_text", "cut_points", "hashtags", "is_valid", "lead_line",
-           "link_count", "little_escape", "make_post", "body_for", "post_length", "safe_url"]
+           "link_count", "little_escape", "make_post", "body_for", "payload_for_text", "post_length",
+           "safe_url"]
 
 log = logging.getLogger(__name__)
 
