@@ -42,7 +42,8 @@ CHECKS = ("summary_artefact", "summary_paywall", "summary_byline", "summary_mark
           "outlet_hashtag", "outlet_fact", "x_is_linkedin", "seeds_002_004")
 
 _ARTEFACT = re.compile(r"\d\. \d|\d: \d\d|\b[ap]\. m\.| - - |\w \s*[.,;:!?](?:\s|$)"
-                       r"|(?:^|(?<![A-Z]\.[A-Z])(?<!\b[A-Z])[.!?] )[a-z]")   # not "U.S. stock"
+                       r"|(?:^|(?<![A-Z]\.[A-Z])(?<!\b[A-Z])(?<!Ltd)(?<!Inc)(?<!Corp)(?<!\bCo)(?<!\bMr)"
+                       r"(?<!\bDr)(?<!\bSt)[.!?] )[a-z]")   # not "U.S. stock", "Ltd. reported"
 _PAYWALL = re.compile(r"(?i)subscribe|log ?in to (?:read|continue)|sign up to (?:read|continue)"
                       r"|already a subscriber|rest of this (?:content|article)")
 _BYLINE = re.compile(r"(?:^|[.!?]\s)By [A-Z][a-z]+(?: [A-Z][a-z'’-]+){1,2}\b(?! (?:the|a|an)\b)")

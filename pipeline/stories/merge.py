@@ -70,7 +70,7 @@ def build_story(articles: Sequence[Article], members: Sequence[Member], *,
     group = DocGroup.of(docs)
     headline, headline_doc = choose_headline(group)
     facts = find_facts(group)
-    summary = choose_summary(group, headline, facts)
+    summary = choose_summary(group, headline, facts, headline_doc)
     published = [a.published for a in ordered if a.published]
     titles = {d.article.id: d.title for d in docs}
     tag_union = dict.fromkeys(tags)
