@@ -170,7 +170,7 @@ def strip_site(title: str, outlets: set[str]) -> str:
 
 
 _CLAUSE = re.compile(r"\s*(?:;|:|\s[—–]\s|,\s+(?=as\b|while\b|after\b|amid\b|but\b|with\b)"
-                     r"|\s(?=(?:as|amid|while)\s))\s*")
+                     r"|\s(?=(?:[Aa]s|[Aa]mid|[Ww]hile)\s))\s*")
 
 
 # A short label before a colon ("Exclusive:", "Watch:") or an attribution after one (": report",

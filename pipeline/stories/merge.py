@@ -6,14 +6,17 @@ order given: they are the clusterer's record). The articles are first put in sou
 (earliest published first, then outlet, url, id) and every later choice breaks ties on text or
 ids, never on input order.
 
-- ``headline``: the member title closest to the group's centroid of titles and leads, after
-  penalties for questions, teasers, image credits, all capitals, fewer than 5 or more than 18
-  words, a site name left in it and speculation; the score is written out in
-  ``choose_headline``.
-- ``summary``: the rule is in ``choose_summary``; sentences are the sources' own, verbatim, each
-  paired with the id of an article whose text (or feed summary, for items without text) holds it.
-- ``key_facts`` / ``disputed``: ``find_facts`` -- numbers with their noun, and names, that at least
-  two outlets state; the same noun with different numbers from different outlets.
+- ``headline`` (stories/headline.py): the member title most representative of the group and
+  worded as the other titles word it, site names and labels off, a trailing clause dropped past
+  12 words, after penalties for questions, teasers, credits, capitals, length, artefacts and
+  speculation; the score is written out in ``choose_headline``.
+- ``summary`` (stories/summary.py, stories/quality.py): two or three of the sources' own lead
+  sentences about the headline's event, the cleanest copy of each, never a paywall, byline,
+  markup or caption sentence; each paired with the id of an article whose text (or feed
+  summary, for items without text) holds it (a dateline or glued headline taken off its front).
+- ``key_facts`` / ``disputed`` (stories/facts.py): numbers with their noun, and names, that at
+  least two outlets state (never an outlet); the same measure given differently by outlets'
+  latest articles, hedges as written.
 - ``entities``: names (runs of capitalized words) supported by at least two articles;
   ``keywords``: content words weighted by how many articles use them and how often.
 
