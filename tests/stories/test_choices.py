@@ -130,3 +130,56 @@ def test_counts_worth_a_line(case):
         assert {q.value for q in qs if _worth_a_line(q)} == {"4", "18-24"}
     else:
         assert any(_worth_a_line(q) for q in qs) == worth
+
+
+# --- whole stories: the summary tells one event, from the cleanest copies --------------------
+from datetime import datetime, timedelta, timezone  # noqa: E402
+
+from pipeline.model import Article  # noqa: E402
+from pipeline.stories.merge import build_story  # noqa: E402
+
+T0 = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
+
+
+def art(i: int, outlet: str, title: str, text: str) -> Article:
+    return Article(id=f"a{i}", title=title, text=text, origin=f"a{i}", source=outlet,
+                   url=f"https://{outlet.lower().replace(' ', '')}.example/{i}", published=T0 + timedelta(hours=i))
+
+
+QUAKE_QESHM = [
+    art(0, "Harbour Times", "Quake injures five on Iran's Qeshm island",
+        "A magnitude 5.6 earthquake struck the Iranian island of Qeshm on Sunday, injuring five people and "
+        "damaging buildings in three villages, state media said."),
+    art(1, "Bay News", "Earthquake hits Qeshm island in the Gulf",
+        "A magnitude 5.6 earthquake hit Qeshm island in southern Iran on Sunday, injuring five people and "
+        "damaging homes in several villages, officials said."),
+    art(2, "Coast Gazette", "Qeshm quake damages villages",
+        "The earthquake on Qeshm island damaged homes in several villages on Sunday and injured five people, "
+        "the provincial governor of Hormozgan said in a statement."),
+]
+QUAKE_OTHER = art(3, "Metro Wire", "Deadly quake levels villages in Iran's east",
+                  "A magnitude 6.1 earthquake in Iran's eastern Khorasan province on Monday levelled seven villages "
+                  "and killed ten people, the Red Crescent in Mashhad reported.")
+
+
+def test_a_mixed_group_summary_keeps_to_the_leads_event():
+    story = build_story(QUAKE_QESHM + [QUAKE_OTHER], [])
+    assert "a3" not in {aid for _, aid in story.summary}
+    assert "Khorasan" not in story.summary_text and "Qeshm" in story.summary_text
+
+
+def test_of_two_copies_of_one_sentence_the_clean_one_is_quoted():
+    clean = ("Four men rammed their car into a jewellery store in central Paris on Monday and made off with "
+             "jewels worth 2.6 million dollars, a police source said.")
+    spaced = clean.replace("2.6", "2. 6").replace("Monday and", "Monday , and")
+    story = build_story([art(0, "Harbour Times", "Ram-raiders hit Paris jewellery store", spaced),
+                         art(1, "Bay News", "Paris jewellery store hit by ram-raiders", clean)], [])
+    assert story.summary[0] == (clean, "a1")
+
+
+def test_the_headline_links_to_its_own_article():
+    from pipeline.render.posts import best_link
+
+    story = build_story(QUAKE_QESHM, [])
+    own = next(s for s in story.sources if s.title == story.headline)
+    assert best_link(story) == own.url
