@@ -183,3 +183,10 @@ def test_the_headline_links_to_its_own_article():
     story = build_story(QUAKE_QESHM, [])
     own = next(s for s in story.sources if s.title == story.headline)
     assert best_link(story) == own.url
+
+
+def test_a_hedge_every_outlet_uses_stays_with_the_fact():
+    story = build_story([art(0, "Harbour Times", "Quake near Qeshm", "The quake struck less than 30 miles from Qeshm on Sunday, officials said."),
+                         art(1, "Bay News", "Qeshm quake", "The epicentre was less than 30 miles from Qeshm, the survey said on Sunday.")], [])
+    assert "less than 30 miles" in story.key_facts and "30 miles" not in story.key_facts
+    assert story.disputed == ()
