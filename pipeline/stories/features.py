@@ -419,19 +419,15 @@ class Weighted:
     ts: np.ndarray
     has_body: np.ndarray
     terms: sp.csr_matrix | None = None      # distinctive terms (common ones dropped)
-    present: sp.csr_matrix | None = None    # every headline and lead term
 
     @classmethod
     def of(cls, f: Features, word_stats: TermStats, name_stats: TermStats) -> "Weighted":
-        present = f.words.copy().astype(np.float32)
-        present.data[:] = 1.0
         return cls(word_stats.weigh(f.words), name_stats.weigh(f.names, sublinear=False), f.ts,
-                   f.has_body, distinctive_terms(f.words, word_stats), present)
+                   f.has_body, distinctive_terms(f.words, word_stats))
 
     def take(self, idx: np.ndarray) -> "Weighted":
         return Weighted(self.words[idx], self.names[idx], self.ts[idx], self.has_body[idx],
-                        None if self.terms is None else self.terms[idx],
-                        None if self.present is None else self.present[idx])
+                        None if self.terms is None else self.terms[idx])
 
 
 def distinctive_terms(counts: sp.csr_matrix, stats: TermStats) -> sp.csr_matrix:
