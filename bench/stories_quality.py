@@ -36,7 +36,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _run(cmd: list[str], stdin: bytes | None = None) -> bytes:
     done = subprocess.run(cmd, input=stdin, capture_output=True, cwd=ROOT, check=False)
-    if done.returncode not in (0, 1):
+    # `ingest` exits 1 when some source failed (the bench folders hold a non-feed file or two).
+    if done.returncode not in ((0, 1) if "ingest" in cmd else (0,)):
         raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stderr.decode(errors='replace')}")
     return done.stdout
 

@@ -181,6 +181,24 @@ def test_cluster_stories_prints_one_merged_story_a_line(tmp_path, capsys, monkey
     assert rows["chess"]["members"] == ["w3"]
 
 
+def test_cluster_window_days_bounds_every_story(tmp_path, capsys):
+    text = ("The Harbour Bridge stays closed after Monday's storm, the transport authority said, "
+            "while engineers inspect cables damaged by winds of 120 km/h.")
+    lines = [{"id": f"d{i}", "title": f"Harbour Bridge stays closed after storm, day {i}",
+              "text": text, "published": f"2026-11-2{i}T08:00:00Z"} for i in range(3)]
+    f = tmp_path / "in.jsonl"
+    f.write_text("".join(json.dumps(l) + "\n" for l in lines))
+
+    def stories(*flags):
+        assert main(["cluster", str(f), "--jsonl", *flags]) == 0
+        return len({json.loads(l)["story"] for l in capsys.readouterr().out.splitlines()})
+
+    assert stories() == 1                      # the configured story_window_days: 7
+    assert stories("--window-days", "0.5") == 3
+    assert main(["cluster", str(f), "--window-days", "0"]) == 1
+    assert "--window-days" in capsys.readouterr().err
+
+
 def test_cluster_names_a_bad_line(tmp_path, capsys):
     f = tmp_path / "in.jsonl"
     f.write_text('{"id": "a", "title": "ok"}\nnot json\n')

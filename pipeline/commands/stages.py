@@ -257,6 +257,7 @@ def cmd_stories_show(args: argparse.Namespace) -> int:
         out += ["sources differ on: " + "; ".join(s.disputed)]
     out += ["", f"sources ({len(s.sources)}, {len(s.outlets)} outlets):"]
     why = {m.article_id: m for m in s.members}
+    when_of = {src.article_id: src.published for src in s.sources}
     for src in s.sources:
         when = src.published.strftime("%Y-%m-%d %H:%M") if src.published else "?"
         out.append(f"  {src.article_id}  {when}  {src.outlet or '-'}  {src.title}")
@@ -272,9 +273,20 @@ def cmd_stories_show(args: argparse.Namespace) -> int:
                 text = f"{m.reason}, score {m.score:.2f}" + (f", best match {m.duplicate_of}" if m.duplicate_of else "")
             if m.shared:
                 text += "; shared: " + ", ".join(m.shared[:8])
+            gap = _gap(src, when_of.get(m.duplicate_of)) if m.reason != "seed" else None
+            if gap:
+                text += f"; {gap} apart"
             out.append(f"      why: {text}")
     print(safe("\n".join(out)))
     return 0
+
+
+def _gap(src, other) -> str | None:
+    """How far apart in time an article and the one it matched were published ("3 h", "2 d")."""
+    if src.published is None or other is None:
+        return None
+    hours = abs((src.published - other).total_seconds()) / 3600
+    return f"{hours:.0f} h" if hours < 48 else f"{hours / 24:.1f} d"
 
 
 def cmd_stories_split(args: argparse.Namespace) -> int:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from pipeline.config import SourceSpec
+from pipeline.ingest.suffixes import strip_site_suffixes
 from pipeline.model import Article, SourceError
 from pipeline.progress import Progress, waiting_for
 from pipeline.ingest.sources import is_url, local_files, parse_document, read_file, shown
@@ -190,7 +191,7 @@ def ingest(specs: Sequence[SourceSpec], *, store: Store | None = None, max_bytes
     unique: dict[str, Article] = {}
     for a in articles:
         unique.setdefault(a.id, a)
-    articles = list(unique.values())
+    articles = strip_site_suffixes(list(unique.values()))
     if store is not None and articles:
         first = store.save_articles(articles, now=now)
         articles = [replace(a, published=first[a.id]) if a.published_guessed and a.id in first else a

@@ -1,7 +1,6 @@
-"""What the articles of one run say about each other's text: site suffixes and shared furniture.
+"""What the articles of one run say about each other's text: site suffixes (learned as at
+ingest, pipeline.ingest.suffixes, for lines given to `cluster` directly) and shared furniture.
 
-A trailing " - X" of a few words that ends several titles of the run is the name of a site or an
-aggregator's source ("... - Reuters", "... - MSN", "... - ロイター"), not part of the headline.
 A sentence found in the bodies of several articles that open differently is furniture the run
 shares (a generated-content disclaimer, a newsletter sign-up, a wire service's standard note):
 copies of one story open the same way, so a whole syndicated text is never taken for one.
@@ -13,59 +12,19 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import replace
-from typing import Iterable, Sequence
+from typing import Sequence
 
+from pipeline.ingest.suffixes import site_suffixes, strip_suffix
 from pipeline.model import Article
 
-# A trailing segment ending at least this many different titles of a run is a site name. Two
-# titles may share a real ending ("... - analysis"); on the wire day every site suffix ended 4 or
-# more titles (" - Reuters" 120, " - MSN" 25, " - Bloomberg Línea" 16).
-SUFFIX_MIN_TITLES = 3
-SUFFIX_MAX_WORDS = 4      # "Bloomberg Línea", "The Economic Times", "Noticias de la bolsa"
-SUFFIX_MAX_CHARS = 40
 # A sentence of at least this many words, found in articles with at least this many different
 # openings, is furniture of the run. Quotes shared by two or three write-ups of one event stay:
 # AllSides stories have at most three outlets and the figures did not move between 4 and 6.
 SHARED_MIN_WORDS = 5
 SHARED_MIN_OPENINGS = 4
 
-_SEPARATOR = re.compile(r"\s+[-|–—]\s+")
 _SENTENCE = re.compile(r"(?<=[.!?。！？])\s+|\n+")
 _NORM = re.compile(r"\W+", re.UNICODE)
-
-
-def _tail(title: str) -> str | None:
-    parts = _SEPARATOR.split(title)
-    if len(parts) < 2:
-        return None
-    tail = parts[-1].strip()
-    if not tail or len(tail) > SUFFIX_MAX_CHARS or len(tail.split()) > SUFFIX_MAX_WORDS:
-        return None
-    return tail
-
-
-def site_suffixes(titles: Iterable[str]) -> frozenset[str]:
-    """Trailing segments that end at least SUFFIX_MIN_TITLES different titles."""
-    seen: dict[str, set[str]] = defaultdict(set)
-    for t in titles:
-        tail = _tail(t)
-        if tail:
-            seen[tail].add(t)
-    return frozenset(s for s, ts in seen.items() if len(ts) >= SUFFIX_MIN_TITLES)
-
-
-def strip_suffix(title: str, suffixes: frozenset[str]) -> str:
-    """`title` without a learned site suffix (twice: "... - Markets - Reuters")."""
-    for _ in range(2):
-        tail = _tail(title)
-        if tail is None or tail not in suffixes:
-            break
-        head = title[: title.rfind(tail)].rstrip()
-        head = _SEPARATOR.sub(" - ", head).rstrip(" -|–—")
-        if len(head) < 10:
-            break
-        title = head
-    return title
 
 
 def _key(sentence: str) -> str:

@@ -10,8 +10,8 @@ import pytest
 import pipeline.stories.group as group
 from pipeline.model import Article
 from pipeline.stories.group import StoryIndex, cluster_articles
-from pipeline.stories.runtext import (clean_run, drop_sentences, shared_sentences, site_suffixes,
-                                      strip_suffix)
+from pipeline.ingest.suffixes import site_suffixes, strip_site_suffixes, strip_suffix
+from pipeline.stories.runtext import clean_run, drop_sentences, shared_sentences
 
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
 
@@ -131,6 +131,7 @@ SUFFIX_CASES = [
 @pytest.mark.parametrize("titles, first", SUFFIX_CASES)
 def test_site_suffixes_are_learned_per_run(titles, first):
     assert strip_suffix(titles[0], site_suffixes(titles)) == first
+    assert strip_site_suffixes([_a(f"t{i}", t) for i, t in enumerate(titles)])[0].title == first
 
 
 DISCLAIMER = ("Disclaimer: This brief was generated automatically from the company's release and "
