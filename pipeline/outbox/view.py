@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from pipeline.deliver.composer import SHARE_URLS
 from pipeline.render import posts
 
 from pipeline.outbox.edit import measure
@@ -100,7 +101,7 @@ def draft_view(info: DigestInfo, d: DraftEntry, typed: Typed | None = None) -> d
         "history": _history(d), "card": _card(info.story(d.story), _links(info, d, text)),
         "error": typed.error if typed else None, "conflict": typed.conflict if typed else None,
         "editable": d.channel in posts.LIMITS and not d.missing and d.status in (DRAFT, APPROVED, REJECTED),
-        "remote_url": posts.safe_url(d.remote_url),
+        "remote_url": posts.safe_url(d.remote_url), "by_hand": d.channel in SHARE_URLS,
     }
 
 

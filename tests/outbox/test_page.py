@@ -370,3 +370,12 @@ def test_a_draft_being_sent_cannot_be_changed_and_a_sent_one_links_to_its_post(f
     r = post(c, f"/drafts/{x['id']}/save", {"text": "late change", "base": sha(folder, x)})
     assert r.status_code == 409 and "is being sent" in r.text
     assert entry(folder, "x", "s-cart")["status"] == outbox.SENDING
+
+
+@pytest.mark.parametrize("network,says", [("x", "a link to post it by hand"), ("threads", "a link to post it by hand"),
+                                          ("mastodon", "Goes out with the next `newsdesk deliver`")])
+def test_each_approved_draft_says_what_happens_next(folder, network, says):
+    e = entry(folder, network, "s-cart")
+    outbox.set_status(folder.parent, [e["id"]], "approved", by="ann")
+    block = client(folder).get("/").text.split(f'id="draft-{e["id"]}"', 1)[1].split("</section>", 1)[0]
+    assert says in block
