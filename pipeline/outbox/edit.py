@@ -22,7 +22,7 @@ from pipeline.lock import atomic_write, fsync_dir
 from pipeline.render import posts
 
 from pipeline.outbox.manifest import (
-    APPROVED, DRAFT, SENT, DraftEntry, _event, _file_sha, _load, _outbox_lock, _record, _save,
+    APPROVED, DRAFT, SENDING, SENT, DraftEntry, _event, _file_sha, _load, _outbox_lock, _record, _save,
     _sha, _stamp,
 )
 from pipeline.outbox.review import DraftChanged, find_draft
@@ -109,7 +109,7 @@ def save_edit(outbox_dir: Path, draft_id: str, text: str, *, base_sha: str, by: 
     """Save `text` as the draft's new content, if it is valid and the file is still `base_sha`.
 
     Raises EditRefused (the network's rules), EditConflict (the file changed since `base_sha` was
-    read) or OutboxError (sent, missing); in each case nothing is written.
+    read) or OutboxError (sent or being sent, missing); in each case nothing is written.
     """
     outbox_dir = Path(outbox_dir)
     at = _stamp(now)
@@ -121,6 +121,9 @@ def save_edit(outbox_dir: Path, draft_id: str, text: str, *, base_sha: str, by: 
             path = folder / e["path"]
             if e["status"] == SENT:
                 raise OutboxError(f"draft {e['id']} was sent already; editing it would change nothing")
+            if e["status"] == SENDING:
+                raise OutboxError(f"draft {e['id']} is being sent; an edit now might or might not go out"
+                                  " (see `newsdesk outbox retry`)")
             current = _file_sha(path)
             if current is None:
                 raise OutboxError(f"draft {e['id']}: its file {e['path']} is missing")

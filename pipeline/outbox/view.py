@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from pipeline.deliver.composer import SHARE_URLS
 from pipeline.render import posts
 
 from pipeline.outbox.edit import measure
-from pipeline.outbox.manifest import STATUSES, DigestInfo, DraftEntry, StoryEntry
+from pipeline.outbox.manifest import APPROVED, DRAFT, REJECTED, STATUSES, DigestInfo, DraftEntry, StoryEntry
 
 # Gmail clips a message whose HTML is over 102 KB and hides the rest behind "View entire message".
 GMAIL_CLIP_BYTES = 102 * 1024
@@ -99,7 +100,8 @@ def draft_view(info: DigestInfo, d: DraftEntry, typed: Typed | None = None) -> d
         "measure": m, "parts": list(zip(pieces, m.parts)) if len(pieces) > 1 else [],
         "history": _history(d), "card": _card(info.story(d.story), _links(info, d, text)),
         "error": typed.error if typed else None, "conflict": typed.conflict if typed else None,
-        "editable": d.channel in posts.LIMITS and not d.missing and d.status != "sent",
+        "editable": d.channel in posts.LIMITS and not d.missing and d.status in (DRAFT, APPROVED, REJECTED),
+        "remote_url": posts.safe_url(d.remote_url), "by_hand": d.channel in SHARE_URLS,
     }
 
 

@@ -352,3 +352,30 @@ def test_story_text_is_shown_without_bidi_overrides_or_controls(tmp_path):
     text = client(r.folder).get("/").text
     assert "Bank gnp.exe warns[2J" in text
     assert not any(ch in text for ch in "\u202e\u202c\x1b")
+
+
+def test_a_draft_being_sent_cannot_be_changed_and_a_sent_one_links_to_its_post(folder):
+    x, bsky = entry(folder, "x", "s-cart"), entry(folder, "bluesky", "s-cart")
+    for e in (x, bsky):
+        outbox.set_status(folder.parent, [e["id"]], "approved", by="ann")
+        outbox.set_status(folder.parent, [e["id"]], outbox.SENDING, by="deliver")
+    outbox.set_status(folder.parent, [bsky["id"]], "sent", by="deliver",
+                      remote={"id": "at://did/post/1", "url": "https://bsky.app/profile/a/post/1"})
+    c = client(folder)
+    text = c.get("/").text
+    block = text.split(f'id="draft-{x["id"]}"', 1)[1].split("</section>", 1)[0]
+    assert "outbox retry" in block and "<textarea" not in block and "<button" not in block
+    sent = text.split(f'id="draft-{bsky["id"]}"', 1)[1].split("</section>", 1)[0]
+    assert 'href="https://bsky.app/profile/a/post/1"' in sent and "<textarea" not in sent
+    r = post(c, f"/drafts/{x['id']}/save", {"text": "late change", "base": sha(folder, x)})
+    assert r.status_code == 409 and "is being sent" in r.text
+    assert entry(folder, "x", "s-cart")["status"] == outbox.SENDING
+
+
+@pytest.mark.parametrize("network,says", [("x", "a link to post it by hand"), ("threads", "a link to post it by hand"),
+                                          ("mastodon", "Goes out with the next `newsdesk deliver`")])
+def test_each_approved_draft_says_what_happens_next(folder, network, says):
+    e = entry(folder, network, "s-cart")
+    outbox.set_status(folder.parent, [e["id"]], "approved", by="ann")
+    block = client(folder).get("/").text.split(f'id="draft-{e["id"]}"', 1)[1].split("</section>", 1)[0]
+    assert says in block
