@@ -146,7 +146,11 @@ class _Run:
             result = sender.send(job, begin)
         except NotSent as exc:
             if began:
-                self._set(d, ob.APPROVED, f"not sent: {exc}")
+                try:
+                    self._set(d, ob.APPROVED, f"not sent: {exc}")
+                except NewsdeskError as again:   # it stays `sending`: a person decides
+                    self.outcome(info, d, STUCK, f"{exc}; and it could not be approved again: {again}")
+                    return
             self.outcome(info, d, FAILED, str(exc))
             return
         except MaybeSent as exc:
@@ -234,5 +238,9 @@ def deliver(settings: Settings, *, env: Mapping[str, str] | None = None, dry_run
         todo = sorted(((info, d) for info in infos for d in info.drafts if _wanted(info, d, channel)),
                       key=lambda x: (order.get(x[1].channel, len(order)), x[0].name, x[1].path))
         for info, d in todo:
-            run.draft(info, d)
+            try:
+                run.draft(info, d)
+            except Exception as exc:  # noqa: BLE001 - before anything was sent (draft() catches after)
+                log.error("%s: draft %s: %s", d.channel, d.id, exc, exc_info=not isinstance(exc, NewsdeskError))
+                run.outcome(info, d, FAILED, f"{d.channel}: {type(exc).__name__}: {exc}")
     return DeliveryReport(tuple(run.outcomes), dry_run)

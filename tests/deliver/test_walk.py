@@ -193,3 +193,21 @@ def test_no_outbox_is_nothing_to_deliver_and_creates_nothing(tmp_path, smtp):
     cfg = write_config(tmp_path, smtp=smtp)
     assert deliver(settings(cfg), env=ENV).outcomes == ()
     assert not (tmp_path / "outbox").exists()
+
+
+def test_an_unexpected_error_before_sending_fails_that_draft_alone(three, smtp, mastodon, bluesky,
+                                                                   monkeypatch):
+    box, ids, cfg = three
+    real = walk.Job
+
+    def job(info, d, data, resume=False):
+        if d.channel == "mastodon":
+            raise PermissionError(13, "Permission denied", d.path)
+        return real(info, d, data, resume)
+
+    monkeypatch.setattr(walk, "Job", job)
+    report = deliver(settings(cfg), env=ENV)
+    results = {o.channel: o for o in report.outcomes}
+    assert results["mastodon"].result == "failed" and "Permission denied" in results["mastodon"].detail
+    assert results["email"].result == "sent" and results["bluesky"].result == "sent"
+    assert mastodon.posts == [] and status_of(box, ids[MASTODON]).status == outbox.APPROVED
