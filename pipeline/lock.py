@@ -53,10 +53,14 @@ class LockInfo:
                 f" (command: {self.command or '?'})")
 
 
+LOCK_INFO_MAX = 4096   # bytes of a lock file read: its holder's details are one short line
+
+
 def read_info(path: Path) -> LockInfo:
     """The holder details in a lock file; empty fields when the file is empty or unreadable."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8") or "{}")
+        with open(path, "rb") as f:             # bounded: a lock file is one short JSON line
+            data = json.loads(f.read(LOCK_INFO_MAX).decode("utf-8") or "{}")
     except (OSError, ValueError):
         data = {}
     if not isinstance(data, dict):
@@ -119,8 +123,9 @@ def run_lock(state_dir: Path, *, wait: bool = False, timeout: float | None = Non
                         command=command if command is not None else " ".join(sys.argv),
                         started=datetime.now(UTC).isoformat(timespec="seconds"))
         try:
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, json.dumps(asdict(info)).encode("utf-8") + b"\n", 0)
+            line = json.dumps(asdict(info)).encode("utf-8") + b"\n"
+            os.pwrite(fd, line, 0)
+            os.ftruncate(fd, len(line))      # after the write: the details are never empty
             os.fsync(fd)
         except OSError as exc:       # a full disk, most often: say where, not "damaged"
             raise NewsdeskError(f"{path}: cannot write the run lock: {exc.strerror or exc}; "

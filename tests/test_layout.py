@@ -110,3 +110,12 @@ def test_the_packaged_data_is_the_top_level_folders():
     for name in ("templates", "seeds"):
         link = PIPELINE / name
         assert link.is_symlink() and link.resolve() == (ROOT / name).resolve()
+
+
+MAX_MODULE_LINES = 400      # split before this (STYLE.md: about 100-300 lines a module)
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_no_module_is_over_400_lines(module):
+    lines = MODULES[module].read_text(encoding="utf-8").count("\n")
+    assert lines <= MAX_MODULE_LINES, f"{module}: {lines} lines; split it by what its parts decide"
