@@ -62,7 +62,7 @@ def load_jsonl(path: Path) -> tuple[list[Article], dict[str, str]]:
             continue
         r = json.loads(line)
         articles.append(Article(id=str(r["id"]), title=r.get("title") or "", text=r.get("text") or "",
-                                origin=str(path), url=r.get("url"), guid=r.get("guid"),
+                                origin=r.get("origin") or "-", url=r.get("url"), guid=r.get("guid"),
                                 source=r.get("source"), published=_date(r.get("published"))))
         if r.get("story") is not None:
             gold[str(r["id"])] = str(r["story"])

@@ -289,7 +289,7 @@ class StoryIndex:
             "story_ids": self.story_ids, "dup_story": self.dup_story,
             "words": (f.words.data, f.words.indices, f.words.indptr),
             "names": (f.names.data, f.names.indices, f.names.indptr),
-            "ts": f.ts, "has_body": f.has_body, "keys": ["\x1f".join(k) for k in f.keys],
+            "ts": f.ts, "has_body": f.has_body, "feed": f.feeds(), "keys": ["\x1f".join(k) for k in f.keys],
             "stats": [self.word_stats.n_docs, self.name_stats.n_docs],
             "word_df": self.word_stats.df, "name_df": self.name_stats.df,
             "dup_keys": self.dups.keys, "sig_ids": list(self.dups.sig_row),
@@ -312,7 +312,7 @@ class StoryIndex:
         idx.features = Features(sp.csr_matrix(state["words"], shape=shape),
                                 sp.csr_matrix(state["names"], shape=shape), state["ts"],
                                 [tuple(k.split("\x1f")) if k else () for k in state["keys"]],
-                                state["has_body"])
+                                state["has_body"], state.get("feed"))
         idx.ids, idx.story = list(state["ids"]), state["story"]
         idx.story_ids = list(state["story_ids"])
         idx.dup_story = {str(a): int(v) for a, v in state["dup_story"].items()}

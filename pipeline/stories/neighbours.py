@@ -8,7 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from pipeline.stories.features import (
-    BURST_BONUS, BURST_MIN_SIMILARITY, BURST_MIN_TERMS, BURST_SECONDS, DAY_PENALTY, ENTITY_WEIGHT,
+    SAME_FEED_BAR, BURST_BONUS, BURST_MIN_SIMILARITY, BURST_MIN_TERMS, BURST_SECONDS, DAY_PENALTY, ENTITY_WEIGHT,
     EVIDENCE_MIN_TERMS, NEIGHBOUR_FLOOR, NEIGHBOURS, PENALTY_FREE_SECONDS, SHARED_SHOWN,
     STORY_WINDOW, Weighted)
 
@@ -49,6 +49,12 @@ def similarity(a: Weighted, ia: np.ndarray, b: Weighted, ib: np.ndarray) -> np.n
         # between them (a bar, not a discount: close copies two days apart keep their score).
         days = np.nan_to_num(np.maximum(gap - PENALTY_FREE_SECONDS, 0.0), nan=0.0) / 86400.0
         s = np.where(s < DAY_PENALTY * days, 0.0, s)
+    if SAME_FEED_BAR and a.feed is not None and b.feed is not None:
+        # One feed seldom tells one event twice (a copy was dropped as a duplicate before):
+        # items of the same feed need a higher similarity to join.
+        fa = a.feed[ia][:, None]
+        same = (fa == b.feed[ib][None, :]) & (fa >= 0)
+        s = np.where(same & (s < SAME_FEED_BAR), 0.0, s)
     short = ~(a.has_body[ia][:, None] & b.has_body[ib][None, :])
     if not short.any():
         return s

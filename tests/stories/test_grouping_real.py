@@ -18,7 +18,8 @@ T0 = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
 
 def _a(id_: str, title: str, text: str = "", when: datetime = T0, source: str | None = None
        ) -> Article:
-    return Article(id=id_, title=title, text=text, origin="test", source=source, published=when)
+    origin = f"https://{(source or id_).lower().replace(' ', '-')}.example/feed.xml"  # a feed each
+    return Article(id=id_, title=title, text=text, origin=origin, source=source, published=when)
 
 
 def _together(groups, a: str, b: str) -> bool:
@@ -161,3 +162,41 @@ def test_outlet_suffixes_never_join_different_events():
               "Japan's exports fall for a third month - Reuters", "Serbia asks Russia for help with wildfires - Reuters"]
     groups = cluster_articles([_a(f"t{i}", t, when=T0 + timedelta(minutes=i)) for i, t in enumerate(titles)])
     assert len(groups) == 4
+
+
+
+# --- one feed -------------------------------------------------------------------------------
+
+BRIEF = ("{co} said on Wednesday it would {act}, according to a company filing. The company gave no "
+         "further details. Source text for the filing is available on the company's website. "
+         "Further company coverage will follow as markets open in Europe and Asia.")
+
+
+def test_one_feeds_batch_of_template_briefs_is_not_one_story():
+    """A wire's brief service posts many items in the same minute from one template: shared
+    furniture and one time, but each about another company and another event."""
+    items = [("Northwind Mining suspends Kestrel mine operations", "Northwind Mining",
+              "suspend operations at its Kestrel mine after a flood"),
+             ("Alder Health to appeal exchange delisting notice", "Alder Health",
+              "appeal a delisting notice from the exchange"),
+             ("Brightwater Medical agrees to buy 49 clinic properties", "Brightwater Medical",
+              "buy 49 clinic properties for 120 million euros")]
+    arts = [Article(id=f"b{i}", title=t, text=BRIEF.format(co=co, act=act),
+                    origin="https://wire.example/briefs.xml", source="Wire", published=T0)
+            for i, (t, co, act) in enumerate(items)]
+    groups = cluster_articles(arts)
+    assert not any(_together(groups, f"b{i}", f"b{j}") for i in range(3) for j in range(i + 1, 3))
+
+
+def test_one_event_told_by_two_feeds_still_joins_and_a_copy_in_one_feed_is_a_duplicate():
+    text = ("Northwind Mining said on Wednesday it would suspend operations at its Kestrel mine in "
+            "northern Chile after a flood damaged pumps, and expects output to resume in six weeks.")
+    a = Article(id="w1", title="Northwind Mining suspends Kestrel mine after flood", text=text,
+                origin="https://wire.example/briefs.xml", source="Wire", published=T0)
+    b = Article(id="m1", title="Flood halts Northwind's Kestrel mine in Chile", text=text.replace(
+                "said on Wednesday", "announced Wednesday"), origin="https://metals.example/rss",
+                source="Metals Daily", published=T0 + timedelta(minutes=20))
+    copy = Article(id="w2", title=a.title, text=text, origin=a.origin, source="Wire",
+                   published=T0 + timedelta(minutes=1), url="https://wire.example/b?ref=rss")
+    groups = cluster_articles([a, b, copy])
+    assert _together(groups, "w1", "m1") and _together(groups, "w1", "w2")
