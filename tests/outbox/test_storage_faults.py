@@ -400,3 +400,20 @@ def test_a_full_disk_at_run_start_is_one_clear_line_and_the_store_is_not_called_
     assert "Traceback" not in err and "damaged" not in err
     assert main(["--state-dir", str(state), "sources", "status"]) == 0
     assert "damaged" not in capsys.readouterr().err
+
+
+def test_the_lock_holders_details_are_read_bounded_even_from_a_device(tmp_path):
+    """A lock that is a link to /dev/zero (or /dev/full, as above: flock on a device is shared by
+    every test run on the machine) must not be read for ever; in a child process capped at 1 GB
+    so that a regression fails here instead of exhausting the machine's memory."""
+    import subprocess
+    import sys
+
+    (tmp_path / "run.lock").symlink_to("/dev/zero")
+    code = ("import resource, sys; from pathlib import Path; from pipeline.lock import read_info\n"
+            "resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))\n"
+            "info = read_info(Path(sys.argv[1])); print(info.pid, info.command)\n")
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "run.lock")], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-500:]
+    assert done.stdout.strip() == "None None"
