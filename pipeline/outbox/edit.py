@@ -1,6 +1,6 @@
 """Saving a reviewer's edit of a draft: the one function behind `outbox edit` and the review page.
 
-An edit is measured by the network's own rules (pipeline.render.posts, the code that validates
+An edit is measured by the network's own rules (pipeline.render.rules, the code that validates
 generated posts), refused when the draft's file changed since the reviewer started from it (a run
 may refresh a draft while an editor or the page is open), written atomically together with its
 payload (bluesky.json, linkedin.json) regenerated from the new text, and recorded in the manifest's
@@ -19,7 +19,7 @@ from typing import Any
 
 from pipeline.errors import OutboxError
 from pipeline.lock import atomic_write, fsync_dir
-from pipeline.render import posts
+from pipeline.render import posts, rules
 
 from pipeline.outbox.manifest import (
     APPROVED, DRAFT, SENDING, SENT, DraftEntry, _event, _file_sha, _load, _outbox_lock, _record, _save,
@@ -77,14 +77,14 @@ def normalize(text: str) -> str:
 
 
 def measure(channel: str, text: str) -> Measure:
-    """`text` (a thread's parts joined by posts.THREAD_SEPARATOR) by the rules of `channel`."""
+    """`text` (a thread's parts joined by rules.THREAD_SEPARATOR) by the rules of `channel`."""
     body = normalize(text).rstrip("\n")
-    limit = posts.LIMITS.get(channel)
+    limit = rules.LIMITS.get(channel)
     if limit is None:
         return Measure(len(body), None, bool(body), None if body else "is empty", (len(body),))
-    pieces = body.split(posts.THREAD_SEPARATOR)
-    lengths = tuple(posts.post_length(p, channel) for p in pieces)
-    bad = [n for n, p in enumerate(pieces) if not posts.is_valid(p, channel)]
+    pieces = body.split(rules.THREAD_SEPARATOR)
+    lengths = tuple(rules.post_length(p, channel) for p in pieces)
+    bad = [n for n, p in enumerate(pieces) if not rules.is_valid(p, channel)]
     why = None
     if not body:
         why = "is empty"
@@ -191,7 +191,7 @@ def _old_links(old: Any) -> Sequence[tuple[str, str]]:
             i, uri = f.get("index", {}), next((x.get("uri") for x in f.get("features", []) if x.get("uri")), None)
             if uri and isinstance(i.get("byteStart"), int) and isinstance(i.get("byteEnd"), int):
                 shown = raw[i["byteStart"]:i["byteEnd"]].decode("utf-8", errors="ignore")
-                if shown and posts.safe_url(uri):
+                if shown and rules.safe_url(uri):
                     links.append((shown, uri))
     return links
 

@@ -16,14 +16,14 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pipeline.deliver.composer import SHARE_URLS
-from pipeline.render import posts
+from pipeline.render import rules
 
 from pipeline.outbox.edit import measure
 from pipeline.outbox.manifest import APPROVED, DRAFT, REJECTED, STATUSES, DigestInfo, DraftEntry, StoryEntry
 
 # Gmail clips a message whose HTML is over 102 KB and hides the rest behind "View entire message".
 GMAIL_CLIP_BYTES = 102 * 1024
-NETWORK_ORDER = posts.NETWORKS
+NETWORK_ORDER = rules.NETWORKS
 EMAIL_FILES = ("digest.html", "digest.txt", "digest.eml")
 _URL = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
 
@@ -64,7 +64,7 @@ def _links(info: DigestInfo, d: DraftEntry, text: str) -> list[str]:
         for r in (record.get("thread") or [record]) if isinstance(record, dict) else []:
             for f in r.get("facets") or []:
                 found += [x["uri"] for x in f.get("features", []) if isinstance(x.get("uri"), str)]
-    return [u for u in dict.fromkeys(found) if posts.safe_url(u)]
+    return [u for u in dict.fromkeys(found) if rules.safe_url(u)]
 
 
 def _card(story: StoryEntry | None, links: list[str]) -> dict[str, Any] | None:
@@ -75,11 +75,11 @@ def _card(story: StoryEntry | None, links: list[str]) -> dict[str, Any] | None:
     source = None
     if story is not None:
         key = _strip_utm(url)
-        source = next((s for s in story.sources if s.url and posts.safe_url(s.url)
+        source = next((s for s in story.sources if s.url and rules.safe_url(s.url)
                        and _strip_utm(s.url) == key), None)
     return {"url": url, "host": urlsplit(url).hostname or "",
-            "title": posts.clean_text(source.title) if source else None,
-            "outlet": posts.clean_text(source.outlet) if source else None}
+            "title": rules.clean_text(source.title) if source else None,
+            "outlet": rules.clean_text(source.outlet) if source else None}
 
 
 def _history(d: DraftEntry) -> list[dict[str, str]]:
@@ -93,15 +93,15 @@ def draft_view(info: DigestInfo, d: DraftEntry, typed: Typed | None = None) -> d
     sha = hashlib.sha256(data).hexdigest() if data is not None else ""
     text = typed.text if typed else disk
     m = measure(d.channel, text)
-    pieces = text.replace("\r\n", "\n").rstrip("\n").split(posts.THREAD_SEPARATOR)
+    pieces = text.replace("\r\n", "\n").rstrip("\n").split(rules.THREAD_SEPARATOR)
     return {
         "id": d.id, "channel": d.channel, "path": d.path, "status": d.status, "edited": d.edited,
         "missing": d.missing, "text": text, "sha": sha, "base": typed.base if typed else sha,
         "measure": m, "parts": list(zip(pieces, m.parts)) if len(pieces) > 1 else [],
         "history": _history(d), "card": _card(info.story(d.story), _links(info, d, text)),
         "error": typed.error if typed else None, "conflict": typed.conflict if typed else None,
-        "editable": d.channel in posts.LIMITS and not d.missing and d.status in (DRAFT, APPROVED, REJECTED),
-        "remote_url": posts.safe_url(d.remote_url), "by_hand": d.channel in SHARE_URLS,
+        "editable": d.channel in rules.LIMITS and not d.missing and d.status in (DRAFT, APPROVED, REJECTED),
+        "remote_url": rules.safe_url(d.remote_url), "by_hand": d.channel in SHARE_URLS,
     }
 
 
@@ -142,13 +142,13 @@ def digest_view(info: DigestInfo, typed: Mapping[str, Typed] | None = None) -> d
         if not drafts:
             continue
         why = _why(s)
-        sources = [{"outlet": posts.clean_text(r.outlet) or (urlsplit(r.url).hostname if posts.safe_url(r.url)
+        sources = [{"outlet": rules.clean_text(r.outlet) or (urlsplit(r.url).hostname if rules.safe_url(r.url)
                                                               else None),
-                    "title": posts.clean_text(r.title) or "(untitled)", "url": posts.safe_url(r.url),
+                    "title": rules.clean_text(r.title) or "(untitled)", "url": rules.safe_url(r.url),
                     "why": why.get(r.article_id, "")} for r in s.sources]
         # clean_text: no control or bidi-override characters from a feed reorder what is shown.
-        stories.append({"id": s.id, "headline": posts.clean_text(s.headline) or "(untitled)",
-                        "summary": posts.clean_text(s.summary), "sources": sources,
+        stories.append({"id": s.id, "headline": rules.clean_text(s.headline) or "(untitled)",
+                        "summary": rules.clean_text(s.summary), "sources": sources,
                         "drafts": drafts})
     told = {v["id"] for s in stories for v in s["drafts"]}
     mail = [views[d.id] for d in info.drafts if d.path in EMAIL_FILES]
