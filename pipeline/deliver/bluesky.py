@@ -24,7 +24,7 @@ from typing import Any, Callable, Mapping
 from pipeline.config import BlueskyDelivery
 from pipeline.deliver.base import Job, MaybeSent, NotSent, Sent, read_secret
 from pipeline.deliver.http import NoReply, Reply, call
-from pipeline.render.posts import THREAD_SEPARATOR, is_valid, post_length
+from pipeline.render.rules import THREAD_SEPARATOR, is_valid, post_length
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from pipeline.render.posts import THREAD_SEPARATOR
+from pipeline.render.rules import THREAD_SEPARATOR
 
 # Documented share endpoints: X's Web Intent, Threads' intent/post, LinkedIn's feed composer.
 SHARE_URLS = {

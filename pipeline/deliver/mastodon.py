@@ -17,7 +17,7 @@ from typing import Any, Callable, Mapping
 from pipeline.config import MastodonDelivery
 from pipeline.deliver.base import Job, MaybeSent, NotSent, Sent, read_secret
 from pipeline.deliver.http import NoReply, Reply, call
-from pipeline.render.posts import LIMITS, THREAD_SEPARATOR, is_valid, post_length
+from pipeline.render.rules import LIMITS, THREAD_SEPARATOR, is_valid, post_length
 
 log = logging.getLogger(__name__)
 
