@@ -386,25 +386,37 @@ def test_a_file_in_place_of_the_folder_is_a_clear_error(tmp_path, blocked):
     assert in_the_way.read_text() == "not a folder"
 
 
-def test_a_full_disk_at_run_start_is_one_clear_line_and_the_store_is_not_called_damaged(tmp_path, capsys, monkeypatch):
-    """ENOSPC from the kernel itself: the run lock is a link to /dev/full."""
-    from pipeline.cli import main
+def test_a_full_disk_at_run_start_is_one_clear_line_and_the_store_is_not_called_damaged(tmp_path):
+    """No room to write at run start (the kernel refuses every write: a file-size limit of 0 in
+    the child, as a disk quota does): one clear line naming the run lock, never a traceback, and
+    `sources status` afterwards does not call the store damaged."""
+    import resource
+    import signal
+    import subprocess
+    import sys
 
     state = tmp_path / "state"
-    state.mkdir()
-    (state / "run.lock").symlink_to("/dev/full")
-    monkeypatch.chdir(tmp_path)
-    assert main(["--state-dir", str(state), "digest"]) == 1
-    err = capsys.readouterr().err
-    assert "cannot write the run lock" in err and "No space left on device" in err
-    assert "Traceback" not in err and "damaged" not in err
-    assert main(["--state-dir", str(state), "sources", "status"]) == 0
-    assert "damaged" not in capsys.readouterr().err
+
+    def no_room() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)      # a refused write is an error, not a kill
+        resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+
+    def newsdesk(*args, limit=False):
+        return subprocess.run([sys.executable, "-m", "pipeline", "--state-dir", str(state), *args],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                              preexec_fn=no_room if limit else None)
+
+    full = newsdesk("digest", limit=True)
+    assert full.returncode == 1, full.stderr
+    assert "cannot write the run lock" in full.stderr and str(state) in full.stderr
+    assert "Traceback" not in full.stderr and "damaged" not in full.stderr
+    status = newsdesk("sources", "status")
+    assert status.returncode == 0 and "damaged" not in status.stderr
+
 
 
 def test_the_lock_holders_details_are_read_bounded_even_from_a_device(tmp_path):
-    """A lock that is a link to /dev/zero (or /dev/full, as above: flock on a device is shared by
-    every test run on the machine) must not be read for ever; in a child process capped at 1 GB
+    """A lock that is a link to a device such as /dev/zero must not be read for ever; in a child process capped at 1 GB
     so that a regression fails here instead of exhausting the machine's memory."""
     import subprocess
     import sys
