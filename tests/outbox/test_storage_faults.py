@@ -416,8 +416,8 @@ def test_a_full_disk_at_run_start_is_one_clear_line_and_the_store_is_not_called_
 
 
 def test_the_lock_holders_details_are_read_bounded_even_from_a_device(tmp_path):
-    """A lock that is a link to a device such as /dev/zero must not be read for ever; in a child process capped at 1 GB
-    so that a regression fails here instead of exhausting the machine's memory."""
+    """A lock that is a link to a device such as /dev/zero must not be read for ever; in a child
+    process capped at 1 GB so that a regression fails here instead of exhausting the memory."""
     import subprocess
     import sys
 
