@@ -3,7 +3,11 @@
 score = coverage x weight x recency (+ a large bonus for reviewer pins), where
 - coverage = 1 + log2(distinct outlets): five outlets beat one, fifty do not bury everything else;
 - weight   = mean configured weight of the sources' feeds;
-- recency  = 0.5 ** (hours since the story was last updated / RECENCY_HALF_LIFE_H).
+- recency  = 0.5 ** (hours since the story was last updated / RECENCY_HALF_LIFE_H);
+- cohesion = COHESION_FLOOR + (1 - COHESION_FLOOR) x the share of its sources whose title shares
+  an event's words with another source's title: a group of different events sinks.
+Of two stories whose headlines tell the same event (the grouping split it), only the better one
+is selected.
 """
 from __future__ import annotations
 
@@ -14,9 +18,18 @@ from datetime import datetime
 from typing import Iterable, Mapping, Sequence
 
 from pipeline.model import Story
+from pipeline.stories.tokens import tokens
 
 RECENCY_HALF_LIFE_H = 24.0
 PIN_BONUS = 1000.0
+# Two titles tell one event when they share at least this many content tokens (stems, stop words
+# out): "Tanker runs aground at Valdora" / "Valdora port shut after tanker grounding" share two.
+COHESION_SHARED_TOKENS = 2
+# A story none of whose titles agree keeps this share of its score (half: coverage by many
+# outlets of a mixed group must not outrank a clean story of a few).
+COHESION_FLOOR = 0.5
+# Two selected stories whose headlines overlap this much (Jaccard of content tokens) are one event.
+SAME_EVENT_JACCARD = 0.6
 
 
 @dataclass(frozen=True)
@@ -38,6 +51,27 @@ def passes(story: Story, include: Sequence[str], exclude: Sequence[str]) -> bool
     return not any(re.search(p, text, re.IGNORECASE) for p in exclude)
 
 
+def _title_tokens(title: str) -> frozenset[str]:
+    return frozenset(tokens(title))
+
+
+def cohesion(story: Story) -> float:
+    """Share of the sources whose title shares an event's words with another source's title
+    (1.0 for a story of one or two sources that agree, or of one source)."""
+    titles = list(dict.fromkeys(s.title for s in story.sources if s.title))
+    if len(titles) < 2:
+        return 1.0
+    sets = [_title_tokens(t) for t in titles]
+    agree = sum(any(len(a & b) >= COHESION_SHARED_TOKENS for j, b in enumerate(sets) if j != i)
+                for i, a in enumerate(sets))
+    return agree / len(sets)
+
+
+def same_event(a: Story, b: Story) -> bool:
+    ta, tb = _title_tokens(a.headline), _title_tokens(b.headline)
+    return bool(ta and tb) and len(ta & tb) / len(ta | tb) >= SAME_EVENT_JACCARD
+
+
 def score(story: Story, *, now: datetime, weights: Mapping[str, float] | None = None,
           pinned: bool = False) -> float:
     outlets = len(story.outlets) or 1
@@ -47,7 +81,8 @@ def score(story: Story, *, now: datetime, weights: Mapping[str, float] | None = 
     updated = story.last_updated or story.first_seen or now
     hours = max(0.0, (now - updated).total_seconds() / 3600)
     recency = 0.5 ** (hours / RECENCY_HALF_LIFE_H)
-    return coverage * weight * recency + (PIN_BONUS if pinned else 0.0)
+    together = COHESION_FLOOR + (1.0 - COHESION_FLOOR) * cohesion(story)
+    return coverage * weight * recency * together + (PIN_BONUS if pinned else 0.0)
 
 
 def select(stories: Iterable[Story], *, now: datetime, top_n: int = 10,
@@ -60,7 +95,13 @@ def select(stories: Iterable[Story], *, now: datetime, top_n: int = 10,
     ranked = [Ranked(s, score(s, now=now, weights=weights, pinned=s.id in pinned))
               for s in stories if s.id in pinned or passes(s, include, exclude)]
     ranked.sort(key=lambda r: (-r.score, r.story.id))
-    chosen = ranked[:top_n]
+    chosen: list[Ranked] = []
+    for r in ranked:
+        if len(chosen) == top_n:
+            break
+        if r.story.id not in pinned and any(same_event(r.story, c.story) for c in chosen):
+            continue                      # the same event again: the better-ranked one stands
+        chosen.append(r)
     if not sections:
         return chosen
     order = {t: i for i, t in enumerate(sections)}
