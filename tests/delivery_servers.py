@@ -110,6 +110,15 @@ class SmtpServer:
         self.controller.stop()
 
 
+def _accepted_then_hung(server, hang: bool) -> bool:
+    """After a post was accepted: run the test's hook, then (when told to) never answer."""
+    if server.after_accept:
+        server.after_accept()
+    if hang:
+        server.http.stopping.wait(10)
+    return hang
+
+
 # --- Mastodon ----------------------------------------------------------------------------------
 
 @dataclass
@@ -172,10 +181,7 @@ class MastodonServer:
                 self.keys[key] = status
             hang = self.hang_after > 0
             self.hang_after -= hang
-        if self.after_accept:
-            self.after_accept()
-        if hang:
-            self.http.stopping.wait(10)
+        if _accepted_then_hung(self, hang):
             return None
         return _json(200, status)
 
@@ -254,10 +260,7 @@ class BlueskyServer:
             self.records[rkey] = record
             hang = self.hang_after > 0
             self.hang_after -= hang
-        if self.after_accept:
-            self.after_accept()
-        if hang:
-            self.http.stopping.wait(10)
+        if _accepted_then_hung(self, hang):
             return None
         return _json(200, {"uri": self.uri(rkey), "cid": f"bafy{rkey}",
                            "commit": {"cid": "bafycommit", "rev": rkey}, "validationStatus": "valid"})
