@@ -285,9 +285,6 @@ class _StderrHandler(logging.StreamHandler):
     """Writes to whatever sys.stderr is now, so a live progress line (which redirects stderr)
     prints log lines above itself instead of through it."""
 
-    def __init__(self) -> None:
-        super().__init__()
-
     @property
     def stream(self):  # type: ignore[override]
         return sys.stderr
