@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The whole scheduled cycle at scale: N generated RSS feeds over loopback HTTP, `run_digest` twice.
 
-usage: python bench/run_cycle.py DATA_DIR [--feeds 1000] [--items 50] [--profile FILE]
+usage: python bench/run_cycle.py DATA_DIR [--feeds 1000] [--items 50] [--profile FILE [--profile-run second]]
        python bench/run_cycle.py DATA_DIR --sizes 100,300,1000 [--json]
        (DATA_DIR is the bench data folder holding stories/*.jsonl)
 
@@ -350,6 +350,8 @@ def main() -> None:
     ap.add_argument("--items", type=int, default=50)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--profile", type=Path, metavar="FILE", help="run under cProfile; save stats here")
+    ap.add_argument("--profile-run", choices=("both", "first", "second"), default="both",
+                    help="which run --profile covers (default: both)")
     ap.add_argument("--sizes", metavar="N,N,...", help="run the cycle at each number of feeds (growth)")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     ap.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
@@ -434,14 +436,15 @@ def cycle(args, n_feeds: int) -> dict:
         stages.install()
         results = []
         for label in ("first run", "second run (unchanged)"):
+            profiled = profiler if args.profile_run in ("both", label.split()[0]) else None
             with PeakRSS() as rss:
-                if profiler:
-                    profiler.enable()
+                if profiled:
+                    profiled.enable()
                 t, cpu = time.perf_counter(), time.process_time()
                 report = run_digest(settings, progress=False, honour_backoff=True)
                 wall, cpu = time.perf_counter() - t, time.process_time() - cpu
-                if profiler:
-                    profiler.disable()
+                if profiled:
+                    profiled.disable()
             stats = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{ports[0]}/__stats").read())
             results.append((label, wall, report, rss.peak, stats))
             hard = [e for e in report.errors if not e.warning]
@@ -474,7 +477,7 @@ def cycle(args, n_feeds: int) -> dict:
             profiler.dump_stats(str(args.profile))
             st = pstats.Stats(profiler)
             total = sum(tt for (_, _, tt, _, _) in st.stats.values())  # type: ignore[attr-defined]
-            print(f"\nself time by module (main thread, both runs, {total:.1f} s profiled):")
+            print(f"\nself time by module (main thread, {args.profile_run} run(s), {total:.1f} s profiled):")
             for mod, tt in by_module(st):
                 print(f"  {tt:8.2f} s  {100 * tt / total:5.1f} %  {mod}")
             print("\ntop functions by cumulative time:")

@@ -78,16 +78,15 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 # --- ingest ----------------------------------------------------------------------------------
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from pipeline.ingest.collect import ingest, own_files, spec_for
+    from pipeline.ingest.collect import fetch_settings, ingest
+    from pipeline.ingest.plan import own_files, spec_for
     from pipeline.store import open_store
 
     settings = _settings(args)
     specs = [spec_for(s) for s in args.sources] if args.sources else list(settings.sources)
     with open_store(settings.state_dir) as store:
-        result = ingest(specs, store=store, max_bytes=settings.max_bytes,
-                        fetch_timeout=settings.fetch_timeout, workers=settings.fetch_workers,
-                        per_host=settings.fetch_per_host, progress=_progress(args),
-                        exclude=own_files(settings))
+        result = ingest(specs, store=store, progress=_progress(args), exclude=own_files(settings),
+                        **fetch_settings(settings))
     for err in result.errors:
         if not err.warning or args.verbose:
             print(safe(err), file=sys.stderr)

@@ -92,7 +92,9 @@ def run_digest(settings: Settings, *, now: datetime | None = None, dry_run: bool
                honour_backoff: bool = False) -> RunReport:
     """One run: ingest, group into stories, select, render, write the outbox, record it."""
     from pipeline import store as st
-    from pipeline.ingest.collect import ingest, own_files
+    from pipeline.ingest.collect import fetch_settings, read_sources
+    from pipeline.ingest.memory import recall, remember
+    from pipeline.ingest.plan import own_files, plan_sources
     from pipeline.lock import run_lock
 
     now = now or datetime.now(timezone.utc)
@@ -107,12 +109,14 @@ def run_digest(settings: Settings, *, now: datetime | None = None, dry_run: bool
         if store is not None:
             stack.callback(store.close)
 
-        # 1. ingest (a dry run reads but stores nothing)
-        result = ingest(settings.sources, store=None if dry_run else store, max_bytes=settings.max_bytes,
-                        fetch_timeout=settings.fetch_timeout, workers=settings.fetch_workers,
-                        per_host=settings.fetch_per_host, now=now, progress=progress,
-                        honour_backoff=honour_backoff, load_unchanged=False,
-                        exclude=own_files(settings))
+        # 1. ingest: the store's memory of the sources read before, what was learnt written
+        # after (a dry run reads everything afresh and stores nothing)
+        plan = plan_sources(settings.sources, own_files(settings))
+        memory = recall(None if dry_run else store, plan)
+        result = read_sources(plan, memory, now=now, progress=progress, honour_backoff=honour_backoff,
+                              **fetch_settings(settings))
+        if not dry_run:
+            result = remember(store, result, now=now)
         known = load_known(store, settings, result.articles, now)
         new_articles = [a for a in result.articles if a.id not in known.previous]
         # 2. stories over the window

@@ -112,6 +112,25 @@ class FeedState:
         return json.loads(self.ids) if self.ids else []
 
 
+@dataclass(frozen=True)
+class FeedUpdate:
+    """What one attempt at a feed (or one read of a local file, keyed `file:<path>`) learnt,
+    for `Store.record_fetches`."""
+
+    url: str
+    name: str | None
+    ok: bool
+    status: str
+    error: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    fingerprint: str | None = None
+    items: int = 0
+    keep_validators: bool = False     # a 304: the validators and ids stored stand
+    next_attempt: datetime | None = None
+    ids: tuple[str, ...] | None = None
+
+
 def article_from_json(d: dict[str, Any]) -> Article:
     fields = {k: v for k, v in d.items() if k in Article.__dataclass_fields__}
     # Stored dates are our own ISO 8601 output: fromisoformat is exact and ten times faster.
@@ -211,31 +230,41 @@ class Store:
         rows = self.db.execute(f"SELECT {', '.join(FeedState.__dataclass_fields__)} FROM feeds ORDER BY url")
         return [FeedState(*r) for r in rows]
 
-    def record_fetch(self, url: str, *, name: str | None, ok: bool, status: str, error: str | None = None,
-                     etag: str | None = None, last_modified: str | None = None,
-                     fingerprint: str | None = None, items: int = 0, keep_validators: bool = False,
-                     next_attempt: datetime | None = None, now: datetime | None = None,
-                     ids: Iterable[str] | None = None) -> FeedState:
-        """Health after one attempt. A failure keeps the validators and everything stored."""
+    def feed_states(self, urls: Iterable[str]) -> dict[str, FeedState]:
+        """The stored state of each of these feeds (or `file:` keys) that has one."""
+        cols = ", ".join(FeedState.__dataclass_fields__)
+        out: dict[str, FeedState] = {}
+        for chunk in _chunks(list(urls), 500):
+            q = f"SELECT {cols} FROM feeds WHERE url IN ({','.join('?' * len(chunk))})"
+            out.update((r[0], FeedState(*r)) for r in self.db.execute(q, chunk))
+        return out
+
+    def record_fetches(self, updates: Iterable[FeedUpdate], *, now: datetime | None = None) -> None:
+        """Health after this run's attempts, in one transaction. A failure keeps the validators
+        and everything stored; a 304 (keep_validators) keeps them too."""
         now_s = _iso(now or utcnow())
+        by_kind: dict[tuple[bool, bool], list[dict]] = {}
+        for u in updates:
+            by_kind.setdefault((u.ok, u.keep_validators), []).append({
+                "now": now_s, "items": u.items, "etag": u.etag, "lm": u.last_modified,
+                "fp": u.fingerprint, "error": u.error, "status": u.status, "name": u.name,
+                "url": u.url, "next": _iso(u.next_attempt),
+                "ids": json.dumps(sorted(set(u.ids))) if u.ids is not None else None})
+        if not by_kind:
+            return
         with self.tx() as db:
-            db.execute("INSERT OR IGNORE INTO feeds(url, name) VALUES (?, ?)", (url, name))
-            if ok:
-                sets = ["last_success = :now", "consecutive_failures = 0", "last_error = NULL",
-                        "items_seen = items_seen + :items", "next_attempt = NULL"]
-                if not keep_validators:
-                    sets += ["etag = :etag", "last_modified = :lm", "fingerprint = :fp", "ids = :ids"]
-            else:
-                sets = ["consecutive_failures = consecutive_failures + 1", "last_error = :error",
-                        "next_attempt = :next"]
-            sets += ["last_attempt = :now", "last_status = :status", "name = COALESCE(:name, name)"]
-            db.execute(f"UPDATE feeds SET {', '.join(sets)} WHERE url = :url", {
-                "now": now_s, "items": items, "etag": etag, "lm": last_modified, "fp": fingerprint,
-                "error": error, "status": status, "name": name, "url": url, "next": _iso(next_attempt),
-                "ids": json.dumps(sorted(set(ids))) if ids is not None else None})
-        state = self.feed(url)
-        assert state is not None
-        return state
+            for (ok, keep), rows in by_kind.items():
+                db.executemany("INSERT OR IGNORE INTO feeds(url, name) VALUES (:url, :name)", rows)
+                if ok:
+                    sets = ["last_success = :now", "consecutive_failures = 0", "last_error = NULL",
+                            "items_seen = items_seen + :items", "next_attempt = NULL"]
+                    if not keep:
+                        sets += ["etag = :etag", "last_modified = :lm", "fingerprint = :fp", "ids = :ids"]
+                else:
+                    sets = ["consecutive_failures = consecutive_failures + 1", "last_error = :error",
+                            "next_attempt = :next"]
+                sets += ["last_attempt = :now", "last_status = :status", "name = COALESCE(:name, name)"]
+                db.executemany(f"UPDATE feeds SET {', '.join(sets)} WHERE url = :url", rows)
 
     # --- articles ----------------------------------------------------------------------------
     def save_articles(self, articles: Iterable[Article], now: datetime | None = None) -> dict[str, datetime]:
@@ -265,11 +294,6 @@ class Store:
             q = f"SELECT id, first_seen FROM articles WHERE id IN ({','.join('?' * len(chunk))})"
             out.update({i: datetime.fromisoformat(s) for i, s in self.db.execute(q, chunk)})
         return out
-
-    def feed_articles(self, url: str) -> list[Article]:
-        """The articles of a feed's (or file's) last successful read."""
-        state = self.feed(url)
-        return self.articles(state.article_ids) if state and state.ids else []
 
     def articles(self, ids: Iterable[str] | None = None, *, since: datetime | None = None) -> list[Article]:
         if ids is not None:
@@ -331,7 +355,7 @@ def open_store_readonly(state_dir: Path) -> Store | None:
 
 
 __all__ = [
-    "FeedState", "SCHEMA_VERSION", "Store", "StoreError", "add_override", "article_from_json",
+    "FeedState", "FeedUpdate", "SCHEMA_VERSION", "Store", "StoreError", "add_override", "article_from_json",
     "deliveries", "drop_stories", "load_stories", "mark_delivery", "open_store",
     "open_store_readonly", "overrides", "rebuild", "record_drafted", "save_stories",
     "story_from_json", "story_of_articles", "story_to_json", "utcnow",

@@ -90,3 +90,34 @@ def test_http_charset_is_honoured(http_server, tmp_path):
     (article,) = result.articles
     assert article.title == "Se\u00f1or Garc\u00eda opens the bridge"
     assert "Jos\u00e9" in article.text
+
+
+def test_reading_needs_no_store_what_was_learnt_is_written_after_in_one_commit(http_server, tmp_path):
+    """The store is read before ingest and written after it: reading the sources runs with the
+    store closed, and remembering ten feeds' health is one transaction."""
+    from pipeline.ingest.collect import read_sources
+    from pipeline.ingest.memory import recall, remember
+    from pipeline.ingest.plan import plan_sources
+
+    specs = [SourceSpec(name=f"Feed {i}", url=http_server.route(
+        f"/f{i}.xml", conditional(FEED.replace(b"harbour", f"harbour{i}".encode()), etag=f'"e{i}"')))
+        for i in range(10)]
+    plan = plan_sources(specs)
+    with open_store(tmp_path / "state") as store:
+        run(store, *specs)
+        memory = recall(store, plan)
+    assert {memory.state(s.url).etag for s in specs} == {f'"e{i}"' for i in range(10)}
+    second = read_sources(plan, memory, now=NOW, progress=False, fetch_timeout=2.0,
+                          fetch_options=FAST)                 # no store open
+    assert second.not_modified == 10 and not second.articles
+    assert len(second.unchanged_ids) == 20                     # two items a feed, only their ids
+    assert [u.status for u in second.updates] == ["304"] * 10
+    with open_store(tmp_path / "state") as store:
+        statements: list[str] = []
+        store.db.set_trace_callback(statements.append)
+        remember(store, second, now=NOW)
+        store.db.set_trace_callback(None)
+        states = store.feed_states(s.url for s in specs)
+    assert sum(s.strip().upper() == "COMMIT" for s in statements) == 1
+    assert all(st.last_status == "304" and st.etag == f'"e{i}"' and len(st.article_ids) == 2
+               for i, st in enumerate(states[s.url] for s in specs))
