@@ -5,10 +5,11 @@ The scheduled job and `newsdesk digest` both call `run_digest`.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from contextlib import ExitStack
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -73,12 +74,16 @@ def render_all(stories: list[Story], settings: Settings, day) -> list[Draft]:
 
 @dataclass(frozen=True)
 class Known:
-    """What the store knows before this run: the window's articles, their stories, overrides."""
+    """What the store knows before this run, with what it read: the window's articles (their
+    dates and weights: the full records are loaded only when the stories must be grouped
+    again), their stories, overrides."""
 
-    window: dict[str, Article]
+    dates: dict[str, tuple[datetime | None, float]]   # article id -> (published, weight)
+    read: dict[str, Article]          # this run's articles within the window
     previous: dict[str, str]          # article id -> story id
     stored: dict[str, Story]
     overrides: list
+    window_start: datetime
 
 
 @dataclass(frozen=True)
@@ -121,7 +126,7 @@ def run_digest(settings: Settings, *, now: datetime | None = None, dry_run: bool
         new_articles = [a for a in result.articles if a.id not in known.previous]
         # 2. stories over the window
         with Progress("grouping stories", enabled=progress) as bar:
-            bar.note(f"{len(known.window)} articles in the window, {len(new_articles)} new")
+            bar.note(f"{len(known.dates)} articles in the window, {len(new_articles)} new")
             stories, changed = group_stories(known, new_articles, store, settings, now, dry_run=dry_run)
         if store is not None and not dry_run and changed:
             st.save_stories(store, stories, closed_before=now - timedelta(days=settings.story_window_days))
@@ -132,20 +137,19 @@ def run_digest(settings: Settings, *, now: datetime | None = None, dry_run: bool
         if store is not None and not dry_run:
             _sync_reviews(store, settings.outbox)
         sent = st.deliveries(store) if store is not None else {}
-        selection = select_stories(stories, known.window, sent, settings, now,
+        selection = select_stories(stories, known.dates, sent, settings, now,
                                    digest=f"{day.isoformat()}-{slug}")
         chosen = selection.chosen
         # 4. render and write the outbox
         with Progress("writing drafts", enabled=progress if chosen else False):
-            drafts = render_all(chosen, settings, day) if chosen else []
             report = RunReport(started=started, articles=len(result.articles), new_articles=len(new_articles),
                                stories=len(stories), selected=len(chosen),
                                updates=sum(s.is_update for s in chosen), errors=result.errors,
                                dry_run=dry_run, left_out=selection.left_out,
                                failing_feeds=_failing(store, settings) if store is not None else ())
             if chosen:
-                report = write_outbox(report, settings, day, slug, chosen, drafts, store=store,
-                                      dry_run=dry_run, now=now)
+                report = render_and_write(report, settings, day, slug, chosen, store=store,
+                                          dry_run=dry_run, now=now)
         report = replace(report, finished=datetime.now(timezone.utc))
         if report.digest and not dry_run:
             _write_report(Path(report.digest), report)
@@ -153,23 +157,21 @@ def run_digest(settings: Settings, *, now: datetime | None = None, dry_run: bool
 
 
 def load_known(store, settings: Settings, read: list[Article], now: datetime) -> Known:
-    """The store's articles of the story window plus what this run read, and their stories."""
+    """The window's article ids (stored, plus what this run read) with their dates, and their
+    stories; no stored article is decoded here."""
     from pipeline import store as st
     from pipeline.stories.track import Override
 
     window_start = now - timedelta(days=settings.story_window_days)
-    window: dict[str, Article] = {}
-    if store is not None:
-        for a in store.articles(since=window_start):
-            window[a.id] = a
-    for a in read:
-        if a.published is None or a.published >= window_start:
-            window[a.id] = a
+    dates = store.article_dates(since=window_start) if store is not None else {}
+    fresh = {a.id: a for a in read if a.published is None or a.published >= window_start}
+    dates.update((a.id, (a.published, a.weight)) for a in fresh.values())
     if store is None:
-        return Known(window, {}, {}, [])
-    previous = st.story_of_articles(store, list(window) + [a.id for a in read])
+        return Known(dates, fresh, {}, {}, [], window_start)
+    previous = st.story_of_articles(store, list(dates) + [a.id for a in read])
     stored = {s.id: s for s in st.load_stories(store, ids=set(previous.values()))}
-    return Known(window, previous, stored, [Override(*o) for o in st.overrides(store)])
+    return Known(dates, fresh, previous, stored, [Override(*o) for o in st.overrides(store)],
+                 window_start)
 
 
 def group_stories(known: Known, new_articles: list[Article], store, settings: Settings,
@@ -177,20 +179,23 @@ def group_stories(known: Known, new_articles: list[Article], store, settings: Se
     """The window's stories, and whether they changed. Nothing new: the stored stories stand."""
     from pipeline.stories.track import build_stories
 
-    if not new_articles and known.stored and set(known.previous) >= set(known.window) \
+    if not new_articles and known.stored and set(known.previous) >= set(known.dates) \
             and not known.overrides:
         return list(known.stored.values()), False
+    window = {a.id: a for a in store.articles(since=known.window_start)} if store is not None else {}
+    window.update(known.read)
     index = _load_index(store, settings.story_window_days)
-    stories = build_stories(sorted(known.window.values(), key=lambda a: a.id),
-                            previous={a: s for a, s in known.previous.items() if a in known.window},
+    stories = build_stories(sorted(window.values(), key=lambda a: a.id),
+                            previous={a: s for a, s in known.previous.items() if a in window},
                             stored=known.stored, overrides=known.overrides, now=now, index=index,
-                            window_start=now - timedelta(days=settings.story_window_days))
+                            window_start=known.window_start)
     if store is not None and not dry_run:
         store.put_blob(INDEX_BLOB, index.to_bytes())
     return stories, True
 
 
-def select_stories(stories: list[Story], window: dict[str, Article], sent: dict, settings: Settings,
+def select_stories(stories: list[Story], dates: dict[str, tuple[datetime | None, float]],
+                   sent: dict, settings: Settings,
                    now: datetime, *, digest: str) -> Selection:
     """Recent stories not already sent (unless they come back as updates), by the digest's rules;
     counts what each filter left out, so an empty digest can say why."""
@@ -202,8 +207,8 @@ def select_stories(stories: list[Story], window: dict[str, Article], sent: dict,
     candidates: list[Story] = []
     old = went_out = 0
     for s in stories:
-        if not any((window[m.article_id].published or now) >= cutoff
-                   for m in s.members if m.article_id in window):
+        if not any((dates[m.article_id][0] or now) >= cutoff
+                   for m in s.members if m.article_id in dates):
             old += 1
             continue
         if s.id in sent:
@@ -214,11 +219,57 @@ def select_stories(stories: list[Story], window: dict[str, Article], sent: dict,
         candidates.append(s)
     ruled_out = sum(not passes(s, settings.include, settings.exclude) for s in candidates)
     ranked = select(candidates, now=now, top_n=settings.top_n,
-                    weights={a.id: a.weight for a in window.values()},
+                    weights={i: w for i, (_, w) in dates.items()},
                     include=settings.include, exclude=settings.exclude, sections=settings.sections)
     left_out = tuple((reason, n) for reason, n in (
         ("age", old), ("already sent", went_out), ("include/exclude", ruled_out)) if n)
     return Selection([r.story for r in ranked], left_out)
+
+
+def render_and_write(report: RunReport, settings: Settings, day, slug: str, chosen: list[Story], *,
+                     store, dry_run: bool, now: datetime) -> RunReport:
+    """Render the chosen stories and write the drafts into outbox/<day>-<slug>/, unless this
+    digest was rendered from the same stories, settings, templates and render code last time
+    and its folder is as that run left it: then nothing is rendered or written."""
+    from pipeline.outbox.drafts import digest_folder, settled
+
+    folder = digest_folder(settings.outbox, day, slug)
+    key = _render_key(chosen, settings, day, slug)
+    last = _last_render(store)
+    if not dry_run and last.get("key") == key and last.get("folder") == folder.name \
+            and last.get("manifest") is not None and last.get("manifest") == settled(folder):
+        return replace(report, digest=str(folder), drafts_kept=int(last.get("kept", 0)), actions=(
+            f"unchanged {folder.name} (the same stories, settings and templates as the last run)",))
+    report = write_outbox(report, settings, day, slug, chosen, render_all(chosen, settings, day),
+                          store=store, dry_run=dry_run, now=now)
+    if store is not None and not dry_run:
+        store.put_blob(RENDER_BLOB, json.dumps({
+            "key": key, "folder": folder.name, "manifest": settled(folder),
+            "kept": report.drafts_kept}).encode("utf-8"))
+    return report
+
+
+RENDER_BLOB = "last_render"
+
+
+def _render_key(chosen: list[Story], settings: Settings, day, slug: str) -> str:
+    """What the drafts are a pure function of: the stories, the settings, the day, the templates
+    and the render code (pipeline.render.templates.fingerprint)."""
+    from pipeline.render.templates import fingerprint
+
+    blob = json.dumps({"stories": [asdict(s) for s in chosen], "settings": settings.to_json(),
+                       "day": day.isoformat(), "slug": slug,
+                       "templates": fingerprint(settings.template_dir)}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def _last_render(store) -> dict:
+    raw = store.get_blob(RENDER_BLOB) if store is not None else None
+    try:
+        last = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    return last if isinstance(last, dict) else {}
 
 
 def write_outbox(report: RunReport, settings: Settings, day, slug: str, chosen: list[Story],

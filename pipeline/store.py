@@ -295,6 +295,13 @@ class Store:
             out.update({i: datetime.fromisoformat(s) for i, s in self.db.execute(q, chunk)})
         return out
 
+    def article_dates(self, *, since: datetime) -> dict[str, tuple[datetime | None, float]]:
+        """id -> (published, the source's weight) of the articles published since `since`,
+        without decoding the stored records (what choosing among known stories needs)."""
+        rows = self.db.execute("SELECT id, published, COALESCE(json_extract(data, '$.weight'), 1.0) "
+                               "FROM articles WHERE published >= ?", (_iso(since),))
+        return {i: (datetime.fromisoformat(p) if p else None, float(w)) for i, p, w in rows}
+
     def articles(self, ids: Iterable[str] | None = None, *, since: datetime | None = None) -> list[Article]:
         if ids is not None:
             out = []

@@ -2,6 +2,7 @@
 runs are idempotent; a dry run changes nothing; a story that went out is not drafted again the
 next day, and comes back as an update when new outlets cover it."""
 import email
+from dataclasses import replace
 import hashlib
 import json
 import os
@@ -71,6 +72,40 @@ def test_second_identical_run_changes_nothing(project):
     second = run_digest(s, now=NOW + timedelta(minutes=5), progress=False)
     assert second.digest == first.digest and second.drafts_written == 0
     assert tree(Path(second.digest)) == before
+
+
+def test_an_unchanged_run_renders_nothing_until_the_folder_or_the_templates_change(project):
+    s = settings_of(project)
+    first = run_digest(s, now=NOW, progress=False)
+    folder = Path(first.digest)
+    inodes = {p: p.stat().st_ino for p in folder.rglob("*") if p.is_file() and "report" not in p.name}
+    second = run_digest(s, now=NOW + timedelta(minutes=5), progress=False)
+    assert second.actions == (f"unchanged {folder.name} (the same stories, settings and templates "
+                              "as the last run)",)
+    assert {p: p.stat().st_ino for p in inodes} == inodes            # not even rewritten in place
+    # A file gone from the folder: the next run renders and writes it again.
+    text = (folder / "digest.txt").read_bytes()
+    (folder / "digest.txt").unlink()
+    third = run_digest(s, now=NOW + timedelta(minutes=10), progress=False)
+    assert (folder / "digest.txt").read_bytes() == text
+    assert [a for a in third.actions if a.startswith("write ")] == ["write digest.txt (refreshed (file was missing))"]
+    # A reviewer's approval changes the manifest: the run goes through the outbox's own rules.
+    manifest = json.loads((folder / "manifest.json").read_text())
+    x = next(d for d in manifest["drafts"] if d["channel"] == "x")
+    ob.set_status(s.outbox, [x["id"]], "approved", by="editor")
+    fourth = run_digest(s, now=NOW + timedelta(minutes=15), progress=False)
+    assert not any("last run" in a for a in fourth.actions) and "unchanged digest.txt (refreshed)" in fourth.actions
+    assert not [a for a in fourth.actions if a.startswith("write ")]
+    # Only a template's content changes: the next run renders with it.
+    (project / "mine").mkdir()
+    shutil.copy(ROOT / "templates" / "digest.txt", project / "mine" / "digest.txt")
+    s2 = replace(s, template_dir=project / "mine")
+    run_digest(s2, now=NOW + timedelta(minutes=20), progress=False)
+    assert (folder / "digest.txt").read_bytes() == text
+    (project / "mine" / "digest.txt").write_text("My own digest\n", encoding="utf-8")
+    sixth = run_digest(s2, now=NOW + timedelta(minutes=25), progress=False)
+    assert (folder / "digest.txt").read_text(encoding="utf-8") == "My own digest\n"
+    assert "write digest.txt (refreshed)" in sixth.actions
 
 
 def test_dry_run_changes_nothing_on_disk_or_in_the_store(project):

@@ -19,7 +19,7 @@ from pipeline.model import Draft, Story
 
 from pipeline.outbox.manifest import (
     Action, DRAFT, JOURNAL, MANIFEST, MANIFEST_VERSION, WriteResult, _NOT_PORTABLE, _SAFE_PART,
-    _State, _all_ids, _dump, _event, _file_sha, _files, _load, _outbox_lock, _save, _sha,
+    _State, _all_ids, _dump, _event, _file_sha, _files, _is_relative, _load, _outbox_lock, _save, _sha,
     _stamp, _story_json, draft_id,
 )
 
@@ -125,6 +125,12 @@ def _plan(state: _State, wanted: list[tuple[Draft, list[tuple[str, bytes]]]], me
     return plan
 
 
+def digest_folder(outbox_dir: Path, day: date, slug: str) -> Path:
+    """outbox/<day>-<slug>/: one digest's folder (the slug must be a safe file name)."""
+    _check_part(slug, "slug")
+    return Path(outbox_dir) / f"{day.isoformat()}-{slug}"
+
+
 def write_digest(outbox_dir: Path, day: date, slug: str, stories: Sequence[Story],
                  drafts: Sequence[Draft], settings: dict, *, dry_run: bool = False,
                  now: datetime | None = None, by: str = "newsdesk") -> WriteResult:
@@ -133,9 +139,8 @@ def write_digest(outbox_dir: Path, day: date, slug: str, stories: Sequence[Story
     Draft ids and statuses are the outbox's own: `Draft.id` and `Draft.status` are not used.
     A second identical call writes nothing. With dry_run, returns the plan and changes nothing.
     """
-    _check_part(slug, "slug")
     outbox_dir = Path(outbox_dir)
-    folder = outbox_dir / f"{day.isoformat()}-{slug}"
+    folder = digest_folder(outbox_dir, day, slug)
     at = _stamp(now)
     wanted = _wanted(drafts)
     try:
@@ -191,3 +196,21 @@ def _apply(folder: Path, plan: _Plan, changed: bool) -> None:
         (folder / JOURNAL).unlink()
     fsync_dir(folder)
     log.info("%s: %d files written, %d removed", folder, len(plan.writes), len(plan.removes))
+
+
+def settled(folder: Path) -> str | None:
+    """The sha256 of a digest's manifest when the folder is exactly as that manifest records it
+    (no pending journal, every draft file there with its recorded sha256); else None. A run
+    whose drafts would come out the same as last time writes nothing when this is unchanged."""
+    if (folder / JOURNAL).exists():
+        return None
+    try:
+        raw = (folder / MANIFEST).read_bytes()
+        entries = json.loads(raw).get("drafts", [])
+        for e in entries:
+            for rel, sha in _files(e):
+                if not _is_relative(rel) or _file_sha(folder / rel) != sha:
+                    return None
+    except (OSError, ValueError, AttributeError, KeyError, TypeError, OutboxError):
+        return None
+    return _sha(raw)

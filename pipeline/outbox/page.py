@@ -29,7 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pipeline import outbox
 from pipeline.errors import OutboxError
-from pipeline.render.digest import template_dirs
+from pipeline.render.templates import template_dirs
 
 from pipeline.outbox.manifest import _digest_folders
 from pipeline.outbox.edit import EditConflict, EditRefused, measure, save_edit

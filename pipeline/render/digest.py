@@ -6,7 +6,6 @@ installed package); a user's own template folder overrides them file by file.
 from __future__ import annotations
 
 import functools
-import importlib.resources
 import hashlib
 import json
 import logging
@@ -23,6 +22,7 @@ from slugify import slugify
 
 from pipeline.render.mail import build_message
 from pipeline.render.options import DigestOptions, format_day, format_when
+from pipeline.render.templates import template_dirs
 from pipeline.render.text import TEXT_WIDTH, overlong_lines, wrap_text
 from pipeline.model import Draft, Story
 from pipeline.render.posts import NETWORKS, best_link, clean_text, make_post, safe_url
@@ -48,23 +48,6 @@ CONTRAST_PAIRS: tuple[tuple[str, str], ...] = (
 
 
 # --- templates ------------------------------------------------------------------------------
-
-def template_dirs(user_dir: Path | None = None) -> tuple[Path, ...]:
-    """The user's folder first (it overrides file by file), then the templates shipped with the
-    package (`pipeline/templates`: a link to the repository's templates/ in a checkout, package data
-    in a wheel). Only these: a `templates/` of any other distribution is never looked at."""
-    dirs = [Path(user_dir)] if user_dir is not None else []
-    dirs.append(_packaged_templates())
-    return tuple(dirs)
-
-
-def _packaged_templates() -> Path:
-    folder = importlib.resources.files("pipeline") / "templates"
-    path = Path(str(folder))
-    if not (path / "digest.html").is_file():
-        raise RuntimeError(f"the package's templates are missing (looked in {path})")
-    return path
-
 
 @functools.lru_cache(maxsize=8)
 def environment(user_dir: Path | None = None) -> jinja2.Environment:
