@@ -9,7 +9,7 @@ import hashlib
 import json
 import logging
 from contextlib import ExitStack
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -25,14 +25,15 @@ log = logging.getLogger(__name__)
 EMAIL = "email"
 
 
-def _sync_reviews(store, outbox: Path) -> None:
-    """Copy what reviewers approved or sent in the outbox into the store's delivery memory."""
+def _sync_reviews(store, outbox: Path, since) -> None:
+    """Copy what reviewers approved or sent in the outbox's digests of `since` or later (older
+    ones tell of stories past the story window) into the store's delivery memory."""
     from pipeline import outbox as ob
     from pipeline.store import mark_delivery
 
     if not outbox.is_dir():
         return
-    for info in ob.list_digests(outbox):
+    for info in ob.list_digests(outbox, since=since):
         for d in info.drafts:
             if d.status not in ("approved", "sending", "sent"):   # sending: it may have gone out
                 continue
@@ -135,7 +136,8 @@ def run_digest(settings: Settings, *, now: datetime | None = None, dry_run: bool
         day = now.astimezone(ZoneInfo(settings.timezone)).date()
         slug = slugify(settings.title, max_length=60) or "digest"
         if store is not None and not dry_run:
-            _sync_reviews(store, settings.outbox)
+            _sync_reviews(store, settings.outbox, since=(now - timedelta(
+                days=settings.story_window_days)).astimezone(ZoneInfo(settings.timezone)).date())
         sent = st.deliveries(store) if store is not None else {}
         selection = select_stories(stories, known.dates, sent, settings, now,
                                    digest=f"{day.isoformat()}-{slug}")
@@ -256,8 +258,11 @@ def _render_key(chosen: list[Story], settings: Settings, day, slug: str) -> str:
     """What the drafts are a pure function of: the stories, the settings, the day, the templates
     and the render code (pipeline.render.templates.fingerprint)."""
     from pipeline.render.templates import fingerprint
+    from pipeline.store import story_to_json
 
-    blob = json.dumps({"stories": [asdict(s) for s in chosen], "settings": settings.to_json(),
+    # story_to_json is the stored record; whats_new is all an update adds to it.
+    stories = [[story_to_json(s), list(s.whats_new)] for s in chosen]
+    blob = json.dumps({"stories": stories, "settings": settings.to_json(),
                        "day": day.isoformat(), "slug": slug,
                        "templates": fingerprint(settings.template_dir)}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()

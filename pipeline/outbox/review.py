@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +23,17 @@ class DraftChanged(OutboxError):
     """A draft's file is no longer the text the reviewer saw: it changed on disk since."""
 
 
-def list_digests(outbox_dir: Path, *, by: str | None = None, now: datetime | None = None) -> list[DigestInfo]:
-    """Every digest, newest first; edits found on disk and interrupted runs are recorded first."""
+def list_digests(outbox_dir: Path, *, by: str | None = None, now: datetime | None = None,
+                 since: date | None = None) -> list[DigestInfo]:
+    """Every digest (of `since` or later), newest first; edits found on disk and interrupted
+    runs are recorded first."""
     if not _digest_folders(outbox_dir):
         return []
     at, infos = _stamp(now), []
     with _outbox_lock(outbox_dir):
         for folder in _digest_folders(outbox_dir):
+            if since is not None and folder.name[:10] < since.isoformat():
+                continue
             state = _load(folder, at=at, by=by or UNKNOWN_REVIEWER)
             if state.dirty:
                 _save(state)

@@ -136,6 +136,8 @@ def test_approve_all_takes_the_newest_digest_and_list_is_newest_first(tmp_path):
     assert [i.name for i in infos] == ["2024-05-02-evening", "2024-05-01-morning"]
     assert {d.status for d in infos[1].drafts} == {"draft"}
     assert outbox.approve_all(tmp_path, "2024-05-01", by="ann") and outbox.approve_all(tmp_path, by="ann") == []
+    # A run reads only the digests of its story window (an older one tells of closed stories).
+    assert [i.name for i in outbox.list_digests(tmp_path, since=date(2024, 5, 2))] == ["2024-05-02-evening"]
 
 
 def test_mark_sent_needs_approval(tmp_path):
