@@ -33,10 +33,15 @@ class Article:
     weight: float = 1.0          # the configured weight of its source
 
     def to_json(self) -> dict[str, Any]:
-        d = dataclasses.asdict(self)
+        # Field by field, not dataclasses.asdict: its deep copy was most of the cost of storing
+        # 15,000 articles (bench/run_cycle.py at 300 feeds: 1.7 s of 2.5 s).
+        d = {f: getattr(self, f) for f in _ARTICLE_FIELDS}
         d["published"] = self.published.isoformat() if self.published else None
         d["tags"] = list(self.tags)
         return d
+
+
+_ARTICLE_FIELDS = tuple(f.name for f in dataclasses.fields(Article))
 
 
 @dataclass(frozen=True)

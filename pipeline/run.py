@@ -184,8 +184,10 @@ def group_stories(known: Known, new_articles: list[Article], store, settings: Se
     if not new_articles and known.stored and set(known.previous) >= set(known.dates) \
             and not known.overrides:
         return list(known.stored.values()), False
-    window = {a.id: a for a in store.articles(since=known.window_start)} if store is not None else {}
-    window.update(known.read)
+    window = dict(known.read)
+    stored_ids = [i for i in known.dates if i not in window]
+    if store is not None and stored_ids:
+        window.update((a.id, a) for a in store.articles(stored_ids))
     index = _load_index(store, settings.story_window_days)
     stories = build_stories(sorted(window.values(), key=lambda a: a.id),
                             previous={a: s for a, s in known.previous.items() if a in window},
