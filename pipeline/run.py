@@ -98,10 +98,11 @@ def run_digest(settings: Settings, *, now: datetime | None = None, dry_run: bool
                honour_backoff: bool = False) -> RunReport:
     """One run: ingest, group into stories, select, render, write the outbox, record it."""
     from pipeline import store as st
-    from pipeline.ingest.collect import fetch_settings, read_sources
+    from pipeline.ingest.collect import PARALLEL_MIN_FILES, fetch_settings, read_sources
     from pipeline.ingest.memory import recall, remember
     from pipeline.ingest.plan import own_files, plan_sources
     from pipeline.lock import run_lock
+    from pipeline.workers import run_pool
 
     now = now or datetime.now(timezone.utc)
     started = datetime.now(timezone.utc)
@@ -119,6 +120,10 @@ def run_digest(settings: Settings, *, now: datetime | None = None, dry_run: bool
         # after (a dry run reads everything afresh and stores nothing)
         plan = plan_sources(settings.sources, own_files(settings))
         memory = recall(None if dry_run else store, plan)
+        # Enough sources never read before to need the worker pool: start it now, so that its
+        # workers import while we fetch (else it starts when first needed, if at all).
+        unread = sum(memory.state(k) is None for k in plan.keys)
+        stack.enter_context(run_pool(start=unread >= PARALLEL_MIN_FILES))
         result = read_sources(plan, memory, now=now, progress=progress, honour_backoff=honour_backoff,
                               **fetch_settings(settings))
         if not dry_run:

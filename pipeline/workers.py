@@ -15,19 +15,76 @@ import multiprocessing
 import os
 import signal
 import sys
+import importlib
 import threading
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager, nullcontext
+from typing import Iterator
 
 PR_SET_PDEATHSIG = 1
 # How often a worker without PR_SET_PDEATHSIG checks that its parent is still there.
 PARENT_POLL_SECONDS = 0.5
 
 
-def worker_pool(max_workers: int | None = None) -> ProcessPoolExecutor:
-    """A ProcessPoolExecutor whose workers hold nothing of the parent's and die with it."""
-    return ProcessPoolExecutor(max_workers=max_workers or os.cpu_count(),
-                               mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_die_with_parent, initargs=(os.getpid(),))
+# The modules the run's workers use (reading files and feeds, building stories): imported by a
+# pool started early (`run_pool(start=True)`) while the run is still fetching.
+RUN_MODULES = ("pipeline.ingest.sources", "pipeline.stories.merge")
+
+
+class _RunPool:
+    def __init__(self) -> None:
+        self.pool: ProcessPoolExecutor | None = None
+
+    def get(self) -> ProcessPoolExecutor:
+        if self.pool is None:
+            self.pool = _new_pool(None, RUN_MODULES)
+        return self.pool
+
+
+_run: _RunPool | None = None
+
+
+def worker_pool(max_workers: int | None = None):
+    """A ProcessPoolExecutor, as a context manager, whose workers hold nothing of the parent's
+    and die with it; inside `run_pool()` the run's shared pool (left running on exit)."""
+    if _run is not None and max_workers is None:
+        return nullcontext(_run.get())
+    return _new_pool(max_workers, ())
+
+
+@contextmanager
+def run_pool(*, start: bool = False) -> Iterator[None]:
+    """One pool for a whole run, started now with `start` (the run has work for it) or else at
+    its first use, and shut down when the run ends."""
+    global _run
+    if _run is not None:          # a run inside a run (never in practice): share the outer one
+        yield
+        return
+    _run = _RunPool()
+    try:
+        if start and (os.cpu_count() or 1) > 1:
+            _run.get()
+        yield
+    finally:
+        pool, _run = _run.pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _new_pool(max_workers: int | None, preload: tuple[str, ...]) -> ProcessPoolExecutor:
+    n = max_workers or os.cpu_count() or 1
+    pool = ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_start_worker, initargs=(os.getpid(), preload))
+    if preload:                   # spawn the workers now (one per task), so they import meanwhile
+        for _ in range(n):
+            pool.submit(int)
+    return pool
+
+
+def _start_worker(parent: int, preload: tuple[str, ...]) -> None:
+    _die_with_parent(parent)
+    for name in preload:
+        importlib.import_module(name)
 
 
 def _die_with_parent(parent: int) -> None:
