@@ -19,6 +19,7 @@ from pipeline.tomlcheck import _check, _is, _where
 
 CONFIG_NAME = "newsdesk.toml"
 NETWORKS = ("x", "bluesky", "mastodon", "threads", "linkedin")
+CHANNELS = ("email", *NETWORKS)      # what a draft is for: the digest, or a network's post
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ def cmd_deliver(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    from pipeline.deliver.walk import CHANNELS
+    from pipeline.config import CHANNELS    # not pipeline.deliver: the senders load when used
 
     help = "send the approved drafts (email, Mastodon, Bluesky) once, and mark them sent"
     p = sub.add_parser("deliver", help=help, description=help, epilog=EXAMPLE,

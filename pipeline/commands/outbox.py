@@ -21,7 +21,6 @@ from typing import Any, Callable, Sequence
 from pipeline import outbox
 from pipeline.errors import OutboxError
 from pipeline.lock import atomic_write
-from pipeline.outbox.edit import EditConflict, EditRefused, measure, save_edit, unsaved_copy
 from pipeline.terminal import safe
 
 DEFAULT_OUTBOX = "outbox"
@@ -67,6 +66,8 @@ def length_check(channel: str, text: str) -> tuple[int, int | None, bool]:
     """(length, limit, valid) of a post by its network's rules (pipeline.outbox.edit.measure, the
     code that validates generated posts); (characters, None, True) for a channel without a limit.
     A thread is measured part by part (its longest part shown)."""
+    from pipeline.outbox.edit import measure   # the network rules: only for commands that show posts
+
     m = measure(channel, text)
     return m.length, m.limit, m.valid or m.limit is None
 
@@ -177,6 +178,8 @@ def cmd_edit(args: argparse.Namespace) -> int:
     """The editor works on a copy beside the draft; the copy is saved through save_edit (the
     network's rules, the payload regenerated, refused if a run changed the draft meanwhile) and
     kept when it cannot be saved, so that typed text is never lost."""
+    from pipeline.outbox.edit import EditConflict, EditRefused, save_edit, unsaved_copy
+
     box = _outbox_dir(args)
     folder, d = outbox.find_draft(box, args.id)
     if d.status == outbox.SENT:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable, Iterator, Mapping
 
 from pipeline import outbox as ob
-from pipeline.config import NETWORKS, Settings
+from pipeline.config import CHANNELS, Settings
 from pipeline.deliver.base import (
     BY_HAND, FAILED, SENT, SKIPPED, STUCK, WOULD_SEND, DeliveryError, DeliveryReport, Job,
     MaybeSent, NotSent, Outcome, Sender,
@@ -32,7 +32,6 @@ log = logging.getLogger(__name__)
 
 DELIVER_LOCK = ".deliver.lock"
 BY = "newsdesk deliver"
-CHANNELS = ("email", *NETWORKS)
 EMAIL_VIEWS = ("digest.html", "digest.txt")   # review views of digest.eml, marked sent with it
 
 

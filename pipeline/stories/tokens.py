@@ -2,14 +2,33 @@
 numbers, word shingles and spacing repairs. Pure functions, no language model."""
 from __future__ import annotations
 
+import importlib.util
 import re
+import sys
 import zlib
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Iterable
 
 import numpy as np
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+
+def _english_stop_words() -> frozenset[str]:
+    """scikit-learn's English stop words (the Glasgow IR group's list). Read from the module
+    that holds them: importing sklearn itself takes ~1.2 s (scipy and all), which a run that only
+    selects among known stories should not pay; grouping imports it anyway."""
+    if "sklearn" not in sys.modules:
+        spec = importlib.util.find_spec("sklearn")
+        path = Path(spec.origin if spec and spec.origin else "-").parent / "feature_extraction" / "_stop_words.py"
+        if path.is_file():
+            words = importlib.util.spec_from_file_location("_sklearn_stop_words", path)
+            module = importlib.util.module_from_spec(words)
+            words.loader.exec_module(module)   # one frozenset literal: no import of sklearn
+            return frozenset(module.ENGLISH_STOP_WORDS)
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+    return frozenset(ENGLISH_STOP_WORDS)
+
 
 # Words that are frequent in news copy but say nothing about which event it is about; the IDF
 # weighting would push them down anyway, but headlines are too short for IDF alone.
@@ -20,7 +39,7 @@ NEWS_STOP_WORDS = frozenset({
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "today",
     "yesterday", "update", "updated", "read", "click", "share", "photo", "video", "image",
 })
-STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | NEWS_STOP_WORDS
+STOP_WORDS = _english_stop_words() | NEWS_STOP_WORDS
 
 # Words allowed inside a multi-word name ("Bank of England", "Leonardo da Vinci").
 _NAME_JOINERS = frozenset({"of", "de", "da", "di", "del", "der", "van", "von", "al", "bin", "la",
