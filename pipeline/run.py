@@ -98,36 +98,15 @@ def run_digest(settings: Settings, *, now: datetime | None = None, dry_run: bool
                honour_backoff: bool = False) -> RunReport:
     """One run: ingest, group into stories, select, render, write the outbox, record it."""
     from pipeline import store as st
-    from pipeline.ingest.collect import PARALLEL_MIN_FILES, fetch_settings, read_sources
-    from pipeline.ingest.memory import recall, remember
-    from pipeline.ingest.plan import own_files, plan_sources
-    from pipeline.lock import run_lock
-    from pipeline.workers import run_pool
 
     now = now or datetime.now(timezone.utc)
     started = datetime.now(timezone.utc)
+    window_start = now - timedelta(days=settings.story_window_days)
     with ExitStack() as stack:
-        if dry_run:
-            store = st.open_store_readonly(settings.state_dir)
-        else:
-            settings.state_dir.mkdir(parents=True, exist_ok=True)
-            stack.enter_context(run_lock(settings.state_dir, wait=wait, command="newsdesk digest"))
-            store = st.open_store(settings.state_dir)
-        if store is not None:
-            stack.callback(store.close)
-
-        # 1. ingest: the store's memory of the sources read before, what was learnt written
-        # after (a dry run reads everything afresh and stores nothing)
-        plan = plan_sources(settings.sources, own_files(settings))
-        memory = recall(None if dry_run else store, plan)
-        # Enough sources never read before to need the worker pool: start it now, so that its
-        # workers import while we fetch (else it starts when first needed, if at all).
-        unread = sum(memory.state(k) is None for k in plan.keys)
-        stack.enter_context(run_pool(start=unread >= PARALLEL_MIN_FILES))
-        result = read_sources(plan, memory, now=now, progress=progress, honour_backoff=honour_backoff,
-                              **fetch_settings(settings))
-        if not dry_run:
-            result = remember(store, result, now=now)
+        store = _open_store(stack, settings, dry_run=dry_run, wait=wait)
+        # 1. ingest (the store read before, written after; a dry run stores nothing)
+        result = ingest_sources(stack, store, settings, now=now, dry_run=dry_run, progress=progress,
+                                honour_backoff=honour_backoff)
         known = load_known(store, settings, result.articles, now)
         new_articles = [a for a in result.articles if a.id not in known.previous]
         # 2. stories over the window
@@ -135,14 +114,14 @@ def run_digest(settings: Settings, *, now: datetime | None = None, dry_run: bool
             bar.note(f"{len(known.dates)} articles in the window, {len(new_articles)} new")
             stories, changed = group_stories(known, new_articles, store, settings, now, dry_run=dry_run)
         if store is not None and not dry_run and changed:
-            st.save_stories(store, stories, closed_before=now - timedelta(days=settings.story_window_days))
+            st.save_stories(store, stories, closed_before=window_start)
             st.drop_stories(store, set(known.stored) - {s.id for s in stories})
         # 3. select
-        day = now.astimezone(ZoneInfo(settings.timezone)).date()
+        zone = ZoneInfo(settings.timezone)
+        day = now.astimezone(zone).date()
         slug = slugify(settings.title, max_length=60) or "digest"
         if store is not None and not dry_run:
-            _sync_reviews(store, settings.outbox, since=(now - timedelta(
-                days=settings.story_window_days)).astimezone(ZoneInfo(settings.timezone)).date())
+            _sync_reviews(store, settings.outbox, since=window_start.astimezone(zone).date())
         sent = st.deliveries(store) if store is not None else {}
         selection = select_stories(stories, known.dates, sent, settings, now,
                                    digest=f"{day.isoformat()}-{slug}")
@@ -161,6 +140,43 @@ def run_digest(settings: Settings, *, now: datetime | None = None, dry_run: bool
         if report.digest and not dry_run:
             _write_report(Path(report.digest), report)
         return report
+
+
+def _open_store(stack: ExitStack, settings: Settings, *, dry_run: bool, wait: bool):
+    """The state store, under the run lock (a dry run: read-only and unlocked; None if absent)."""
+    from pipeline import store as st
+    from pipeline.lock import run_lock
+
+    if dry_run:
+        store = st.open_store_readonly(settings.state_dir)
+    else:
+        settings.state_dir.mkdir(parents=True, exist_ok=True)
+        stack.enter_context(run_lock(settings.state_dir, wait=wait, command="newsdesk digest"))
+        store = st.open_store(settings.state_dir)
+    if store is not None:
+        stack.callback(store.close)
+    return store
+
+
+def ingest_sources(stack: ExitStack, store, settings: Settings, *, now: datetime, dry_run: bool,
+                   progress: bool | None, honour_backoff: bool):
+    """Plan the sources, recall what the store knows of them, read them, remember what was
+    learnt (a dry run reads everything afresh and remembers nothing)."""
+    from pipeline.ingest.collect import PARALLEL_MIN_FILES, fetch_settings, read_sources
+    from pipeline.ingest.memory import recall, remember
+    from pipeline.ingest.plan import own_files, plan_sources
+    from pipeline.workers import run_pool
+
+    plan = plan_sources(settings.sources, own_files(settings))
+    memory = recall(None if dry_run else store, plan)
+    # Enough sources never read before to need the worker pool: start it now, so that its
+    # workers import while we fetch (else it starts when first needed, if at all). It serves
+    # the rest of the run (`stack`): grouping uses it too.
+    unread = sum(memory.state(k) is None for k in plan.keys)
+    stack.enter_context(run_pool(start=unread >= PARALLEL_MIN_FILES))
+    result = read_sources(plan, memory, now=now, progress=progress, honour_backoff=honour_backoff,
+                          **fetch_settings(settings))
+    return result if dry_run else remember(store, result, now=now)
 
 
 def load_known(store, settings: Settings, read: list[Article], now: datetime) -> Known:
