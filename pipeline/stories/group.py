@@ -30,7 +30,6 @@ from typing import Sequence
 
 import numpy as np
 import scipy.sparse as sp
-from datasketch import LeanMinHash, MinHashLSH
 
 from pipeline.stories import blob
 from pipeline.stories import features as tf
@@ -297,7 +296,7 @@ class StoryIndex:
             "sig_time": np.array(self.dups.sig_time, dtype=np.float64),
         }
         # Arrays and JSON only (pipeline.stories.blob): a state file can never run code. The LSH
-        # is not stored; it is rebuilt from the signatures on load.
+        # is not stored; its band hashes are computed from the signatures on load.
         return blob.dump(state)
 
     @classmethod
@@ -321,15 +320,9 @@ class StoryIndex:
         idx.word_stats = tf.TermStats(int(wn), state["word_df"])
         idx.name_stats = tf.TermStats(int(nn), state["name_df"])
         sigs = state["sigs"]
-        lsh = MinHashLSH(threshold=NEAR_DUP_JACCARD, num_perm=NUM_PERM)
-        with lsh.insertion_session() as session:
-            for aid, row in zip(state["sig_ids"], sigs):
-                session.insert(aid, LeanMinHash(seed=1, hashvalues=row, scheme=tf._TEMPLATE.scheme),
-                               check_duplication=False)
-        idx.dups = DuplicateIndex(lsh, {k: (v[0], float(v[1])) for k, v in state["dup_keys"].items()},
+        idx.dups = DuplicateIndex({k: (v[0], float(v[1])) for k, v in state["dup_keys"].items()},
                                   {a: r for r, a in enumerate(state["sig_ids"])},
-                                  [sigs[r] for r in range(len(sigs))],
-                                  state["sig_time"].tolist())
+                                  list(sigs), state["sig_time"].tolist())
         idx.set_window(idx.window / 86400.0)
         return idx
 
