@@ -22,11 +22,13 @@ pipeline.stories.duplicates, and what a run learns about its own text in pipelin
 """
 from __future__ import annotations
 
+import gc
 import logging
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -301,7 +303,11 @@ class StoryIndex:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "StoryIndex":
-        state = blob.load(data)
+        with _collector_paused():
+            return cls._from_state(blob.load(data))
+
+    @classmethod
+    def _from_state(cls, state: dict) -> "StoryIndex":
         if state.get("version") != cls.VERSION:
             raise ValueError(f"story index version {state.get('version')}, expected {cls.VERSION}")
         idx = cls()
@@ -325,6 +331,19 @@ class StoryIndex:
                                   list(sigs), state["sig_time"].tolist())
         idx.set_window(idx.window / 86400.0)
         return idx
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Loading allocates hundreds of thousands of objects that all live on: the cyclic garbage
+    collector's passes over them find nothing (30k articles: 0.22 -> 0.12 s to load)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def cluster_articles(articles: Sequence[Article], window_days: float = STORY_WINDOW_DAYS
