@@ -25,7 +25,8 @@ from pipeline.render.options import DigestOptions, format_day, format_when
 from pipeline.render.templates import template_dirs
 from pipeline.render.text import TEXT_WIDTH, overlong_lines, wrap_text
 from pipeline.model import Draft, Story
-from pipeline.render.posts import NETWORKS, best_link, clean_text, make_post, safe_url
+from pipeline.render.plain import clean_text, safe_url
+from pipeline.render.posts import NETWORKS, best_link, make_post
 
 log = logging.getLogger(__name__)
 

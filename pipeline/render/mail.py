@@ -16,7 +16,7 @@ from email.policy import SMTP
 from email.utils import format_datetime, getaddresses, parseaddr
 from typing import TYPE_CHECKING
 
-from pipeline.render.posts import clean_text, safe_url
+from pipeline.render.plain import clean_text, safe_url
 
 if TYPE_CHECKING:
     from pipeline.render.options import DigestOptions

@@ -1,5 +1,5 @@
 """Each network's rules: its limits, how it counts a post, what makes a post valid, where text
-may be cut; and the plain-text helpers (clean_text, safe_url, add_utm) shared with the digest.
+may be cut. The plain-text helpers (clean_text, safe_url, add_utm) live in plain.py.
 
 Every post is measured here before it is returned (see posts.py); a post that cannot be made
 valid raises PostError instead of being cut in the middle of a word or a URL.
@@ -7,16 +7,19 @@ valid raises PostError instead of being cut in the middle of a word or a URL.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Callable
-from urllib.parse import quote_plus, unquote, urlsplit, urlunsplit
 
 import regex
 from twitter_text import extract_urls_with_indices, parse_tweet
 from twitter_text.has_invalid_characters import has_invalid_characters
 
 from pipeline.errors import NewsdeskError
+from pipeline.render.plain import add_utm, clean_text, safe_url
+
+__all__ = ["BLUESKY_MAX_BYTES", "ELLIPSIS", "GRAPHEME", "LIMITS", "NETWORKS", "PostError",
+           "THREAD_SEPARATOR", "THREADS_MAX_LINKS", "URL_WEIGHT", "add_utm", "clean_text",
+           "cut_points", "is_valid", "link_count", "post_length", "rule_of", "safe_url"]
 
 NETWORKS: tuple[str, ...] = ("x", "bluesky", "mastodon", "threads", "linkedin")
 # Each network's documented default: X (non-premium), Bluesky's lexicon maxGraphemes, Mastodon's
@@ -31,70 +34,6 @@ THREADS_MAX_LINKS = 5              # Threads API rejects posts with more unique 
 
 class PostError(NewsdeskError):
     """A post cannot be made valid for its network (a word or the link alone is too long)."""
-
-
-# --- plain text -----------------------------------------------------------------------------
-
-# Bidi embeddings, overrides, isolates and marks: they can reorder what a reader sees.
-_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-_DROP = frozenset("\ufeff\ufffe\uffff")   # BOM and non-characters (X rejects them)
-_MARKUP = re.compile(r"</?[A-Za-z!][^<>]*>")
-
-
-def clean_text(text: str | None, *, strip_markup: bool = False) -> str:
-    """One line of plain text: NFC, no control or bidi-override characters, spaces collapsed."""
-    if not text:
-        return ""
-    text = unicodedata.normalize("NFC", text)
-    if strip_markup:
-        # Until nothing changes: nested or overlapping tags ("<scr<script>ipt>") leave markup
-        # after one pass.
-        previous = None
-        while previous != text:
-            previous, text = text, _MARKUP.sub(" ", text)
-    kept = []
-    for ch in text:
-        if ch in _BIDI or ch in _DROP:
-            continue
-        cat = unicodedata.category(ch)
-        if cat == "Cs" or (cat == "Cc" and not ch.isspace()):
-            continue
-        kept.append(ch)
-    return " ".join("".join(kept).split())
-
-
-def safe_url(url: str | None) -> str | None:
-    """The URL when it is an absolute http(s) URL with a host and no spaces; otherwise None."""
-    if not url:
-        return None
-    url = url.strip()
-    if any(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Cn") for ch in url):
-        return None   # Cn: unassigned code points and non-characters such as U+FFFE
-    if any(ch in url for ch in '<>"\\`'):
-        return None
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not host:
-        return None
-    return url
-
-
-def add_utm(url: str, network: str, campaign: str) -> str:
-    """Append utm_source/medium/campaign; other parameters are kept byte for byte."""
-    parts = urlsplit(url)
-    kept = [
-        item for item in parts.query.split("&")
-        if item and not unquote(item.split("=", 1)[0]).strip().lower().startswith("utm_")
-    ]
-    kept += [
-        f"utm_source={quote_plus(network)}",
-        "utm_medium=social",
-        f"utm_campaign={quote_plus(campaign)}",
-    ]
-    return urlunsplit(parts._replace(query="&".join(kept)))
 
 
 # --- counting rules -------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from pipeline.render.posts import clean_text
+from pipeline.render.plain import clean_text
 
 TEXT_WIDTH = 78                    # columns of the plain-text digest (RFC 5322's advice)
 
