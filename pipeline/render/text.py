@@ -1,22 +1,35 @@
 """Plain-text layout of the digest: display width and wrapping that never breaks a URL."""
 from __future__ import annotations
 
+import functools
+import re
 import unicodedata
 from typing import Any
 
 from pipeline.render.plain import clean_text
 
 TEXT_WIDTH = 78                    # columns of the plain-text digest (RFC 5322's advice)
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+# Distinct characters whose width is remembered: the scripts of a few languages fit many times
+# over; text using thousands of rare characters only costs a recount.
+CHAR_WIDTH_CACHE = 8192
+
+
+@functools.lru_cache(maxsize=CHAR_WIDTH_CACHE)
+def char_width(ch: str) -> int:
+    """Columns of one character: 0 for a combining mark or a format character, 2 for a wide
+    East Asian one, else 1."""
+    if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
 
 
 def display_width(text: str) -> int:
-    """Terminal columns: wide East Asian characters take two, combining marks none."""
-    width = 0
-    for ch in text:
-        if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
-            continue
-        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
-    return width
+    """Terminal columns: wide East Asian characters take two, combining marks none (the sum of
+    char_width; every ASCII character takes one column)."""
+    if text.isascii():
+        return len(text)
+    return len(text) + sum(char_width(ch) - 1 for ch in _NON_ASCII.findall(text))
 
 
 def _is_url(token: str) -> bool:
@@ -25,12 +38,14 @@ def _is_url(token: str) -> bool:
 
 def _chunks(word: str, room: int) -> list[str]:
     # A word wider than a line (no spaces: CJK, a long compound) is broken between characters.
-    out, cur = [], ""
+    out, cur, used = [], "", 0        # used: display_width(cur), which adds up per character
     for ch in word:
-        if cur and display_width(cur + ch) > room and not unicodedata.combining(ch):
+        width = char_width(ch)
+        if cur and used + width > room and not unicodedata.combining(ch):
             out.append(cur)
-            cur = ""
+            cur, used = "", 0
         cur += ch
+        used += width
     return out + ([cur] if cur else [])
 
 
