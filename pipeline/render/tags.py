@@ -1,6 +1,7 @@
 """Hashtags for a story's posts: CamelCase tags from its main named subjects."""
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 import regex
@@ -48,15 +49,33 @@ def _key(s: str | None) -> str:
     return "".join(ch for ch in (s or "").casefold() if ch.isalnum())
 
 
+# Distinct outlet names and URLs whose keys are remembered (a story of a 1,000-feed cycle has
+# hundreds of sources, and each network's post asks again).
+OUTLET_KEY_CACHE = 65_536
+
+
+@functools.lru_cache(maxsize=OUTLET_KEY_CACHE)
+def _name_keys(outlet: str) -> frozenset[str]:
+    """The outlet's name as a key, and each of its words longer than three characters."""
+    keys = {_key(outlet)}
+    keys.update(_key(w) for w in regex.split(r"[\s/—–|-]+", outlet) if len(_key(w)) > 3)
+    return frozenset(keys)
+
+
+@functools.lru_cache(maxsize=OUTLET_KEY_CACHE)
+def _host_key(url: str) -> str:
+    """'https://www.example.com/a' -> 'example'."""
+    host = (regex.sub(r"^https?://", "", url).split("/", 1)[0]).removeprefix("www.")
+    return _key(host.split(".")[0])
+
+
 def _outlet_keys(story: Story) -> set[str]:
     keys = set(WIRE_NAMES)
     for src in story.sources:
         if src.outlet:
-            keys.add(_key(src.outlet))
-            keys.update(_key(w) for w in regex.split(r"[\s/—–|-]+", src.outlet) if len(_key(w)) > 3)
+            keys |= _name_keys(src.outlet)
         if src.url:
-            host = (regex.sub(r"^https?://", "", src.url).split("/", 1)[0]).removeprefix("www.")
-            keys.add(_key(host.split(".")[0]))
+            keys.add(_host_key(src.url))
     return keys - {""}
 
 
