@@ -124,8 +124,11 @@ _IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\salt=)", re.IGNORECASE)
 
 
 def render_html(stories: Sequence[Story], options: DigestOptions) -> str:
-    html = environment(options.template_dir).get_template("digest.html").render(
-        _context(stories, options))
+    return _html(_context(stories, options), options)
+
+
+def _html(context: dict[str, Any], options: DigestOptions) -> str:
+    html = environment(options.template_dir).get_template("digest.html").render(context)
     # Before inlining, every "<" from feed text is still escaped, so "<img" can only be a tag of
     # the template; after it, css_inline writes attribute values with a bare "<".
     if _IMG_WITHOUT_ALT.search(html):
@@ -136,8 +139,11 @@ def render_html(stories: Sequence[Story], options: DigestOptions) -> str:
 
 
 def render_text(stories: Sequence[Story], options: DigestOptions) -> str:
-    text = environment(options.template_dir).get_template("digest.txt").render(
-        _context(stories, options))
+    return _text(_context(stories, options), options)
+
+
+def _text(context: dict[str, Any], options: DigestOptions) -> str:
+    text = environment(options.template_dir).get_template("digest.txt").render(context)
     for line in overlong_lines(text):
         log.warning("digest.txt line wider than %d columns: %.40r", TEXT_WIDTH, line)
     return text
@@ -145,8 +151,9 @@ def render_text(stories: Sequence[Story], options: DigestOptions) -> str:
 
 def render_digest(stories: Sequence[Story], options: DigestOptions) -> tuple[Draft, Draft, Draft]:
     """digest.html, digest.txt and digest.eml for review (ids are the outbox's to assign)."""
-    html = render_html(stories, options)
-    text = render_text(stories, options)
+    # One view of the stories for both templates (templates only read it).
+    context = _context(stories, options)
+    html, text = _html(context, options), _text(context, options)
     # The draft is dated by its digest day, so a repeated run writes the same bytes; whoever
     # sends it stamps the real time.
     eml = build_message(html, text, options, now=_created_at(options)).as_string()
