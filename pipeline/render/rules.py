@@ -6,6 +6,7 @@ valid raises PostError instead of being cut in the middle of a word or a URL.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Callable
@@ -83,11 +84,16 @@ class _Rule:
     invalid: Callable[[str], bool] | None = None
 
 
+# Distinct texts whose count is remembered, per counter: a post is measured when it is tried,
+# again when it is returned and for its length, and twitter-text takes milliseconds a text.
+COUNT_CACHE = 4096
+_remembered = functools.lru_cache(maxsize=COUNT_CACHE)
+
 _RULES: dict[str, _Rule] = {
-    "x": _Rule(_x_length, True, 2, invalid=has_invalid_characters),
-    "bluesky": _Rule(_graphemes, True, 2, max_bytes=BLUESKY_MAX_BYTES),
-    "mastodon": _Rule(_mastodon_length, True, 2),
-    "threads": _Rule(_threads_length, True, 1, max_links=THREADS_MAX_LINKS),   # one topic tag
+    "x": _Rule(_remembered(_x_length), True, 2, invalid=_remembered(has_invalid_characters)),
+    "bluesky": _Rule(_remembered(_graphemes), True, 2, max_bytes=BLUESKY_MAX_BYTES),
+    "mastodon": _Rule(_remembered(_mastodon_length), True, 2),
+    "threads": _Rule(_remembered(_threads_length), True, 1, max_links=THREADS_MAX_LINKS),   # one topic tag
     "linkedin": _Rule(_utf16, False, 2),
 }
 
@@ -107,6 +113,7 @@ def post_length(text: str, network: str) -> int:
 _SCHEMED_URL = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
 
 
+@_remembered
 def link_count(text: str) -> int:
     """Unique links as Threads counts them: bare domains that twitter-text knows, and every
     http(s) URL whatever its top-level domain."""
