@@ -51,6 +51,14 @@ def _chunks(word: str, room: int) -> list[str]:
 
 def wrap_text(text: Any, width: int = TEXT_WIDTH, initial: str = "", subsequent: str = "") -> str:
     """Wrap to `width` columns; a URL always sits alone on its line and is never broken."""
+    cleaned = clean_text(str(text))
+    # The common cases, as the loop below would have them: the text fits on its first line
+    # (no URL to put alone), or it is one URL after an indent or a bullet.
+    if "://" not in cleaned:
+        if display_width(initial + cleaned) <= width:
+            return (initial + cleaned).rstrip()
+    elif " " not in cleaned and initial.strip() in ("", "-"):
+        return (initial + cleaned).rstrip()
     lines: list[str] = []
     line, has_words = initial, False
 
@@ -59,7 +67,7 @@ def wrap_text(text: Any, width: int = TEXT_WIDTH, initial: str = "", subsequent:
         lines.append(line.rstrip())
         line, has_words = subsequent, False
 
-    for token in clean_text(str(text)).split(" "):
+    for token in cleaned.split(" "):
         if not token:
             continue
         if _is_url(token):

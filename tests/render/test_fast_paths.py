@@ -127,4 +127,54 @@ def reference_chunks(word, room):
 def test_width_and_chunks_as_before_on_random_text(text, room):
     assert display_width(text) == reference_width(text)
     assert _chunks(text, room) == reference_chunks(text, room)
-    wrap_text(text, 20)   # never raises
+
+
+def reference_wrap(text, width=78, initial="", subsequent=""):
+    # wrap_text's loop alone, without its shortcuts for a text that fits and a lone URL.
+    lines, line, has_words = [], initial, False
+
+    def flush():
+        nonlocal line, has_words
+        lines.append(line.rstrip())
+        line, has_words = subsequent, False
+
+    for token in reference_clean_text(str(text)).split(" "):
+        if not token:
+            continue
+        if "://" in token:
+            if has_words or line.strip() not in ("", "-"):
+                flush()
+            line += token
+            has_words = True
+            flush()
+            continue
+        candidate = line + (" " if has_words else "") + token
+        if reference_width(candidate) <= width:
+            line, has_words = candidate, True
+            continue
+        if has_words:
+            flush()
+        room = max(width - reference_width(line), 1)
+        pieces = reference_chunks(token, room) if reference_width(token) > room else [token]
+        for piece in pieces[:-1]:
+            line += piece
+            has_words = True
+            flush()
+        line += pieces[-1]
+        has_words = True
+    if has_words or not lines:
+        lines.append(line.rstrip())
+    return "\n".join(lines)
+
+
+words = st.lists(st.one_of(mixed, st.sampled_from(["https://example.org/a", "x://y", "\u6771\u4eac" * 9, " "])),
+                 max_size=12)
+
+
+@settings(max_examples=500, deadline=None)
+@given(parts=words, width=st.sampled_from([1, 5, 20, 78]),
+       initial=st.sampled_from(["", " ", "  - ", "-", "12. Update: ", "   ", "x" * 90]),
+       subsequent=st.sampled_from(["", "    "]))
+def test_wrap_text_as_before_on_random_text(parts, width, initial, subsequent):
+    text = " ".join(parts)
+    assert wrap_text(text, width, initial, subsequent) == reference_wrap(text, width, initial, subsequent)
