@@ -60,12 +60,13 @@ def wrap_text(text: Any, width: int = TEXT_WIDTH, initial: str = "", subsequent:
     elif " " not in cleaned and initial.strip() in ("", "-"):
         return (initial + cleaned).rstrip()
     lines: list[str] = []
-    line, has_words = initial, False
+    # used: display_width(line), kept up as the line grows (widths add up per character).
+    line, has_words, used = initial, False, display_width(initial)
 
     def flush() -> None:
-        nonlocal line, has_words
+        nonlocal line, has_words, used
         lines.append(line.rstrip())
-        line, has_words = subsequent, False
+        line, has_words, used = subsequent, False, display_width(subsequent)
 
     for token in cleaned.split(" "):
         if not token:
@@ -77,19 +78,21 @@ def wrap_text(text: Any, width: int = TEXT_WIDTH, initial: str = "", subsequent:
             has_words = True
             flush()
             continue
-        candidate = line + (" " if has_words else "") + token
-        if display_width(candidate) <= width:
-            line, has_words = candidate, True
+        token_width = display_width(token)
+        candidate = used + (1 if has_words else 0) + token_width
+        if candidate <= width:
+            line, has_words, used = line + (" " if has_words else "") + token, True, candidate
             continue
         if has_words:
             flush()
-        room = max(width - display_width(line), 1)
-        pieces = _chunks(token, room) if display_width(token) > room else [token]
+        room = max(width - used, 1)
+        pieces = _chunks(token, room) if token_width > room else [token]
         for piece in pieces[:-1]:
             line += piece
             has_words = True
             flush()
         line += pieces[-1]
+        used += display_width(pieces[-1])
         has_words = True
     if has_words or not lines:
         lines.append(line.rstrip())
