@@ -26,7 +26,7 @@ from pipeline.render.templates import template_dirs
 from pipeline.render.text import TEXT_WIDTH, overlong_lines, wrap_text
 from pipeline.model import Draft, Story
 from pipeline.render.plain import clean_text, safe_url
-from pipeline.render.posts import NETWORKS, best_link, make_post
+from pipeline.render.posts import NETWORKS, best_link, make_posts
 
 log = logging.getLogger(__name__)
 
@@ -190,10 +190,10 @@ def render_posts(story: Story, options: DigestOptions, networks: Iterable[str] =
     """posts/<story-slug>/<network>.txt for each network (+ <network>.json where one is needed)."""
     slug = story_slug(story)
     drafts = []
-    for network in networks:
-        post = make_post(story, network, campaign=options.date.isoformat(),
-                         limit=(limits or {}).get(network), thread=thread,
-                         created_at=_created_at(options), language=options.language)
+    networks = tuple(networks)
+    posts = make_posts(story, networks, campaign=options.date.isoformat(), limits=limits,
+                       thread=thread, created_at=_created_at(options), language=options.language)
+    for network, post in zip(networks, posts):
         folder = f"posts/{slug}"
         extra: tuple[tuple[str, str], ...] = ()
         if post.payload is not None:

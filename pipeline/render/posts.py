@@ -5,10 +5,11 @@ its network's counter before it is returned.
 """
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 from urllib.parse import urlsplit
 
 from pipeline.model import Story
@@ -17,12 +18,12 @@ from pipeline.render.payloads import (Link, Span, _bluesky_record, _linkedin_pay
 from pipeline.render.rules import (ELLIPSIS, LIMITS, NETWORKS, THREAD_SEPARATOR, PostError, GRAPHEME,
                                    rule_of, add_utm, clean_text, cut_points, is_valid, link_count,
                                    post_length, safe_url)
-from pipeline.render.tags import camel_tag, hashtags
+from pipeline.render.tags import camel_tag, hashtags, outlet_keys
 
 __all__ = ["ELLIPSIS", "LIMITS", "NETWORKS", "THREAD_SEPARATOR", "Post", "PostError", "add_utm",
            "best_link", "camel_tag", "clean_text", "cut_points", "hashtags", "is_valid", "lead_line",
-           "link_count", "little_escape", "make_post", "body_for", "payload_for_text", "post_length",
-           "safe_url"]
+           "link_count", "little_escape", "make_post", "make_posts", "body_for", "payload_for_text",
+           "post_length", "safe_url"]
 
 log = logging.getLogger(__name__)
 
@@ -217,13 +218,34 @@ def make_post(story: Story, network: str, *, campaign: str, limit: int | None = 
     `campaign` goes into utm_campaign (the digest date, YYYY-MM-DD). `created_at` is the
     Bluesky record's createdAt (now when not given); `language` its `langs`.
     """
+    return make_posts(story, (network,), campaign=campaign, limits={network: limit}, thread=thread,
+                      created_at=created_at, language=language)[0]
+
+
+def make_posts(story: Story, networks: Sequence[str], *, campaign: str,
+               limits: Mapping[str, int | None] | None = None, thread: bool = False,
+               created_at: datetime | None = None, language: str | None = None) -> tuple[Post, ...]:
+    """make_post for each of `networks` in turn (the first that cannot be made raises), `limits`
+    by network. What every network's post takes from the whole story is found once: its link
+    (best_link) and the outlets its hashtags must not name (each looks at every source)."""
+    link = functools.cache(lambda: best_link(story))
+    outlets = functools.cache(lambda: outlet_keys(story))
+    return tuple(_post(story, network, link, outlets, campaign=campaign,
+                       limit=(limits or {}).get(network), thread=thread, created_at=created_at,
+                       language=language)
+                 for network in networks)
+
+
+def _post(story: Story, network: str, link: Callable[[], str | None],
+          outlets: Callable[[], frozenset[str]], *, campaign: str, limit: int | None,
+          thread: bool, created_at: datetime | None, language: str | None) -> Post:
     rule = rule_of(network)
     limit = LIMITS[network] if limit is None else limit
     if limit <= 0:
         raise ValueError(f"limit must be positive, not {limit}")
-    source_url = best_link(story)
+    source_url = link()
     url = add_utm(source_url, network, campaign) if source_url else None
-    tags = hashtags(story, rule.max_tags)
+    tags = hashtags(story, rule.max_tags, outlets=outlets())
     prefix = "Update: " if story.is_update else ""
 
     def ok(text: str) -> bool:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import unicodedata
+from collections.abc import Set as AbstractSet
 
 import regex
 
@@ -50,33 +51,37 @@ def _key(s: str | None) -> str:
 
 
 # Distinct outlet names and URLs whose keys are remembered (a story of a 1,000-feed cycle has
-# hundreds of sources, and each network's post asks again).
+# hundreds of sources).
 OUTLET_KEY_CACHE = 65_536
+_NAME_WORDS = regex.compile(r"[\s/—–|-]+")
+_SCHEME = regex.compile(r"^https?://")
 
 
 @functools.lru_cache(maxsize=OUTLET_KEY_CACHE)
 def _name_keys(outlet: str) -> frozenset[str]:
     """The outlet's name as a key, and each of its words longer than three characters."""
     keys = {_key(outlet)}
-    keys.update(_key(w) for w in regex.split(r"[\s/—–|-]+", outlet) if len(_key(w)) > 3)
+    keys.update(_key(w) for w in _NAME_WORDS.split(outlet) if len(_key(w)) > 3)
     return frozenset(keys)
 
 
 @functools.lru_cache(maxsize=OUTLET_KEY_CACHE)
 def _host_key(url: str) -> str:
     """'https://www.example.com/a' -> 'example'."""
-    host = (regex.sub(r"^https?://", "", url).split("/", 1)[0]).removeprefix("www.")
+    host = (_SCHEME.sub("", url).split("/", 1)[0]).removeprefix("www.")
     return _key(host.split(".")[0])
 
 
-def _outlet_keys(story: Story) -> set[str]:
+def outlet_keys(story: Story) -> frozenset[str]:
+    """Who reports the story, as keys (_key): the wires, its sources' outlet names and their
+    words, and the first label of their URLs' hosts."""
     keys = set(WIRE_NAMES)
     for src in story.sources:
         if src.outlet:
             keys |= _name_keys(src.outlet)
         if src.url:
             keys.add(_host_key(src.url))
-    return keys - {""}
+    return frozenset(keys - {""})
 
 
 def _may_be_person(phrase: str, text: str) -> bool:
@@ -88,12 +93,14 @@ def _may_be_person(phrase: str, text: str) -> bool:
     return not regex.search(r"\b(?:in|at|near|across|outside)\s+(?:the\s+)?" + regex.escape(phrase) + r"\b", text)
 
 
-def hashtags(story: Story, max_tags: int = 2) -> tuple[str, ...]:
+def hashtags(story: Story, max_tags: int = 2, *,
+             outlets: AbstractSet[str] | None = None) -> tuple[str, ...]:
     """Tags from the story's main named subjects (its entities: places, organisations, topics),
     most supported first. Never an outlet or agency, never a generic word (keywords are not
     used), never a tag inside another one (#Korea beside #NorthKorea), and in a story of a death
-    or a crime never a name that may be a person's."""
-    outlets = _outlet_keys(story)
+    or a crime never a name that may be a person's. `outlets`: outlet_keys(story), when the
+    caller has it already."""
+    outlets = outlet_keys(story) if outlets is None else outlets
     text = story.headline + " " + story.summary_text
     tragic = bool(_TRAGEDY.search(text))
     tags: list[str] = []

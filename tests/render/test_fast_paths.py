@@ -1,10 +1,13 @@
 """The render helpers' fast paths (ASCII shortcuts, one regex for the dropped characters,
-remembered answers) give what their character-by-character definitions give: those definitions
-are written out here as they stood before the fast paths, and compared on every code point and
-on random text."""
+remembered answers, work shared by a story's posts) give what their character-by-character
+definitions give: those definitions are written out here as they stood before the fast paths,
+and compared on every code point and on random text."""
 from __future__ import annotations
 
+import importlib.util
 import unicodedata
+from datetime import datetime, timezone
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from hypothesis import given, settings
@@ -12,6 +15,7 @@ from hypothesis import strategies as st
 from markupsafe import Markup
 
 from pipeline.render.plain import _BIDI, _DROP, _DROPPED, _MARKUP, clean_text, safe_url
+from pipeline.render.posts import NETWORKS, PostError, make_post, make_posts
 from pipeline.render.text import _chunks, display_width, wrap_text
 
 ALL = [chr(c) for c in range(0x110000)]
@@ -178,3 +182,20 @@ words = st.lists(st.one_of(mixed, st.sampled_from(["https://example.org/a", "x:/
 def test_wrap_text_as_before_on_random_text(parts, width, initial, subsequent):
     text = " ".join(parts)
     assert wrap_text(text, width, initial, subsequent) == reference_wrap(text, width, initial, subsequent)
+
+
+def test_posts_made_together_are_the_posts_made_one_by_one():
+    # make_posts finds a story's link and outlets once for all networks.
+    spec = importlib.util.spec_from_file_location(
+        "render_stories", Path(__file__).parents[1] / "fixtures" / "render" / "stories.py")
+    fixtures = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fixtures)
+    when = datetime(2024, 5, 1, tzinfo=timezone.utc)
+    for story in fixtures.STORIES:
+        for thread in (False, True):
+            try:
+                alone = tuple(make_post(story, n, campaign="c", thread=thread, created_at=when)
+                              for n in NETWORKS)
+            except PostError:
+                continue
+            assert make_posts(story, NETWORKS, campaign="c", thread=thread, created_at=when) == alone
