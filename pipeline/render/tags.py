@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from collections.abc import Set as AbstractSet
 
@@ -46,8 +47,13 @@ _NOT_A_PERSON = frozenset(
     "airport station museum festival sea ocean mountains valley province district region".split())
 
 
+# What _key drops: re's \w is exactly str.isalnum() plus "_" (tests/render/test_fast_paths.py).
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
 def _key(s: str | None) -> str:
-    return "".join(ch for ch in (s or "").casefold() if ch.isalnum())
+    """Casefolded, letters and digits only (str.isalnum)."""
+    return _NOT_ALNUM.sub("", (s or "").casefold())
 
 
 # Distinct outlet names and URLs whose keys are remembered (a story of a 1,000-feed cycle has

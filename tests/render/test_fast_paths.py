@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from pipeline.render.plain import _BIDI, _DROP, _DROPPED, _MARKUP, clean_text, safe_url
 from pipeline.render.posts import NETWORKS, PostError, make_post, make_posts
+from pipeline.render.tags import _key
 from pipeline.render.text import _chunks, display_width, wrap_text
 
 ALL = [chr(c) for c in range(0x110000)]
@@ -74,6 +75,11 @@ def test_clean_text_drops_what_it_dropped_on_every_code_point():
     assert {ch for ch in ALL if _DROPPED.match(ch)} == skipped
     text = "".join(ch + "x" for ch in ALL[:0x3000])
     assert clean_text(text) == reference_clean_text(text)
+
+
+def test_outlet_keys_keep_what_isalnum_keeps_on_every_code_point():
+    text = "".join(ALL)
+    assert _key(text) == "".join(ch for ch in text.casefold() if ch.isalnum())
 
 
 def test_display_width_counts_every_code_point_as_before():
