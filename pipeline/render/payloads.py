@@ -8,10 +8,9 @@ from datetime import datetime, timezone
 from typing import Any, Sequence
 
 import regex
-from twitter_text import extract_urls_with_indices
 
 from pipeline.render.plain import safe_url
-from pipeline.render.rules import THREAD_SEPARATOR
+from pipeline.render.rules import THREAD_SEPARATOR, extract_urls_with_indices
 
 Span = tuple[int, int, str, str]      # (start, end, "link" | "tag", value) in code points
 Link = tuple[str, str]                # (text shown, URL it points to)

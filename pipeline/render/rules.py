@@ -12,15 +12,14 @@ from dataclasses import dataclass
 from typing import Callable
 
 import regex
-from twitter_text import extract_urls_with_indices, parse_tweet
-from twitter_text.has_invalid_characters import has_invalid_characters
 
 from pipeline.errors import NewsdeskError
 from pipeline.render.plain import add_utm, clean_text, safe_url
 
 __all__ = ["BLUESKY_MAX_BYTES", "ELLIPSIS", "GRAPHEME", "LIMITS", "NETWORKS", "PostError",
            "THREAD_SEPARATOR", "THREADS_MAX_LINKS", "URL_WEIGHT", "add_utm", "clean_text",
-           "cut_points", "is_valid", "link_count", "post_length", "rule_of", "safe_url"]
+           "cut_points", "extract_urls_with_indices", "is_valid", "link_count", "post_length",
+           "rule_of", "safe_url"]
 
 NETWORKS: tuple[str, ...] = ("x", "bluesky", "mastodon", "threads", "linkedin")
 # Each network's documented default: X (non-premium), Bluesky's lexicon maxGraphemes, Mastodon's
@@ -43,6 +42,22 @@ GRAPHEME = regex.compile(r"\X")
 _EMOJI = regex.compile(r"\p{Extended_Pictographic}|\p{Regional_Indicator}|[\ufe0f\u20e3]")
 
 
+# twitter-text is imported at its first use, not with this module: its import builds its emoji
+# pattern from a data file (~0.4 s), and the digest, the email and the review page import this
+# module without counting a post.
+def extract_urls_with_indices(text: str, extract_urls_without_protocol: bool = True) -> list[dict]:
+    """twitter-text's URLs of `text`, each {"url", "indices": [start, end]}."""
+    from twitter_text import extract_urls_with_indices as extract
+
+    return extract(text, extract_urls_without_protocol=extract_urls_without_protocol)
+
+
+def _x_invalid(text: str) -> bool:
+    from twitter_text.has_invalid_characters import has_invalid_characters
+
+    return has_invalid_characters(text)
+
+
 def _graphemes(text: str) -> int:
     return len(GRAPHEME.findall(text))
 
@@ -52,6 +67,8 @@ def _utf16(text: str) -> int:
 
 
 def _x_length(text: str) -> int:
+    from twitter_text import parse_tweet
+
     return parse_tweet(text).weightedLength
 
 
@@ -90,7 +107,7 @@ COUNT_CACHE = 4096
 _remembered = functools.lru_cache(maxsize=COUNT_CACHE)
 
 _RULES: dict[str, _Rule] = {
-    "x": _Rule(_remembered(_x_length), True, 2, invalid=_remembered(has_invalid_characters)),
+    "x": _Rule(_remembered(_x_length), True, 2, invalid=_remembered(_x_invalid)),
     "bluesky": _Rule(_remembered(_graphemes), True, 2, max_bytes=BLUESKY_MAX_BYTES),
     "mastodon": _Rule(_remembered(_mastodon_length), True, 2),
     "threads": _Rule(_remembered(_threads_length), True, 1, max_links=THREADS_MAX_LINKS),   # one topic tag
