@@ -82,11 +82,8 @@ def outlet_keys(story: Story) -> frozenset[str]:
     """Who reports the story, as keys (_key): the wires, its sources' outlet names and their
     words, and the first label of their URLs' hosts."""
     keys = set(WIRE_NAMES)
-    for src in story.sources:
-        if src.outlet:
-            keys |= _name_keys(src.outlet)
-        if src.url:
-            keys.add(_host_key(src.url))
+    keys.update(*map(_name_keys, {src.outlet for src in story.sources if src.outlet}))
+    keys.update(map(_host_key, [src.url for src in story.sources if src.url]))
     return frozenset(keys - {""})
 
 
