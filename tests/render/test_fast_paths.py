@@ -190,6 +190,13 @@ def test_wrap_text_as_before_on_random_text(parts, width, initial, subsequent):
     assert wrap_text(text, width, initial, subsequent) == reference_wrap(text, width, initial, subsequent)
 
 
+def test_a_remembered_wrap_is_never_given_for_a_markup_prefix():
+    # Markup + str escapes the str: a Markup prefix must not get the answer of an equal str.
+    assert wrap_text("a < b", 78, "- ") == "- a < b"
+    assert wrap_text("a < b", 78, Markup("- ")) == "- a &lt; b"
+    assert wrap_text("a < b", 78, "- ") == "- a < b"
+
+
 def test_posts_made_together_are_the_posts_made_one_by_one():
     # make_posts finds a story's link and outlets once for all networks.
     spec = importlib.util.spec_from_file_location(
