@@ -152,7 +152,10 @@ def clean_title(title: str | None, *, outlet: str | None = None, url: str | None
         return ""
     names = {_squash(outlet)} if outlet else set()
     if url:
-        host = (urlsplit(url).hostname or "").lower()
+        try:
+            host = (urlsplit(url).hostname or "").lower()
+        except ValueError:       # a broken IPv6 literal ('http://[::1')
+            host = ""
         for label in host.split("."):
             if len(label) > 3 and label not in ("www", "news", "com"):
                 names.add(_squash(label))

@@ -175,3 +175,17 @@ def test_an_undated_article_is_never_dated_after_the_runs_now(tmp_path):
     os.utime(path, (past, past))
     (article,), _ = read_file(path, str(path), now=now)
     assert article.published == now - timedelta(days=2)
+
+
+def test_a_broken_ipv6_link_is_dropped_not_raised(tmp_path):
+    """urlsplit raises on 'http://[::1': such a link (item or channel) must not stop the feed."""
+    feed = tmp_path / "broken.xml"
+    feed.write_text("<?xml version='1.0'?><rss version='2.0'><channel><title>Odd</title>"
+                    "<link>http://[::1</link><item><title>Bridge reopens after repairs</title>"
+                    "<link>http://[::1</link><description>The bridge reopened on Monday.</description>"
+                    "</item><item><title>Tram line opens</title><link>https://odd.example/tram</link>"
+                    "</item></channel></rss>", encoding="utf-8")
+    arts, errs = read_file(feed, str(feed), now=NOW)
+    assert [a.title for a in arts] == ["Bridge reopens after repairs", "Tram line opens"]
+    assert arts[0].url is None and arts[1].url == "https://odd.example/tram"
+    assert not [e for e in errs if not e.warning]

@@ -89,7 +89,10 @@ _TITLE_TAIL = re.compile(r"\s+[-–—|]\s+([^-–—|]{2,40})$")
 
 
 def _host(link: str | None) -> str | None:
-    host = (urlsplit(link or "").hostname or "").lower()
+    try:
+        host = (urlsplit(link or "").hostname or "").lower()
+    except ValueError:           # '[::1': urlsplit raises on a broken IPv6 literal
+        return None
     return host.removeprefix("www.") or None
 
 
