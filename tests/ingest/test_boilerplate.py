@@ -323,6 +323,12 @@ HTML_CASES = {
     "comment-dropped": ("<p>Seen<!-- hidden --> text</p>", "Seen text"),
     "empty": ("", ""),
     "only-tags": ("<div><span></span></div>", ""),
+    # Spaces are collapsed in one pass, with shortcuts for plain ASCII text: each kind of run.
+    "crlf-and-tabs": ("<p>One\t\ttwo \r\nthree</p>", "One two three"),
+    "ideographic-space": ("<p>\u3000全角\u3000 スペース</p>", "全角 スペース"),
+    "blank-line-of-spaces": ("One.\n \u00a0 \nTwo.", "One.\n\nTwo."),
+    "line-separator-kept": ("a\u2028b", "a\u2028b"),
+    "upper-case-and-namespaced-tags": ("<P>One.</P><X:DIV>Two.</X:DIV>", "One.\n\nTwo."),
 }
 
 
