@@ -46,7 +46,8 @@ _BLOCK = frozenset(
 # hold raw text: '<textarea><script>...' would come out as the literal text '<script>...'.
 _DROP = frozenset("""script style noscript iframe svg form template object embed canvas button select
     textarea title xmp noembed noframes plaintext""".split())
-_OTHER_SPACES = "\t\r\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000"   # a regex class body
+# The spaces collapsed to one " ": these and the space itself.
+_OTHER_SPACES = "\t\r\f\v\u00a0" + "".join(map(chr, range(0x2000, 0x200C))) + "\u202f\u205f\u3000"
 _SPACE = re.compile(f"[ {_OTHER_SPACES}]+")
 # The runs of _SPACE that replacing by " " changes: all but a lone space. Feed text has a space
 # between every two words, so substituting those too cost 30 us an item (14 us this way).
@@ -186,9 +187,10 @@ _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
 
 def _collapse_spaces(text: str) -> str:
-    """_SPACE.sub(" ", text); ASCII text without two spaces in a row or a tab, CR, FF or VT
-    (most feed items) is returned as it is, after a few substring tests."""
-    if text.isascii() and "  " not in text and not any(c in text for c in "\t\r\f\v"):
+    """_SPACE.sub(" ", text). Text without two spaces in a row and without any other space
+    (two items in three) is returned as it is after substring tests (4 us, the regex 17 us)."""
+    if "  " not in text and not any(c in text for c in (_OTHER_SPACES[:4] if text.isascii()
+                                                        else _OTHER_SPACES)):
         return text
     return _SPACE_RUN.sub(" ", text)
 
