@@ -48,6 +48,12 @@ def test_a_byline_before_the_dateline_goes():
     ("the COVID - 19 rules; COVID-19 cases", "the COVID-19 rules; COVID-19 cases"),
     ("a 90 - day delay", "a 90 - day delay"),           # never seen joined: left alone
     ("chapter 4. 6 people came", "chapter 4. 6 people came"),  # no unit: not a decimal
+    # The cheap pre-checks must not hide a repair: upper case, non-ASCII text, a spaced and a
+    # joined hyphen in one word pair, every hyphen spaced.
+    ("AT 11: 30 P. M. THE", "AT 11:30 P.m. THE"),
+    ("le COVID - 19 à Paris; COVID-19 déjà", "le COVID-19 à Paris; COVID-19 déjà"),
+    ("Mid - Term - and mid-term", "Mid-Term - and mid-term"),
+    ("a - b - c", "a - b - c"),
 ])
 def test_split_tokens_repaired_conservatively(split, joined):
     assert repair_split_tokens(split) == joined

@@ -323,6 +323,12 @@ HTML_CASES = {
     "comment-dropped": ("<p>Seen<!-- hidden --> text</p>", "Seen text"),
     "empty": ("", ""),
     "only-tags": ("<div><span></span></div>", ""),
+    # Spaces are collapsed in one pass, with shortcuts for plain ASCII text: each kind of run.
+    "crlf-and-tabs": ("<p>One\t\ttwo \r\nthree</p>", "One two three"),
+    "ideographic-space": ("<p>\u3000全角\u3000 スペース</p>", "全角 スペース"),
+    "blank-line-of-spaces": ("One.\n \u00a0 \nTwo.", "One.\n\nTwo."),
+    "line-separator-kept": ("a\u2028b", "a\u2028b"),
+    "upper-case-and-namespaced-tags": ("<P>One.</P><X:DIV>Two.</X:DIV>", "One.\n\nTwo."),
 }
 
 
@@ -351,3 +357,25 @@ def test_feed_item_with_boilerplate_lines_is_cleaned() -> None:
     assert paragraphs(remove_boilerplate(html_to_text(html))) == [
         "Fire crews were called to the old mill at 2am.", "Nobody was hurt, police said.",
         "The cause is not yet known."]
+
+
+# One line of each kind of end-of-story wall: the word pre-check (_WALL_WORDS) must let every
+# one through to the regex, in any case.
+WALLS = ["3 Comments", "COMMENTS (12)", "Join the discussion", "start the conversation",
+         "Reader comments:", "Please leave a comment below", "Share your thoughts", "Share Your Views",
+         "12 responses to “Harbour bridge reopens”", "4 thoughts on this", "END", "Ends", "Source:",
+         "sources", "ſhare your thoughts"]
+
+
+@pytest.mark.parametrize("line", WALLS)
+def test_every_kind_of_wall_is_found(line: str) -> None:
+    from pipeline.ingest.boilerplate import _line_features
+
+    assert _line_features(line).wall
+
+
+def test_cached_line_features_are_the_computed_ones() -> None:
+    from pipeline.ingest.boilerplate import _cached_line, _parse_line
+
+    for line in [*MUST_GO.values(), *MUST_STAY.values(), *WALLS, "• Bullet item", "•"]:
+        assert _cached_line(line) == _parse_line(line) == _cached_line(line)
