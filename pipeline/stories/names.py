@@ -63,25 +63,24 @@ def find_names(docs: list[Any]) -> tuple[dict[tuple[str, ...], NameStats], dict[
                  for d in docs}
     lower_seen: set[str] = set()
     caps_inside: set[str] = set()
-    for ss in sentences.values():
-        for s in ss:
-            for i, m in enumerate(_NAME_TOKEN.finditer(s)):
-                for part in m.group().split("-"):
-                    if part[:1].islower():
-                        lower_seen.add(part.lower())
-                    elif part[:1].isupper() and i > 0:
-                        caps_inside.add(part.lower())
+    # Copies of one article repeat whole sentences: each distinct sentence is read once.
+    for s in dict.fromkeys(s for ss in sentences.values() for s in ss):
+        for i, m in enumerate(_NAME_TOKEN.finditer(s)):
+            for part in m.group().split("-"):
+                if part[:1].islower():
+                    lower_seen.add(part.lower())
+                elif part[:1].isupper() and i > 0:
+                    caps_inside.add(part.lower())
     names: dict[tuple[str, ...], NameStats] = defaultdict(NameStats)
     names_in: dict[str, set[tuple[str, ...]]] = defaultdict(set)
+    found_in: dict[str, dict[tuple[str, ...], str] | None] = {}
     for d in docs:
         for s in sentences[d.article.id]:
-            if is_title_case(s) and not re.search(r"(?<!\.\.)[.!?][\"'”’)]*$", s):
+            if s not in found_in:
+                found_in[s] = _names_of(s, caps_inside)
+            found = found_in[s]
+            if found is None:
                 continue        # a subhead or cross-link line, capitalized throughout
-            found: dict[tuple[str, ...], str] = {}
-            for run in _capital_runs(s, caps_inside):
-                for key, surface, _ in _subspans(run, s):
-                    if len(surface) > len(found.get(key, "")):
-                        found[key] = surface
             names_in[s].update(found)
             for key, surface in found.items():
                 st = names[key]
@@ -92,6 +91,22 @@ def find_names(docs: list[Any]) -> tuple[dict[tuple[str, ...], NameStats], dict[
     names = {k: v for k, v in names.items()
              if not (len(k) == 1 and (k[0] in lower_seen or k[0] in _GENERIC_NAME_WORDS))}
     return names, {s: keys & names.keys() for s, keys in names_in.items()}
+
+
+_ENDS_SENTENCE = re.compile(r"(?<!\.\.)[.!?][\"'”’)]*$")
+
+
+def _names_of(s: str, caps_inside: set[str]) -> dict[tuple[str, ...], str] | None:
+    """The names of one sentence by key, each with its longest surface; None for a title-case
+    line that does not end as a sentence (a subhead or cross-link: not read)."""
+    if is_title_case(s) and not _ENDS_SENTENCE.search(s):
+        return None
+    found: dict[tuple[str, ...], str] = {}
+    for run in _capital_runs(s, caps_inside):
+        for key, surface, _ in _subspans(run, s):
+            if len(surface) > len(found.get(key, "")):
+                found[key] = surface
+    return found
 
 
 def _sentence_case(title: str) -> bool:
