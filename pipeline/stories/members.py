@@ -2,7 +2,7 @@
 centroid of titles and leads, and the names it states."""
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -69,10 +69,16 @@ class DocGroup:
             return self._ranked[(by, need)]
         support = {k: set(getattr(s, by)) for k, s in self.names.items()
                    if len(getattr(s, by)) >= need and is_name(k)}
+        # The longer names holding each part, found once (not by testing every pair of names).
+        holding: dict[tuple[str, ...], list[tuple[str, ...]]] = defaultdict(list)
+        for o in support:
+            for part in dict.fromkeys(o[i:j] for i in range(len(o))
+                                      for j in range(i + 1, len(o) + 1) if j - i < len(o)):
+                holding[part].append(o)
         for k in sorted(support, key=lambda k: (len(k), k)):
             # Only into a name that is itself common: "Chiquita" stays itself beside a few
             # "Chiquita-Fyffes".
-            containers = [o for o in support if len(o) > len(k) and contains(o, k)
+            containers = [o for o in holding.get(k, ()) if o in support
                           and 3 * len(support[o]) >= len(support[k])]
             if containers:
                 longest = max(containers, key=lambda o: (len(o), o))
