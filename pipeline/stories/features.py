@@ -26,8 +26,8 @@ from pipeline.stories.tokens import (  # noqa: F401
     _SPACED_APOSTROPHE_RE, _NUMBER_RE, _SENTENCE_SPLIT_RE, _SPACE_RE, _DIGIT_RE, repair_spacing,
     stem, CJK_BIGRAMS, _CJK_RUN_RE, _cjk_bigrams, _split_words, words, _token, tokens_of,
     tokens, _word_hash, shingle_hashes, _shingles_of, _is_capitalized, is_title_case,
-    _title_case_words, _names_in, entities, Analysis, analyze, numbers, normalized_title,
-    squash_spaces,
+    _title_case_words, _names_in, entities, Analysis, BodyAnalysis, analyze, analyze_body,
+    analyze_title, numbers, normalized_title, squash_spaces,
 )
 
 
@@ -227,29 +227,55 @@ class ArticleText:
     body_key: str | None = None      # a short item's whole wording (headline and body), hashed
 
 
-def read_article(a: Article) -> ArticleText:
-    analysis = analyze(a.title, a.text)
-    lead = analysis.body_words[:LEAD_WORDS]
-    c: Counter[str] = Counter(tokens_of(lead))
-    for t in tokens_of(analysis.title_words):
-        c[t] += TITLE_WEIGHT
+@dataclass(frozen=True)
+class BodyText:
+    """What clustering reads from one body, whatever its headline: copies of one article (their
+    furniture dropped by runtext.clean_run) share it. 300-feed bench (bench/stories_speed.py):
+    15,000 articles, 4,972 distinct bodies. The words themselves are not kept."""
+
+    entities: list[str]              # names and numbers of the body's sentences
+    lowercase_seen: frozenset[str]   # what reading the title's names needs of the body
+    has_body: bool
+    n_words: int
+    lead: dict[str, int]             # lead word counts
+    minhash: np.ndarray | None       # MinHash of the body's shingles; None for a short body
+    short_words: list[str] | None    # the words of a body too short for a MinHash
+
+
+def read_body(text: str) -> BodyText:
+    body = analyze_body(text)
+    lead = dict(Counter(tokens_of(body.words[:LEAD_WORDS])))
     values = None
-    if len(analysis.body_words) >= MIN_TEXT_WORDS:
+    if len(body.words) >= MIN_TEXT_WORDS:
         m = MinHash(num_perm=NUM_PERM, seed=1, hashfunc=_identity,
                     permutations=_TEMPLATE.permutations, scheme=_TEMPLATE.scheme)
-        m.update_batch(analysis.shingles(SHINGLE_WORDS).tolist())
+        m.update_batch(_shingles_of(body.words[:2000], SHINGLE_WORDS).tolist())
         values = np.asarray(m.hashvalues)
+    return BodyText(body.entities, body.lowercase_seen, body.has_body, len(body.words), lead,
+                    values, body.words if values is None else None)
+
+
+def read_article(a: Article, bodies: dict[str, BodyText] | None = None) -> ArticleText:
+    """`bodies`, when given, keeps what was read from each body for the next copy of it."""
+    body = bodies.get(a.text) if bodies is not None else None
+    if body is None:
+        body = read_body(a.text)
+        if bodies is not None:
+            bodies[a.text] = body
+    title_words, title_names = analyze_title(a.title, body.lowercase_seen, body.has_body)
+    c: Counter[str] = Counter(body.lead)
+    for t in tokens_of(title_words):
+        c[t] += TITLE_WEIGHT
     key = body_key = None
-    if len(analysis.body_words) < MIN_TEXT_WORDS and len(analysis.title_words) >= MIN_TITLE_WORDS:
-        key = " ".join(w.lower() for w in analysis.title_words)
-    if values is None and analysis.body_words and (
-            len(analysis.title_words) + len(analysis.body_words) >= MIN_TITLE_WORDS):
+    if body.n_words < MIN_TEXT_WORDS and len(title_words) >= MIN_TITLE_WORDS:
+        key = " ".join(w.lower() for w in title_words)
+    if body.short_words and len(title_words) + body.n_words >= MIN_TITLE_WORDS:
         # Copies of a short item (a flood of one notice) are duplicates even when the headline
         # is too short to be a key: nothing else tells them apart.
-        wording = " ".join(w.lower() for w in analysis.title_words + ["|"] + analysis.body_words)
+        wording = " ".join(w.lower() for w in title_words + ["|"] + body.short_words)
         body_key = format(zlib.crc32(wording.encode("utf-8")), "08x") + format(
             zlib.adler32(wording.encode("utf-8")), "08x")
-    return ArticleText(dict(c), analysis.entities, values, key, body_key)
+    return ArticleText(dict(c), title_names + body.entities, body.minhash, key, body_key)
 
 
 def signature(text: ArticleText) -> LeanMinHash | None:

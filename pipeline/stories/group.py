@@ -171,7 +171,9 @@ class StoryIndex:
         """Place new articles: in a known story, or in new ones; in arrival order."""
         order = arrival_order(articles)
         known = {**self.row_of, **self.dup_story}
-        texts = [read_article(a) for a in clean_run(articles)]
+        bodies: dict[str, tf.BodyText] = {}       # copies of one text are read once
+        texts = [read_article(a, bodies) for a in clean_run(articles)]
+        del bodies
         reps, dups = _dedup(articles, texts, order, self.dups, known)
         old_n, new_n = len(self.ids), len(reps)
         feats = Features.of([articles[i] for i in reps], [texts[i] for i in reps])

@@ -191,7 +191,7 @@ def _title_case_words(line_words: list[str]) -> bool:
     return sum(_is_capitalized(w) for w in ws) >= 0.7 * len(ws)
 
 
-def _names_in(ws: list[str], lowercase_seen: set[str], trust_first: bool) -> Iterable[list[str]]:
+def _names_in(ws: list[str], lowercase_seen: frozenset[str], trust_first: bool) -> Iterable[list[str]]:
     """Runs of capitalized words in one sentence's words: candidate names."""
     run: list[str] = []
     for i, w in enumerate(ws):
@@ -238,21 +238,52 @@ class Analysis:
         return _shingles_of(self.body_words[:limit], size)
 
 
-def analyze(title: str, text: str) -> Analysis:
-    """Read an article once: names and numbers (see `entities`) and its words."""
+@dataclass(frozen=True)
+class BodyAnalysis:
+    """What an article's body alone gives `analyze`: copies of one text share it."""
+
+    entities: list[str]             # names and numbers of the body's sentences
+    words: list[str]
+    lowercase_seen: frozenset[str]  # words the body writes in lower case
+    has_body: bool
+
+
+def analyze_body(text: str) -> BodyAnalysis:
     body = repair_spacing(text)
     sentences = [(s, _split_words(s)) for s in _SENTENCE_SPLIT_RE.split(body) if s]
     body_words = [w for _, ws in sentences for w in ws]
-    lowercase_seen = {w for w in body_words if w[:1].islower()}
+    lowercase_seen = frozenset(w for w in body_words if w[:1].islower())
     has_body = bool(body.strip())
+    return BodyAnalysis(_sentence_entities(sentences, lowercase_seen, not has_body), body_words,
+                        lowercase_seen, has_body)
+
+
+def analyze(title: str, text: str, body: BodyAnalysis | None = None) -> Analysis:
+    """Read an article once: names and numbers (see `entities`) and its words. `body`, when
+    given, is `analyze_body(text)` already made."""
+    body = body if body is not None else analyze_body(text)
+    title_words, names = analyze_title(title, body.lowercase_seen, body.has_body)
+    return Analysis(names + body.entities, body.words, title_words)
+
+
+def analyze_title(title: str, lowercase_seen: frozenset[str], has_body: bool
+                  ) -> tuple[list[str], list[str]]:
+    """The title's words, and its names and numbers (read only when there is no body, or
+    when the title is not in Title Case) given what its body tells (`analyze_body`)."""
     rt = repair_spacing(title)
     title_sentences = [(s, _split_words(s)) for s in _SENTENCE_SPLIT_RE.split(rt) if s]
     title_words = [w for _, ws in title_sentences for w in ws]
+    names: list[str] = []
     if title and (not has_body or not _title_case_words(title_words)):
-        sentences = title_sentences + sentences
+        names = _sentence_entities(title_sentences, lowercase_seen, not has_body)
+    return title_words, names
+
+
+def _sentence_entities(sentences: list[tuple[str, list[str]]], lowercase_seen: frozenset[str],
+                       trust_first: bool) -> list[str]:
     out: list[str] = []
     for sentence, ws in sentences:
-        for run in _names_in(ws, lowercase_seen, trust_first=not has_body):
+        for run in _names_in(ws, lowercase_seen, trust_first=trust_first):
             keys = [stem(w.lower().strip(".'")) for w in run if w.lower() not in _NAME_JOINERS]
             keys = [k for k in keys if len(k) > 1]
             out.extend(keys)
@@ -260,7 +291,7 @@ def analyze(title: str, text: str) -> Analysis:
                 out.append(" ".join(keys))
         if _DIGIT_RE.search(sentence):
             out.extend(numbers(sentence))
-    return Analysis(out, body_words, title_words)
+    return out
 
 
 def numbers(text: str) -> list[str]:
