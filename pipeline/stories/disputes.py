@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from pipeline.stories.features import stem
+from pipeline.stories.tokens import stem
 from pipeline.stories.members import DocGroup
 from pipeline.stories.quantities import TIME_STEMS, Quantity, best_noun, quantities
 

@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from pipeline.stories.disputes import disputes
-from pipeline.stories.features import stem
+from pipeline.stories.tokens import stem
 from pipeline.stories.members import DocGroup
 from pipeline.stories.quantities import NUMBER_WORDS, Quantity, best_noun, quantities
 

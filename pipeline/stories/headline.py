@@ -5,7 +5,7 @@ import math
 import re
 from collections import defaultdict
 
-from pipeline.stories.features import tokens
+from pipeline.stories.tokens import tokens
 from pipeline.stories.members import Doc, DocGroup
 from pipeline.stories.names import name_stems
 from pipeline.stories.quality import blemishes

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from pipeline.ingest.normalize import clean_title
 from pipeline.model import Article
-from pipeline.stories.features import tokens
+from pipeline.stories.tokens import tokens
 from pipeline.stories.names import NameStats, contains, find_names, is_name
 from pipeline.stories.sentences import ends_like_prose, split_sentences, unit
 

@@ -34,7 +34,7 @@ from datetime import datetime
 from pipeline.ingest.normalize import clean_title, stable_id
 from pipeline.model import Article, Member, SourceRef, Story
 from pipeline.stories.facts import find_facts
-from pipeline.stories.features import STOP_WORDS, stem
+from pipeline.stories.tokens import STOP_WORDS, stem
 from pipeline.stories.headline import choose_headline
 from pipeline.stories.members import Doc, DocGroup
 from pipeline.stories.sentences import WORD, squash

@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline.stories.features import is_title_case, stem
+from pipeline.stories.tokens import is_title_case, stem
 
 # Capitalized words that are not names on their own (a name's head word, a month, a title).
 _GENERIC_NAME_WORDS = frozenset(

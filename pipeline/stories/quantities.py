@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pipeline.stories.features import STOP_WORDS, stem
+from pipeline.stories.tokens import STOP_WORDS, stem
 from pipeline.stories.names import FUNCTION_WORDS
 
 NUMBER_WORDS = {w: i for i, w in enumerate(

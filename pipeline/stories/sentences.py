@@ -5,7 +5,7 @@ import math
 import re
 from collections import Counter
 
-from pipeline.stories.features import tokens
+from pipeline.stories.tokens import tokens
 
 _ABBREVIATIONS = frozenset(
     "dr mr mrs ms prof st jr sr no vs gen sen rep gov lt col sgt capt mt ft inc ltd co corp dept "
