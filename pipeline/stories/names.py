@@ -64,20 +64,21 @@ def find_names(docs: list[Any]) -> tuple[dict[tuple[str, ...], NameStats], dict[
     lower_seen: set[str] = set()
     caps_inside: set[str] = set()
     # Copies of one article repeat whole sentences: each distinct sentence is read once.
+    words_of: dict[str, list[tuple[str, int, int]]] = {}
     for s in dict.fromkeys(s for ss in sentences.values() for s in ss):
-        for i, m in enumerate(_NAME_TOKEN.finditer(s)):
-            for part in m.group().split("-"):
-                if part[:1].islower():
-                    lower_seen.add(part.lower())
-                elif part[:1].isupper() and i > 0:
-                    caps_inside.add(part.lower())
+        words_of[s] = ws = _name_words(s)
+        for i, (w, _, _) in enumerate(ws):
+            if w[:1].islower():
+                lower_seen.add(w.lower())
+            elif w[:1].isupper() and i > 0:
+                caps_inside.add(w.lower())
     names: dict[tuple[str, ...], NameStats] = defaultdict(NameStats)
     names_in: dict[str, set[tuple[str, ...]]] = defaultdict(set)
     found_in: dict[str, dict[tuple[str, ...], str] | None] = {}
     for d in docs:
         for s in sentences[d.article.id]:
             if s not in found_in:
-                found_in[s] = _names_of(s, caps_inside)
+                found_in[s] = _names_of(s, caps_inside, words_of[s])
             found = found_in[s]
             if found is None:
                 continue        # a subhead or cross-link line, capitalized throughout
@@ -96,13 +97,14 @@ def find_names(docs: list[Any]) -> tuple[dict[tuple[str, ...], NameStats], dict[
 _ENDS_SENTENCE = re.compile(r"(?<!\.\.)[.!?][\"'”’)]*$")
 
 
-def _names_of(s: str, caps_inside: set[str]) -> dict[tuple[str, ...], str] | None:
+def _names_of(s: str, caps_inside: set[str], parts: list[tuple[str, int, int]] | None = None
+              ) -> dict[tuple[str, ...], str] | None:
     """The names of one sentence by key, each with its longest surface; None for a title-case
     line that does not end as a sentence (a subhead or cross-link: not read)."""
-    if is_title_case(s) and not _ENDS_SENTENCE.search(s):
+    if not _ENDS_SENTENCE.search(s) and is_title_case(s):
         return None
     found: dict[tuple[str, ...], str] = {}
-    for run in _capital_runs(s, caps_inside):
+    for run in _capital_runs(s, caps_inside, parts):
         for key, surface, _ in _subspans(run, s):
             if len(surface) > len(found.get(key, "")):
                 found[key] = surface
@@ -117,29 +119,36 @@ def _sentence_case(title: str) -> bool:
 
 
 _OPENER = re.compile(r"[\"“‘(:—–]")
-_POSSESSIVE = re.compile(r"['’]s$")
+_POSSESSIVE = ("'s", "’s")      # at the end of a word (words hold no hyphen and no line break)
 
 
-def _capital_runs(sentence: str, caps_inside: set[str]) -> list[list[tuple[str, int, int]]]:
-    """Runs of name words as (word, start, end) in the sentence; words inside one run are
-    separated only by spaces or hyphens (a comma, quote or period ends a name)."""
-    parts: list[tuple[str, int, int]] = []
-    for m in _NAME_TOKEN.finditer(sentence):
-        offset = m.start()
-        for p in m.group().split("-"):
-            if p:
-                parts.append((p, offset, offset + len(p)))
-            offset += len(p) + 1
+def _unpossessive(word: str) -> str:
+    return word[:-2] if word.endswith(_POSSESSIVE) else word
+
+
+def _name_words(sentence: str) -> list[tuple[str, int, int]]:
+    """The sentence's words as (word, start, end); a hyphen is never inside one."""
+    return [(m.group(), m.start(), m.end()) for m in _NAME_TOKEN.finditer(sentence)]
+
+
+def _capital_runs(sentence: str, caps_inside: set[str],
+                  parts: list[tuple[str, int, int]] | None = None) -> list[list[tuple[str, int, int]]]:
+    """Runs of name words as (word, start, end) in the sentence (`parts`: its `_name_words`);
+    words inside one run are separated only by spaces or hyphens (a comma, quote or period ends
+    a name)."""
+    parts = parts if parts is not None else _name_words(sentence)
     runs: list[list[tuple[str, int, int]]] = []
     run: list[tuple[str, int, int]] = []
     for i, (w, a, b) in enumerate(parts):
+        if not run and not w[:1].isupper():
+            continue        # the common case: a lower-case word outside a name
         gap = sentence[parts[i - 1][2]:a] if i else ""
         initial = i == 0 or bool(_OPENER.search(gap))
-        lw = _POSSESSIVE.sub("", w.lower())
+        lw = _unpossessive(w.lower())
         capital = (w[:1].isupper() and lw not in FUNCTION_WORDS
                    and (not initial or lw in caps_inside) and not (w.isupper() and len(w) > 6))
         # A possessive ends a name: "Ireland's Fyffes" is two.
-        joined = i > 0 and not gap.strip(" -") and not _POSSESSIVE.search(parts[i - 1][0])
+        joined = i > 0 and not gap.strip(" -") and not parts[i - 1][0].endswith(_POSSESSIVE)
         if capital and run and joined:
             run.append((w, a, b))
             continue
@@ -174,16 +183,19 @@ def _subspans(run: list[tuple[str, int, int]], sentence: str) -> list[tuple[tupl
     """(key, surface text, is the whole run) for every contiguous part of a run that neither
     starts nor ends with a joiner word."""
     out = []
+    joiner = [w.lower() in _NAME_JOINERS for w, _, _ in run]
+    # A one-letter part ("CAR T", "CAR-T", "CAR") does not tell two names apart.
+    stems = [stem(_unpossessive(w.lower())) for w, _, _ in run]
     for i in range(len(run)):
+        if joiner[i]:
+            continue
         for j in range(i + 1, len(run) + 1):
-            words = [w for w, _, _ in run[i:j]]
-            if words[0].lower() in _NAME_JOINERS or words[-1].lower() in _NAME_JOINERS:
+            if joiner[j - 1]:
                 continue
-            # A one-letter part ("CAR T", "CAR-T", "CAR") does not tell two names apart.
-            key = tuple(k for k in (stem(_POSSESSIVE.sub("", w.lower())) for w in words) if len(k) > 1)
+            key = tuple(k for k in stems[i:j] if len(k) > 1)
             if not key:
                 continue
-            surface = _POSSESSIVE.sub("", sentence[run[i][1]:run[j - 1][2]])
+            surface = _unpossessive(sentence[run[i][1]:run[j - 1][2]])
             out.append((key, surface, i == 0 and j == len(run)))
     return out
 
