@@ -36,7 +36,7 @@ import scipy.sparse as sp
 from pipeline.stories import blob
 from pipeline.stories import features as tf
 from pipeline.stories.features import (
-    NUM_PERM, STORY_WINDOW, ArticleText, Features, Weighted, read_article, timestamp)
+    NUM_PERM, STORY_WINDOW, ArticleText, Features, Weighted, read_articles, timestamp)
 from pipeline.stories.neighbours import explain, neighbours
 from pipeline.model import Article, Member
 from pipeline.stories.duplicates import NEAR_DUP_JACCARD, DuplicateIndex, arrival_order  # noqa: F401
@@ -171,9 +171,7 @@ class StoryIndex:
         """Place new articles: in a known story, or in new ones; in arrival order."""
         order = arrival_order(articles)
         known = {**self.row_of, **self.dup_story}
-        bodies: dict[str, tf.BodyText] = {}       # copies of one text are read once
-        texts = [read_article(a, bodies) for a in clean_run(articles)]
-        del bodies
+        texts = read_articles(clean_run(articles))
         reps, dups = _dedup(articles, texts, order, self.dups, known)
         old_n, new_n = len(self.ids), len(reps)
         feats = Features.of([articles[i] for i in reps], [texts[i] for i in reps])
