@@ -160,7 +160,7 @@ def _same_event(group: DocGroup, anchor: int, need_names: bool = True) -> set[in
     SAME_EVENT_NAMES of the names its title and lead hold. The lead's anchor, the headline's
     article, is matched by words alone: a short feed title names little (allsides-dev summary
     ROUGE-1 41.48 by words alone, 41.26 with names)."""
-    profiles = [bag(d.title + " " + " ".join(d.lead)) for d in group.docs]
+    profiles = [dict(Counter(d.profile)) for d in group.docs]     # bag(title + " " + lead)
     names = [set().union(*(group.names_in.get(s, set()) for s in [d.title, *d.lead])) for d in group.docs]
     need = min(SAME_EVENT_NAMES, len(names[anchor])) if need_names else 0
     return {i for i, p in enumerate(profiles)
