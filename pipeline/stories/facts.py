@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pipeline.stories.disputes import disputes
 from pipeline.stories.tokens import stem
@@ -54,9 +55,10 @@ def find_facts(group: DocGroup) -> Facts:
     ranked = group.ranked_names("outlets", MIN_OUTLETS)
     name_keys = [k for k, _ in ranked]
     outlet_keys = _outlet_keys(group)
+    long_keys = tuple(o for o in outlet_keys if len(o) > 3)
     for k, outlets in ranked:
         shown = group.names[k].display()
-        if _is_named_fact(shown, outlet_keys):
+        if _is_named_fact(shown, outlet_keys, long_keys):
             facts.append((-len(outlets), 1, shown))
     facts.sort(key=lambda f: (f[0], f[1], f[2].lower(), f[2]))
     key_facts = tuple(dict.fromkeys(f[2] for f in facts))[:KEY_FACTS_LIMIT]
@@ -78,22 +80,30 @@ def _outlet_keys(group: DocGroup) -> set[str]:
     for d in group.docs:
         for name in (d.article.source or "", d.outlet):
             keys.add(_squash(name))
-            keys.update(_squash(w) for w in re.split(r"[\s/—–|-]+", name) if len(_squash(w)) > 3)
+            keys.update(_squash(w) for w in _NAME_PARTS.split(name) if len(_squash(w)) > 3)
     return keys - {""}
 
 
+_NAME_PARTS = re.compile(r"[\s/—–|-]+")
+_TAIL = re.compile(r"\s[-|–—]\s")
+
+
+@lru_cache(maxsize=1 << 13)     # outlet names and name parts, over and over
 def _squash(s: str) -> str:
     return "".join(ch for ch in s.casefold() if ch.isalnum())
 
 
-def _is_named_fact(shown: str, outlets: set[str]) -> bool:
+def _is_named_fact(shown: str, outlets: set[str], long_outlets: tuple[str, ...] | None = None
+                   ) -> bool:
     """A name worth an editor's line: not an outlet (nor ending with one: "Medio Oriente -
     Bloomberg Línea"), not a month or weekday glued to a name ("July Eric Trump"), not a
     fragment of two letters or fewer ("Co") or a number word ("Eleven")."""
     key = _squash(shown)
     words = shown.split()
-    tail = _squash(re.split(r"\s[-|–—]\s", shown)[-1])
-    if key in outlets or any(len(o) > 3 and (key.endswith(o) or tail.startswith(o)) for o in outlets):
+    tail = _squash(_TAIL.split(shown)[-1])
+    if long_outlets is None:
+        long_outlets = tuple(o for o in outlets if len(o) > 3)
+    if key in outlets or key.endswith(long_outlets) or tail.startswith(long_outlets):
         return False
     if len(words) > 1 and words[0].lower() in _MONTHS_DAYS:
         return False

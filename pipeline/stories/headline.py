@@ -99,7 +99,7 @@ def choose_headline(group: DocGroup) -> tuple[str, str]:
         stems = set(tokens(title))
         others = [titles[o] for o in titles if o != norm]
         agree = sum(_overlap(stems, t) for t in others) / len(others) if others else 0.0
-        score = W_CENTROID * cosine(bag(title), group.centroid) + W_AGREE * agree
+        score = W_CENTROID * cosine(bag(title), group.centroid, group.centroid_norm) + W_AGREE * agree
         if top_names:
             held = sum(1 for k in top_names if set(name_stems(k)) <= stems)
             score += 0.15 * held / len(top_names)

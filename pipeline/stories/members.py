@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from urllib.parse import urlsplit
 
 from pipeline.ingest.normalize import clean_title
 from pipeline.model import Article
 from pipeline.stories.tokens import tokens
 from pipeline.stories.names import NameStats, contains, find_names, is_name
-from pipeline.stories.sentences import ends_like_prose, split_sentences, unit
+from pipeline.stories.sentences import ends_like_prose, norm, split_sentences, unit
 
 # The lead: the first prose sentences of an article, where news copy says what happened.
 LEAD_SENTENCES = 5
@@ -68,6 +68,10 @@ class DocGroup:
                 centroid[t] += w / len(docs)
         names, names_in = find_names(docs)
         return cls(docs, dict(centroid), names, names_in, sorted({d.outlet for d in docs}))
+
+    @cached_property
+    def centroid_norm(self) -> float:
+        return norm(self.centroid)
 
     def ranked_names(self, by: str, need: int) -> list[tuple[tuple[str, ...], set[str]]]:
         """Names with at least `need` supporters (by "articles" or "outlets"), most supported

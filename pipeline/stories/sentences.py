@@ -33,8 +33,12 @@ def split_sentences(paragraph: str) -> list[str]:
     return out
 
 
+_PROSE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
+_NOT_LETTER_OR_DIGIT = re.compile(r"[^0-9a-z]+")
+
+
 def ends_like_prose(s: str) -> bool:
-    return bool(re.search(r"[.!?…][\"'”’)\]]*$", s)) and len(s.split()) >= 4
+    return bool(_PROSE_END.search(s)) and len(s.split()) >= 4
 
 
 def unit(vec: Counter[str]) -> dict[str, float]:
@@ -42,12 +46,20 @@ def unit(vec: Counter[str]) -> dict[str, float]:
     return {t: v / norm for t, v in vec.items()} if norm else {}
 
 
-def cosine(a: dict[str, float], b: dict[str, float]) -> float:
+def norm(vec: dict[str, float]) -> float:
+    return math.sqrt(sum(w * w for w in vec.values()))
+
+
+def cosine(a: dict[str, float], b: dict[str, float], norm_b: float | None = None) -> float:
+    """`norm_b`, when given, is norm(b) already computed (the group centroid's)."""
     if len(a) > len(b):
         a, b = b, a
+        na, nb = norm_b, None
+    else:
+        na, nb = None, norm_b
     dot = sum(w * b.get(t, 0.0) for t, w in a.items())
-    na = math.sqrt(sum(w * w for w in a.values()))
-    nb = math.sqrt(sum(w * w for w in b.values()))
+    na = norm(a) if na is None else na
+    nb = norm(b) if nb is None else nb
     return dot / (na * nb) if na and nb else 0.0
 
 
@@ -56,7 +68,7 @@ def bag(text: str) -> dict[str, float]:
 
 
 def squash(s: str) -> str:
-    return re.sub(r"[^0-9a-z]+", "", s.lower())
+    return _NOT_LETTER_OR_DIGIT.sub("", s.lower())
 
 
 def norm_words(s: str) -> str:

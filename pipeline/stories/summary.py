@@ -118,7 +118,7 @@ def choose_summary(group: DocGroup, headline: str, facts: Facts,
             info = (sum(1 for k in facts.names if set(name_stems(k)) <= stems)
                     + len({(x.key, x.value) for x in quantities(s)} & facts.quantities))
             support = sum(1 for t in stems if df[t] - (t in d.vocab) + alone > 0) / len(stems)
-            relevance = (W_CENTRAL * cosine(vec, group.centroid) + W_FACTS * min(1.0, info / 2)
+            relevance = (W_CENTRAL * cosine(vec, group.centroid, group.centroid_norm) + W_FACTS * min(1.0, info / 2)
                          + W_SUPPORT * support + W_EARLY / (1 + pos)
                          - PENALTY_BLEMISH * flaws - PENALTY_SPUN * (1 - q))
             first = s.lstrip("\"'“‘(").split(" ", 1)[0].lower().rstrip(",")
@@ -207,13 +207,19 @@ def _is_summary_sentence(s: str) -> bool:
     first = s[0]
     if not (first.isupper() or (first in "\"'“‘" and s[1:2].isupper())):
         return False
-    if not (re.search(r"[.!][\"'”’)\]]*$", s) or s.endswith(("”", '"'))) or re.search(r"(?:\.\.|…)\W*$", s):
+    if not (_SENTENCE_END.search(s) or s.endswith(("”", '"'))) or _TRAILING_OFF.search(s):
         return False
-    if re.search(r"\?[\"'”’)\]]*$", s):
+    if _QUESTION_END.search(s):
         return False
     if s.count('"') % 2 or s.count("“") != s.count("”"):
         return False        # one piece of a quotation that runs over several sentences
-    return not any(w in _FIRST_PERSON for w in re.findall(r"[A-Za-z]+(?:['’][a-z]+)?", s))
+    return not any(w in _FIRST_PERSON for w in _LATIN_WORD.findall(s))
+
+
+_SENTENCE_END = re.compile(r"[.!][\"'”’)\]]*$")
+_TRAILING_OFF = re.compile(r"(?:\.\.|…)\W*$")
+_QUESTION_END = re.compile(r"\?[\"'”’)\]]*$")
+_LATIN_WORD = re.compile(r"[A-Za-z]+(?:['’][a-z]+)?")
 
 
 def _title_summary(group: DocGroup, headline: str) -> tuple[tuple[str, str], ...]:
@@ -229,7 +235,7 @@ def _title_summary(group: DocGroup, headline: str) -> tuple[tuple[str, str], ...
         seen.add(key)
         if headline_penalty(d.title, outlets) > 0:
             continue
-        scored.append((-cosine(bag(d.title), group.centroid), d.title, d.article.id))
+        scored.append((-cosine(bag(d.title), group.centroid, group.centroid_norm), d.title, d.article.id))
     chosen: list[tuple[str, str, dict[str, float]]] = []
     for _, title, aid in sorted(scored):
         vec = bag(title)
