@@ -40,7 +40,9 @@ def similarity(a: Weighted, ia: np.ndarray, b: Weighted, ib: np.ndarray) -> np.n
     # (pool @ rows.T).T: only the smaller side is transposed.
     s = ((1 - ENTITY_WEIGHT) * (b.words[ib] @ a.words[ia].T)
          + ENTITY_WEIGHT * (b.names[ib] @ a.names[ia].T)).toarray().T
-    shared = shared_terms(a, ia, b, ib)
+    # With both evidence rules off (0, as measured) no count of shared terms falls below them:
+    # the counts, a third sparse product and dense block per chunk, are not made.
+    shared = shared_terms(a, ia, b, ib) if EVIDENCE_MIN_TERMS > 0 or BURST_MIN_TERMS > 0 else None
     if shared is not None:
         s[shared < EVIDENCE_MIN_TERMS] = 0.0    # one shared name or word is never a story
     gap = np.abs(a.ts[ia][:, None] - b.ts[ib][None, :])
