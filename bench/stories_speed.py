@@ -52,7 +52,7 @@ def capture(args: argparse.Namespace) -> None:
 
     track.build_stories = keep
     cycle_args = argparse.Namespace(data_dir=args.data_dir, items=args.items, seed=args.seed,
-                                    profile=None)
+                                    profile=None, profile_run=None, json=False)
     run_cycle.cycle(cycle_args, args.feeds)
     print(f"wrote {written[0] if written else 0} articles to {args.output}")
 
