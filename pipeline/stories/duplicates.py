@@ -53,7 +53,7 @@ class BandIndex:
         out: set[int] = set()
         for b, h in enumerate(self._hashes(values)):
             keys, rows = self.sorted[b]
-            lo, hi = np.searchsorted(keys, h, side="left"), np.searchsorted(keys, h, side="right")
+            lo, hi = keys.searchsorted(h, side="left"), keys.searchsorted(h, side="right")
             found = [int(r) for r in rows[lo:hi]] + self.recent[b].get(h, [])
             band = slice(b * BAND_ROWS, (b + 1) * BAND_ROWS)
             out.update(r for r in found if r not in out and np.array_equal(sigs[r][band], values[band]))
@@ -61,8 +61,11 @@ class BandIndex:
 
     @staticmethod
     def _hashes(values: np.ndarray) -> list[int]:
-        v = np.asarray(values, dtype=np.uint64).reshape(1, -1)
-        return [int(_band_hashes(v, b)[0]) for b in range(BANDS)]
+        """The band hashes of one signature, all bands at once (what _band_hashes gives each:
+        wrapping uint64 sums do not depend on their order)."""
+        v = np.asarray(values, dtype=np.uint64)[:BANDS * BAND_ROWS].reshape(BANDS, BAND_ROWS)
+        with np.errstate(over="ignore"):
+            return (v * _FOLD).sum(axis=1, dtype=np.uint64).tolist()
 
 
 
