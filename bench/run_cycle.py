@@ -229,9 +229,9 @@ class PeakRSS:
 
 # Stages timed from outside (wrapping module attributes that run_digest looks up at call time), so
 # the figures come from an unprofiled run. Nested stages overlap: cluster and merge are inside
-# build_stories, parse inside ingest.
-STAGES = (("pipeline.ingest.collect", "ingest"), ("pipeline.ingest.collect", "parse_document"),
-          ("pipeline.ingest.fetch", "fetch_many"), ("pipeline.store", "Store.save_articles"),
+# build_stories, fetching inside read_sources (parsing runs in the workers).
+STAGES = (("pipeline.ingest.collect", "read_sources"), ("pipeline.ingest.feeds", "fetch_many"),
+          ("pipeline.store", "Store.save_articles"),
           ("pipeline.store", "Store.articles"), ("pipeline.stories.track", "build_stories"),
           ("pipeline.stories.group", "cluster_articles"), ("pipeline.stories.merge", "build_story"),
           ("pipeline.store", "save_stories"), ("pipeline.select", "select"),
