@@ -79,14 +79,19 @@ def shared_neighbours(n: int, i: np.ndarray, j: np.ndarray, s: np.ndarray,
 
 def _row_best(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, n: int
               ) -> tuple[np.ndarray, np.ndarray]:
-    """Best column and value per row (ties: smallest column), -1 / -inf where a row is empty."""
+    """Best column and value per row (ties: smallest column), -1 / -inf where a row is empty.
+
+    Two unbuffered reductions instead of sorting the edges: sorting them was the largest cost
+    of the graph steps (100k articles: 2.8 s of lexsort over 64 rounds)."""
     best = np.full(n, -1)
     best_val = np.full(n, -np.inf)
     if len(rows):
-        order = np.lexsort((cols, -vals, rows))
-        r, first = np.unique(rows[order], return_index=True)
-        best[r] = cols[order][first]
-        best_val[r] = vals[order][first]
+        np.maximum.at(best_val, rows, vals)
+        top = vals == best_val[rows]
+        low = np.full(n, np.iinfo(np.int64).max)
+        np.minimum.at(low, rows[top], cols[top])
+        listed = np.bincount(rows, minlength=n) > 0
+        best[listed] = low[listed]
     return best, best_val
 
 

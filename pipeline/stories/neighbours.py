@@ -64,6 +64,30 @@ def similarity(a: Weighted, ia: np.ndarray, b: Weighted, ib: np.ndarray) -> np.n
     return _burst(s, dt, shared)
 
 
+def pair_similarity(a: Weighted, ia: np.ndarray, b: Weighted, ib: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """`similarity` of rows ia of `a` against rows ib of `b`, as the pairs that share a word or
+    name only: (row in ia, row in ib, similarity, time gap). Every rule of `similarity` only
+    lowers a score or raises one that is already >= BURST_MIN_SIMILARITY, so a pair sharing
+    nothing scores 0 in both; the same sums in the same order give the same floats."""
+    prod = ((1 - ENTITY_WEIGHT) * (b.words[ib] @ a.words[ia].T)
+            + ENTITY_WEIGHT * (b.names[ib] @ a.names[ia].T)).T.tocsr()
+    rows = np.repeat(np.arange(len(ia)), np.diff(prod.indptr))
+    cols, s = prod.indices.astype(np.int64), np.asarray(prod.data, dtype=np.float64)
+    gap = np.abs(a.ts[ia][rows] - b.ts[ib][cols])
+    if DAY_PENALTY:
+        days = np.nan_to_num(np.maximum(gap - PENALTY_FREE_SECONDS, 0.0), nan=0.0) / 86400.0
+        s = np.where(s < DAY_PENALTY * days, 0.0, s)
+    if SAME_FEED_BAR and a.feed is not None and b.feed is not None:
+        fa = a.feed[ia][rows]
+        same = (fa == b.feed[ib][cols]) & (fa >= 0)
+        s = np.where(same & (s < SAME_FEED_BAR), 0.0, s)
+    short = ~(a.has_body[ia][rows] & b.has_body[ib][cols])
+    if short.any():
+        s = _burst(s, np.where(short, gap, np.nan))
+    return rows, cols, s, gap
+
+
 TIE_SPREAD = 1e-6   # far below any similarity step that matters (scores are shown to 3 places)
 
 
@@ -79,6 +103,34 @@ def _tie_breaker(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     article picks its own: otherwise a flood of near-identical items all list the same few
     (the lowest indices), every pair then shares neighbours, and the graph grows as n^2."""
     return pair_hash(rows[:, None], cols[None, :]) * TIE_SPREAD
+
+
+def _sparse_top(w: Weighted, chunk: np.ndarray, window: np.ndarray, k: int
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The k best neighbours in `window` of each of `chunk`, from the pairs that share a term:
+    a pair sharing none scores 0, below NEIGHBOUR_FLOOR, so no dense block is needed."""
+    r, c, s, gap = pair_similarity(w, chunk, w, window)
+    i, j = chunk[r], window[c]
+    keep = (s >= NEIGHBOUR_FLOOR) & ~(gap > STORY_WINDOW) & (i != j)
+    i, j, s = i[keep], j[keep], s[keep]
+    order = np.lexsort((-(s + pair_hash(i, j) * TIE_SPREAD), i))
+    i, j, s = i[order], j[order], s[order]
+    first = (np.arange(len(i)) - np.searchsorted(i, i, side="left")) < k
+    return i[first], j[first], s[first]
+
+
+def _dense_top(w: Weighted, chunk: np.ndarray, window: np.ndarray, k: int
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """_sparse_top over a dense block: needed when shared-term counts can veto a pair."""
+    s = similarity(w, chunk, w, window)
+    dt = np.abs(w.ts[chunk][:, None] - w.ts[window][None, :])
+    s[dt > STORY_WINDOW] = 0.0
+    s[chunk[:, None] == window[None, :]] = 0.0
+    kk = min(k, s.shape[1])
+    top = np.argpartition(-(s + _tie_breaker(chunk, window)), kk - 1, axis=1)[:, :kk]
+    vals = np.take_along_axis(s, top, axis=1)
+    keep = vals >= NEIGHBOUR_FLOOR
+    return np.repeat(chunk, kk)[keep.ravel()], window[top][keep], vals[keep]
 
 
 def neighbours(w: Weighted, rows: np.ndarray, pool: np.ndarray, k: int = NEIGHBOURS
@@ -110,19 +162,13 @@ def neighbours(w: Weighted, rows: np.ndarray, pool: np.ndarray, k: int = NEIGHBO
             chunk = chunk[np.nan_to_num(w.ts[chunk], nan=-np.inf) <= t0 + 0.25 * STORY_WINDOW]
             chunk = chunk if len(chunk) else rows[start:start + 1]
         start += len(chunk)
-        s = similarity(w, chunk, w, window)
-        dt = np.abs(w.ts[chunk][:, None] - w.ts[window][None, :])
-        s[dt > STORY_WINDOW] = 0.0
-        s[chunk[:, None] == window[None, :]] = 0.0
-        kk = min(k, s.shape[1])
-        if kk == 0:
-            continue
-        top = np.argpartition(-(s + _tie_breaker(chunk, window)), kk - 1, axis=1)[:, :kk]
-        vals = np.take_along_axis(s, top, axis=1)
-        keep = vals >= NEIGHBOUR_FLOOR
-        out_i.append(np.repeat(chunk, kk)[keep.ravel()])
-        out_j.append(window[top][keep])
-        out_s.append(vals[keep])
+        if EVIDENCE_MIN_TERMS > 0 or BURST_MIN_TERMS > 0:
+            i, j, s = _dense_top(w, chunk, window, k)
+        else:
+            i, j, s = _sparse_top(w, chunk, window, k)
+        out_i.append(i)
+        out_j.append(j)
+        out_s.append(s)
     if not out_i:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, np.zeros(0)
