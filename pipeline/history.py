@@ -4,7 +4,7 @@ conversions live beside their SQL."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Iterable, Iterator
 
 if TYPE_CHECKING:
@@ -39,9 +39,23 @@ def story_to_json(story) -> str:
     return json.dumps(d, ensure_ascii=False)
 
 
+def _stored_date(value: str | None) -> datetime | None:
+    """A date as story_to_json wrote it (ISO 8601 with its offset); anything else as a feed's."""
+    if not value:
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        when = None
+    if when is not None and when.utcoffset() == timedelta(0):
+        return when if when.tzinfo is timezone.utc else when.replace(tzinfo=timezone.utc)
+    from pipeline.ingest.normalize import parse_date
+    return parse_date(value)
+
+
 def story_from_json(text: str):
     from pipeline.model import Member, SourceRef, Story
-    from pipeline.ingest.normalize import parse_date
+    parse_date = _stored_date
 
     d = json.loads(text)
     return Story(

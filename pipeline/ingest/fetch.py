@@ -16,6 +16,7 @@ import random
 import socket
 import ssl
 import time
+import urllib.request
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -97,7 +98,8 @@ def fetch(url: str, *, etag: str | None = None, last_modified: str | None = None
           timeout: float = 20.0, max_bytes: int = 20 * 1024 * 1024, retries: int = 3,
           backoff: float = 1.0, max_retry_after: float = 120.0,
           sleep: Callable[[float], None] = time.sleep, opener: Opener | None = None,
-          deadline: float | None = None, budget: float | None = None) -> FetchResult:
+          deadline: float | None = None, budget: float | None = None,
+          proxies: dict[str, str] | None = None) -> FetchResult:
     """GET a feed. Raises FetchError (naming the URL, the status when there was one, and why).
 
     `timeout` bounds the connect and each read; `deadline` (default 3 x timeout) bounds one
@@ -105,7 +107,8 @@ def fetch(url: str, *, etag: str | None = None, last_modified: str | None = None
     `budget` (default deadline + timeout) bounds the whole feed, retries and waits included.
     `retries` is the number of extra attempts after the first on 429, 5xx, connection errors
     and timeouts. Redirects go only where pipeline.ingest.addresses allows, checked before any
-    connection; proxies come from HTTP_PROXY / HTTPS_PROXY / NO_PROXY.
+    connection; proxies come from HTTP_PROXY / HTTPS_PROXY / NO_PROXY (`proxies`: those read
+    once by the caller, as urllib.request.getproxies() gives them).
     """
     started = time.monotonic()
     configured = check_url(url, url)
@@ -117,7 +120,10 @@ def fetch(url: str, *, etag: str | None = None, last_modified: str | None = None
         headers["If-Modified-Since"] = last_modified
     deadline = deadline if deadline is not None else timeout * DEADLINE_FACTOR
     budget = budget if budget is not None else deadline + BUDGET_EXTRA_TIMEOUTS * timeout
-    limits = _Limits(timeout, deadline, max_bytes, opener, started + budget, budget)
+    if proxies is None and opener is None:
+        proxies = urllib.request.getproxies()
+    limits = _Limits(timeout, deadline, max_bytes, opener, started + budget, budget,
+                     proxies or {})
     chain = [url]
     pinned: list[IPAddress] = []
     origin: list[IPAddress] | None = None
@@ -147,7 +153,7 @@ def fetch(url: str, *, etag: str | None = None, last_modified: str | None = None
                              + safe(" -> ".join(chain)), answer.status)
         if origin is None:
             origin = origin_addresses(configured)
-        proxied = opener is None and proxy_for(urlsplit(target)) is not None
+        proxied = opener is None and proxy_for(urlsplit(target), limits.proxies) is not None
         pinned = redirect_addresses(url, target, origin, proxied)     # raises when refused
         log.debug("%s: HTTP %d -> %s", safe(url), answer.status, safe(target))
 
@@ -184,6 +190,8 @@ def fetch_many(jobs: Iterable[FetchJob], *, max_workers: int = 8, per_host: int 
     for job in jobs:
         queues.setdefault(_host_of(job.url), []).append(job)
     busy: dict[str, int] = {host: 0 for host in queues}
+    if fetch_kwargs.get("opener") is None:
+        fetch_kwargs.setdefault("proxies", urllib.request.getproxies())   # read once, not per URL
     running: dict[Future, tuple[str, FetchJob]] = {}
 
     def run(job: FetchJob) -> FetchResult | FetchError:
@@ -225,6 +233,7 @@ class _Limits:
     opener: Opener | None
     ends: float                  # time.monotonic() when the feed's budget is spent
     budget: float
+    proxies: dict[str, str]      # urllib.request.getproxies(), read once
 
     def left(self) -> float:
         return self.ends - time.monotonic()
@@ -276,7 +285,7 @@ def _attempt(url: str, current: str, pinned: list[IPAddress], headers: dict[str,
     # Escape what http.client would refuse (spaces, non-ASCII), keep what is already escaped.
     target = quote(parts.path or "/", safe=_SAFE_PATH) + (
         "?" + quote(parts.query, safe=_SAFE_QUERY) if parts.query else "")
-    proxy = proxy_for(parts) if limits.opener is None else None
+    proxy = proxy_for(parts, limits.proxies) if limits.opener is None else None
     if proxy is not None and parts.scheme.lower() == "http":
         target = urlunsplit((parts.scheme, parts.netloc, target, "", ""))   # absolute, for it
         if proxy.authorization:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import copy
 import hashlib
 import json
 import logging
@@ -139,6 +138,16 @@ def _file_sha(path: Path) -> str | None:
         return None
     except OSError as exc:
         raise OutboxError(f"{path}: cannot read: {exc.strerror}") from exc
+
+
+def _json_copy(value: Any) -> Any:
+    """A deep copy of what json.loads gives (dicts, lists and immutable scalars): a fifth of
+    the time copy.deepcopy takes, which keeps a memo for cycles JSON cannot have."""
+    if isinstance(value, dict):
+        return {k: _json_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_copy(v) for v in value]
+    return value
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
@@ -272,11 +281,11 @@ def _repair(folder: Path, old: dict[str, Any] | None, journal: dict[str, Any]) -
         p, o = news.get(path), olds.get(path)
         disk = _file_sha(folder / path)
         if p is not None and disk == p["sha256"]:
-            entry = copy.deepcopy(p)
+            entry = _json_copy(p)
         elif o is not None:
             if p is None and disk is None and path in removes:
                 continue             # retired by the run, and already deleted
-            entry = copy.deepcopy(o)
+            entry = _json_copy(o)
         else:
             continue                 # a new draft whose file was never written
         ours = {(rel, sha) for src in (o, p) if src for rel, sha in _files(src)}
@@ -285,7 +294,7 @@ def _repair(folder: Path, old: dict[str, Any] | None, journal: dict[str, Any]) -
             if (f["path"], sha) in ours:
                 f["sha256"] = sha
         drafts.append(entry)
-    repaired = copy.deepcopy(planned)
+    repaired = _json_copy(planned)
     repaired["drafts"] = drafts
     return repaired
 
@@ -313,7 +322,7 @@ def _load(folder: Path, *, at: str, by: str) -> _State:
     except OutboxError as exc:       # cannot happen with atomic writes; never block on it
         log.warning("%s; ignoring it", exc)
         journal = {"planned": raw or {"drafts": []}}
-    manifest = copy.deepcopy(raw)
+    manifest = _json_copy(raw)
     notes: list[Action] = []
     if journal is not None:
         manifest = _repair(folder, manifest, journal)
@@ -335,7 +344,7 @@ def _save(state: _State) -> None:
             (state.folder / JOURNAL).unlink()
     if state.dirty:
         fsync_dir(state.folder)
-    state.raw, state.journal, state.temps = copy.deepcopy(state.manifest), None, []
+    state.raw, state.journal, state.temps = _json_copy(state.manifest), None, []
 
 
 def _digest_folders(outbox_dir: Path) -> list[Path]:
