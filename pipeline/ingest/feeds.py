@@ -6,6 +6,8 @@ FeedUpdate for each attempt; the store is written after ingest (pipeline.ingest.
 from __future__ import annotations
 
 import os
+from concurrent.futures import Future
+from contextlib import ExitStack
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Sequence
 
@@ -48,8 +50,13 @@ def fetch_feeds(feeds: Sequence[SourceSpec], got: "Gathered", *, max_bytes: int,
             continue
         jobs.append(FetchJob(url=spec.url, etag=state.etag if state else None,
                              last_modified=state.last_modified if state else None, key=spec))
+    # Parsing is CPU work: on every core once PARALLEL_MIN_FEEDS feeds have come in with
+    # content, each later one handed to a worker as it arrives, so that parsing overlaps the
+    # rest of the fetching (a run of 304s starts no worker).
+    parallel = (os.cpu_count() or 1) > 1
     fetched: list = []
-    with Progress("fetching feeds", len(jobs), enabled=progress) as bar:
+    pool = None
+    with ExitStack() as stack, Progress("fetching feeds", len(jobs), enabled=progress) as bar:
         pending = {id(job): job.key.name for job in jobs}
         bar.note(waiting_for(list(pending.values())))
         for job, outcome in fetch_many(jobs, max_workers=workers, per_host=per_host,
@@ -73,20 +80,14 @@ def fetch_feeds(feeds: Sequence[SourceSpec], got: "Gathered", *, max_bytes: int,
                 got.reuse(spec, spec.url)
             else:
                 got.fetched += 1
-                fetched.append((spec, outcome))
-    # Parsing is CPU work: on every core, as local files are (fetching is done by then).
-    parse = [(o.content or b"", spec.url, o.header_map(), spec.name if spec.name != spec.url else None,
-              spec.weight, spec.tags, now) for spec, o in fetched]
-    if len(parse) >= PARALLEL_MIN_FEEDS and (os.cpu_count() or 1) > 1:
-        order = sorted(range(len(parse)), key=lambda i: -len(parse[i][0]))
-        with worker_pool() as pool:
-            done = list(pool.map(_parse_job, [parse[i] for i in order], chunksize=1))
-        parsed: list = [None] * len(parse)
-        for i, result in zip(order, done):
-            parsed[i] = result
-    else:
-        parsed = [_parse_job(j) for j in parse]
-    for (spec, outcome), (arts, errs) in zip(fetched, parsed):
+                task = (outcome.content or b"", spec.url, outcome.header_map(),
+                        spec.name if spec.name != spec.url else None, spec.weight, spec.tags, now)
+                if pool is None and parallel and len(fetched) + 1 >= PARALLEL_MIN_FEEDS:
+                    pool = stack.enter_context(worker_pool())
+                    fetched = [(s, o, pool.submit(_parse_job, t)) for s, o, t in fetched]
+                fetched.append((spec, outcome, pool.submit(_parse_job, task) if pool else task))
+        parsed = [t.result() if isinstance(t, Future) else _parse_job(t) for _, _, t in fetched]
+    for (spec, outcome, _), (arts, errs) in zip(fetched, parsed):
         got.errors.extend(errs)
         if not arts and any(not e.warning for e in errs):
             got.updates.append(FeedUpdate(spec.url, spec.name, ok=False, status=str(outcome.status),

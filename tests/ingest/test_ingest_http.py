@@ -121,3 +121,32 @@ def test_reading_needs_no_store_what_was_learnt_is_written_after_in_one_commit(h
     assert sum(s.strip().upper() == "COMMIT" for s in statements) == 1
     assert all(st.last_status == "304" and st.etag == f'"e{i}"' and len(st.article_ids) == 2
                for i, st in enumerate(states[s.url] for s in specs))
+
+
+def test_many_feeds_are_parsed_on_workers_as_they_arrive_the_same_as_here(http_server, tmp_path,
+                                                                          monkeypatch):
+    """Past PARALLEL_MIN_FEEDS, feeds go to worker processes as they come in: the articles and
+    errors are those of parsing every feed in this process, and a run of 304s (and one feed read again) starts no worker."""
+    from pipeline.ingest import feeds
+
+    broken = (Path(__file__).parents[1] / "fixtures" / "feeds" / "notafeed.xml").read_bytes()
+    specs = [SourceSpec(name=f"Feed {i}", url=http_server.route(
+        f"/m{i}.xml", conditional(broken if i == 7 else FEED.replace(b"harbour", f"harbour{i}".encode()),
+                                  etag=f'"m{i}"')))
+        for i in range(feeds.PARALLEL_MIN_FEEDS + 4)]
+    monkeypatch.setattr(feeds.os, "cpu_count", lambda: 2)
+    started = []
+    real_pool = feeds.worker_pool
+    monkeypatch.setattr(feeds, "worker_pool", lambda: started.append(1) or real_pool())
+    with open_store(tmp_path / "workers") as store:
+        there = run(store, *specs)
+        again = run(store, *specs)     # a 304 for every feed but the one that was no feed
+    assert started == [1]
+    assert again.not_modified == len(specs) - 1 and again.fetched == 1 and started == [1]
+    monkeypatch.setattr(feeds, "PARALLEL_MIN_FEEDS", 10 ** 6)
+    with open_store(tmp_path / "here") as store:
+        here = run(store, *specs)
+    assert len(here.articles) == 2 * (len(specs) - 1)
+    assert sorted(map(repr, there.articles)) == sorted(map(repr, here.articles))
+    assert sorted(e.message for e in there.errors) == sorted(e.message for e in here.errors)
+    assert [e.origin.rsplit("/", 1)[1] for e in there.errors if not e.warning] == ["m7.xml"]
