@@ -53,6 +53,15 @@ def _stored_date(value: str | None) -> datetime | None:
     return parse_date(value)
 
 
+def _stored(cls, fields: dict):
+    """A record of `cls` (a frozen dataclass with neither slots nor __post_init__) from the
+    fields it was stored with, filled in one step: a frozen __init__ sets each field through
+    object.__setattr__, and an unchanged 1,000-feed run builds 100k members and sources."""
+    record = object.__new__(cls)
+    record.__dict__.update(fields)
+    return record
+
+
 def story_from_json(text: str):
     from pipeline.model import Member, SourceRef, Story
     parse_date = _stored_date
@@ -60,12 +69,14 @@ def story_from_json(text: str):
     d = json.loads(text)
     return Story(
         id=d["id"], headline=d["headline"], summary=tuple(tuple(s) for s in d["summary"]),
-        sources=tuple(SourceRef(outlet=s["outlet"], url=s["url"], title=s["title"],
-                                published=parse_date(s["published"]), article_id=s["article_id"])
-                      for s in d["sources"]),
-        members=tuple(Member(article_id=m["article_id"], reason=m["reason"], score=m["score"],
-                             duplicate_of=m["duplicate_of"], shared=tuple(m["shared"]))
-                      for m in d["members"]),
+        sources=tuple(_stored(SourceRef, {
+            "outlet": s["outlet"], "url": s["url"], "title": s["title"],
+            "published": parse_date(s["published"]), "article_id": s["article_id"]})
+            for s in d["sources"]),
+        members=tuple(_stored(Member, {
+            "article_id": m["article_id"], "reason": m["reason"], "score": m["score"],
+            "duplicate_of": m["duplicate_of"], "shared": tuple(m["shared"])})
+            for m in d["members"]),
         first_seen=parse_date(d["first_seen"]), last_updated=parse_date(d["last_updated"]),
         key_facts=tuple(d["key_facts"]), disputed=tuple(d["disputed"]),
         entities=tuple(d["entities"]), keywords=tuple(d["keywords"]), tags=tuple(d["tags"]),

@@ -150,9 +150,12 @@ def _json_copy(value: Any) -> Any:
     return value
 
 
-def _read_json(path: Path) -> dict[str, Any] | None:
+def _read_json(path: Path, text: str | None = None, *, quiet: bool = False
+               ) -> dict[str, Any] | None:
+    """The manifest (or journal) at `path`; `text`: its content, already read (`quiet`: and
+    its faults already told)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8") if text is None else text)
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as exc:
@@ -162,8 +165,9 @@ def _read_json(path: Path) -> dict[str, Any] | None:
     drafts = [e for e in data.get("drafts", []) if isinstance(e, dict) and isinstance(e.get("id"), str)
               and isinstance(e.get("path"), str) and _is_relative(e["path"])]
     if len(drafts) != len(data.get("drafts", [])):
-        log.warning("%s: %d draft entries without an id or a path inside the folder are ignored",
-                    path, len(data["drafts"]) - len(drafts))
+        if not quiet:
+            log.warning("%s: %d draft entries without an id or a path inside the folder are "
+                        "ignored", path, len(data["drafts"]) - len(drafts))
         data["drafts"] = drafts
     return data
 
@@ -316,13 +320,20 @@ def _detect_edits(folder: Path, m: dict[str, Any], at: str, by: str, notes: list
 
 
 def _load(folder: Path, *, at: str, by: str) -> _State:
-    raw = _read_json(folder / MANIFEST)
+    try:
+        text: str | None = (folder / MANIFEST).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        text = None
+    except (OSError, ValueError) as exc:
+        raise OutboxError(f"{folder / MANIFEST}: cannot read the manifest: {exc}") from exc
+    raw = None if text is None else _read_json(folder / MANIFEST, text)
     try:
         journal = _read_json(folder / JOURNAL)
     except OutboxError as exc:       # cannot happen with atomic writes; never block on it
         log.warning("%s; ignoring it", exc)
         journal = {"planned": raw or {"drafts": []}}
-    manifest = _json_copy(raw)
+    # The copy to change is parsed again (in C) rather than copied (in Python): 5x faster.
+    manifest = None if text is None else _read_json(folder / MANIFEST, text, quiet=True)
     notes: list[Action] = []
     if journal is not None:
         manifest = _repair(folder, manifest, journal)
