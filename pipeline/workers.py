@@ -29,15 +29,18 @@ PARENT_POLL_SECONDS = 0.5
 # The modules the run's workers use (reading files and feeds, building stories): imported by a
 # pool started early (`run_pool(start=True)`) while the run is still fetching.
 RUN_MODULES = ("pipeline.ingest.sources", "pipeline.stories.merge")
+# ... and those of reading sources alone (`newsdesk ingest`): no story code to wait for.
+INGEST_MODULES = ("pipeline.ingest.sources",)
 
 
 class _RunPool:
-    def __init__(self) -> None:
+    def __init__(self, preload: tuple[str, ...]) -> None:
         self.pool: ProcessPoolExecutor | None = None
+        self.preload = preload
 
     def get(self) -> ProcessPoolExecutor:
         if self.pool is None:
-            self.pool = _new_pool(None, RUN_MODULES)
+            self.pool = _new_pool(None, self.preload)
         return self.pool
 
 
@@ -53,14 +56,14 @@ def worker_pool(max_workers: int | None = None):
 
 
 @contextmanager
-def run_pool(*, start: bool = False) -> Iterator[None]:
+def run_pool(*, start: bool = False, preload: tuple[str, ...] = RUN_MODULES) -> Iterator[None]:
     """One pool for a whole run, started now with `start` (the run has work for it) or else at
-    its first use, and shut down when the run ends."""
+    its first use, and shut down when the run ends; its workers first import `preload`."""
     global _run
     if _run is not None:          # a run inside a run (never in practice): share the outer one
         yield
         return
-    _run = _RunPool()
+    _run = _RunPool(preload)
     try:
         if start and (os.cpu_count() or 1) > 1:
             _run.get()

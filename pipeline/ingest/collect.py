@@ -26,7 +26,7 @@ from pipeline.ingest.sources import read_file
 from pipeline.model import Article, SourceError
 from pipeline.progress import Progress
 from pipeline.store import FeedUpdate
-from pipeline.workers import worker_pool
+from pipeline.workers import INGEST_MODULES, run_pool, worker_pool
 
 __all__ = ["IngestResult", "apply_rules", "fetch_settings", "ingest", "own_files", "read_sources",
            "spec_for"]
@@ -99,7 +99,10 @@ def ingest(specs: Sequence[SourceSpec], *, store=None, load_unchanged: bool = Tr
     now = now or datetime.now(timezone.utc)
     plan = plan_sources(specs, exclude)
     memory = recall(store, plan, load=load_unchanged)
-    return remember(store, read_sources(plan, memory, now=now, **options), now=now)
+    # Files and feeds share one pool, started only if either needs it.
+    with run_pool(preload=INGEST_MODULES):
+        result = read_sources(plan, memory, now=now, **options)
+    return remember(store, result, now=now)
 
 
 def read_sources(plan: SourcePlan, memory: SourceMemory = SourceMemory(loaded=True), *,
