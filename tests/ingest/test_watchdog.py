@@ -6,16 +6,9 @@ import socket
 import threading
 import time
 
+from loopback import wait_until as _wait_for
+
 from pipeline.ingest.body import Watchdog
-
-
-def _wait_for(condition, seconds: float = 5.0) -> bool:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if condition():
-            return True
-        time.sleep(0.01)
-    return condition()
 
 
 def test_watchdogs_fire_at_their_own_deadlines_and_a_cancelled_one_never():
