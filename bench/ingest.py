@@ -83,12 +83,17 @@ def feedparser_floor(files: list[Path]) -> float:
     return dt
 
 
+def _first_run(specs: list[SourceSpec], store):
+    """One ingest into `store` (cold the first time): its result and wall seconds."""
+    t = time.perf_counter()
+    result = ingest(specs, store=store, progress=False)
+    return result, time.perf_counter() - t
+
+
 def measure(label: str, specs: list[SourceSpec], store, floor: float) -> None:
     """A cold run, then two unchanged runs: articles loaded (as `ingest` does) and ids only (as
     a digest run does)."""
-    t = time.perf_counter()
-    first = ingest(specs, store=store, progress=False)
-    dt = time.perf_counter() - t
+    first, dt = _first_run(specs, store)
     n = len(first.articles)
     print(f"{label} first run: {len(specs)} feeds, {n} entries in {dt:.2f} s = {n / dt:,.0f} entries/s "
           f"(both cores; {len(first.errors)} errors/warnings); {dt / floor:.2f}x the floor")
@@ -111,9 +116,7 @@ def measure_warm(label: str, specs: list[SourceSpec], store, floor: float) -> No
     with workers.run_pool(start=True):
         with workers.worker_pool() as pool:
             list(pool.map(_ready, range(4 * (os.cpu_count() or 1))))
-        t = time.perf_counter()
-        first = ingest(specs, store=store, progress=False)
-        dt = time.perf_counter() - t
+        first, dt = _first_run(specs, store)
     n = len(first.articles)
     print(f"{label} first run, workers started: {n} entries in {dt:.2f} s = {n / dt:,.0f} entries/s; "
           f"{dt / floor:.2f}x the floor")

@@ -64,20 +64,19 @@ def _stored(cls, fields: dict):
 
 def story_from_json(text: str):
     from pipeline.model import Member, SourceRef, Story
-    parse_date = _stored_date
 
     d = json.loads(text)
     return Story(
         id=d["id"], headline=d["headline"], summary=tuple(tuple(s) for s in d["summary"]),
         sources=tuple(_stored(SourceRef, {
             "outlet": s["outlet"], "url": s["url"], "title": s["title"],
-            "published": parse_date(s["published"]), "article_id": s["article_id"]})
+            "published": _stored_date(s["published"]), "article_id": s["article_id"]})
             for s in d["sources"]),
         members=tuple(_stored(Member, {
             "article_id": m["article_id"], "reason": m["reason"], "score": m["score"],
             "duplicate_of": m["duplicate_of"], "shared": tuple(m["shared"])})
             for m in d["members"]),
-        first_seen=parse_date(d["first_seen"]), last_updated=parse_date(d["last_updated"]),
+        first_seen=_stored_date(d["first_seen"]), last_updated=_stored_date(d["last_updated"]),
         key_facts=tuple(d["key_facts"]), disputed=tuple(d["disputed"]),
         entities=tuple(d["entities"]), keywords=tuple(d["keywords"]), tags=tuple(d["tags"]),
         is_update=d.get("is_update", False),

@@ -150,15 +150,26 @@ def _json_copy(value: Any) -> Any:
     return value
 
 
+def _read_text(path: Path) -> str | None:
+    """The manifest (or journal) file's text; None when there is none."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise OutboxError(f"{path}: cannot read the manifest: {exc}") from exc
+
+
 def _read_json(path: Path, text: str | None = None, *, quiet: bool = False
                ) -> dict[str, Any] | None:
     """The manifest (or journal) at `path`; `text`: its content, already read (`quiet`: and
     its faults already told)."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8") if text is None else text)
-    except FileNotFoundError:
+    text = _read_text(path) if text is None else text
+    if text is None:
         return None
-    except (OSError, ValueError) as exc:
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
         raise OutboxError(f"{path}: cannot read the manifest: {exc}") from exc
     if not isinstance(data, dict) or not isinstance(data.get("drafts", []), list):
         raise OutboxError(f"{path}: not an outbox manifest (no list of drafts)")
@@ -320,12 +331,7 @@ def _detect_edits(folder: Path, m: dict[str, Any], at: str, by: str, notes: list
 
 
 def _load(folder: Path, *, at: str, by: str) -> _State:
-    try:
-        text: str | None = (folder / MANIFEST).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        text = None
-    except (OSError, ValueError) as exc:
-        raise OutboxError(f"{folder / MANIFEST}: cannot read the manifest: {exc}") from exc
+    text = _read_text(folder / MANIFEST)
     raw = None if text is None else _read_json(folder / MANIFEST, text)
     try:
         journal = _read_json(folder / JOURNAL)
