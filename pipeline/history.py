@@ -30,7 +30,8 @@ def story_to_json(story) -> str:
         "summary": [list(s) for s in story.summary],
         "sources": [s.to_json() for s in story.sources],
         "members": [{"article_id": m.article_id, "reason": m.reason, "score": m.score,
-                     "duplicate_of": m.duplicate_of, "shared": list(m.shared)} for m in story.members],
+                     "duplicate_of": m.duplicate_of, "shared": list(m.shared),
+                     "evidence": list(m.evidence)} for m in story.members],
         "first_seen": _iso(story.first_seen), "last_updated": _iso(story.last_updated),
         "key_facts": list(story.key_facts), "disputed": list(story.disputed),
         "entities": list(story.entities), "keywords": list(story.keywords), "tags": list(story.tags),
@@ -74,7 +75,8 @@ def story_from_json(text: str):
             for s in d["sources"]),
         members=tuple(_stored(Member, {
             "article_id": m["article_id"], "reason": m["reason"], "score": m["score"],
-            "duplicate_of": m["duplicate_of"], "shared": tuple(m["shared"])})
+            "duplicate_of": m["duplicate_of"], "shared": tuple(m["shared"]),
+            "evidence": tuple(m.get("evidence", ()))})
             for m in d["members"]),
         first_seen=_stored_date(d["first_seen"]), last_updated=_stored_date(d["last_updated"]),
         key_facts=tuple(d["key_facts"]), disputed=tuple(d["disputed"]),

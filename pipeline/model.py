@@ -66,6 +66,7 @@ class Member:
     score: float = 1.0
     duplicate_of: str | None = None
     shared: tuple[str, ...] = ()  # shared entities / terms that support the join
+    evidence: tuple[str, ...] = ()  # the join model's main evidence in words ("titles 0.62")
 
 
 @dataclass(frozen=True)

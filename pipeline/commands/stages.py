@@ -266,9 +266,12 @@ def cmd_stories_show(args: argparse.Namespace) -> int:
                 text = "first article of the story"
             elif m.reason == "duplicate":
                 text = f"duplicate of {m.duplicate_of} (score {m.score:.2f})"
+            elif m.evidence:
+                text = f"{m.reason}, model {m.score:.2f}" + (f", best match {m.duplicate_of}" if m.duplicate_of else "")
+                text += "".join(f"; {e}" for e in m.evidence)
             else:
                 text = f"{m.reason}, score {m.score:.2f}" + (f", best match {m.duplicate_of}" if m.duplicate_of else "")
-            if m.shared:
+            if m.shared and not m.evidence:
                 text += "; shared: " + ", ".join(m.shared[:8])
             gap = _gap(src, when_of.get(m.duplicate_of)) if m.reason != "seed" else None
             if gap:

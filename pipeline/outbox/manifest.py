@@ -258,7 +258,8 @@ def _story_json(s: Story) -> dict[str, Any]:
            "sources": [r.to_json() for r in s.sources]}
     if s.members:                # why each article joined, for the review page
         out["members"] = [{"article_id": m.article_id, "reason": m.reason, "score": round(m.score, 3),
-                           "shared": list(m.shared)} for m in s.members]
+                           "shared": list(m.shared), "evidence": list(m.evidence)}
+                          for m in s.members]
     return out
 
 

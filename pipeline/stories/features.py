@@ -21,6 +21,7 @@ from datasketch import LeanMinHash, MinHash
 
 from pipeline.model import Article
 from pipeline.workers import worker_pool
+from pipeline.stories.pairs import Profiles, RunVectors
 # The words of a text live in pipeline.stories.tokens; importable from here as before.
 from pipeline.stories.tokens import (  # noqa: F401
     NEWS_STOP_WORDS, STOP_WORDS, _NAME_JOINERS, _WORD_RE, _SPACED_HYPHEN_RE,
@@ -32,56 +33,8 @@ from pipeline.stories.tokens import (  # noqa: F401
 )
 
 
-# --- hashed vectors -------------------------------------------------------------------------
-# Terms are hashed into a fixed space so that no vocabulary has to be fitted: vectors made in
-# different runs line up, and document frequencies can be added up as articles arrive.
-N_FEATURES = 1 << 20
-
-
-def hashed(docs: Sequence[Mapping[str, float]]) -> sp.csr_matrix:
-    """One row of raw term weights per document (murmurhash3, the same on every machine)."""
-    if not docs:
-        return sp.csr_matrix((0, N_FEATURES), dtype=np.float32)
-    # Imported here: reading bodies in a worker (read_bodies) needs nothing of sklearn.
-    from sklearn.feature_extraction import FeatureHasher
-    hasher = FeatureHasher(N_FEATURES, input_type="dict", alternate_sign=False, dtype=np.float32)
-    m = hasher.transform(docs).tocsr()
-    m.sum_duplicates()
-    return m
-
-
-def l2_rows(m: sp.csr_matrix) -> sp.csr_matrix:
-    norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
-    norms[norms == 0] = 1.0
-    return sp.csr_matrix(sp.diags((1.0 / norms).astype(np.float32)) @ m)
-
-
-class TermStats:
-    """Document frequencies over the hashed space, kept up to date as articles arrive."""
-
-    def __init__(self, n_docs: int = 0, df: np.ndarray | None = None):
-        self.n_docs = n_docs
-        self.df = df if df is not None else np.zeros(N_FEATURES, dtype=np.int32)
-
-    def add(self, counts: sp.csr_matrix) -> None:
-        self.n_docs += counts.shape[0]
-        self.df += np.bincount(counts.indices, minlength=N_FEATURES).astype(np.int32)
-
-    def remove(self, counts: sp.csr_matrix) -> None:
-        self.n_docs -= counts.shape[0]
-        self.df -= np.bincount(counts.indices, minlength=N_FEATURES).astype(np.int32)
-
-    def idf(self) -> np.ndarray:
-        return (np.log((self.n_docs + 1) / (self.df + 1.0)) + 1.0).astype(np.float32)
-
-    def weigh(self, counts: sp.csr_matrix, sublinear: bool = True) -> sp.csr_matrix:
-        """TF-IDF rows of unit length (sublinear tf: a name said ten times is not ten names)."""
-        m = counts.copy().astype(np.float32)
-        if sublinear:
-            m.data = 1.0 + np.log(np.maximum(m.data, 1e-6))
-            m.data[m.data < 0] = 0
-        m.data *= self.idf()[m.indices]
-        return l2_rows(m)
+# Hashed vectors live in pipeline.stories.vectors (the join model's pairs.py reads them too).
+from pipeline.stories.vectors import N_FEATURES, TermStats, hashed, l2_rows  # noqa: E402,F401
 
 
 # Named constants: B-cubed F1 figures from bench/cluster_quality.py on the dev sets.
@@ -89,34 +42,12 @@ LEAD_WORDS = 150          # first body words read: ecbplus-dev avg-link 0.897 (1
 TITLE_WEIGHT = 2.0        # headline words count twice: 2 vs 1 on ecbplus-dev, 0.897 vs 0.894
 ENTITY_WEIGHT = 0.5       # similarity = 0.5 words + 0.5 names/numbers: names alone 0.907, words
                           # alone 0.875, half and half 0.897 (ecbplus-dev, average link)
-NEIGHBOURS = 10           # neighbours kept per article: uci-dev fell from 0.90 to 0.67 with fewer
-NEIGHBOUR_FLOOR = 0.05    # below this two articles are not neighbours (ecbplus-dev: the 99.9th
+NEIGHBOURS = 20           # candidates kept per article for the join model: the dev sets' same-story
+                          # pairs it can see (bench/train_grouping.py); 10 lost uci-dev's big stories
+NEIGHBOUR_FLOOR = 0.05    # below this two articles are not candidates (ecbplus-dev: the 99.9th
                           # percentile of pairs from different topics is 0.11)
-BURST_SECONDS = 1800.0    # published within about half an hour (scale of the decay): uci-dev
-                          # 0.915 / 0.918 / 0.905 / 0.901 at 15 / 30 / 60 / 120 min, ecb-dev
-                          # feeds 0.964 / 0.964 / 0.959 / 0.944 ...
-BURST_BONUS = 0.5         # ... adds up to 0.5 to the similarity ...
-BURST_MIN_SIMILARITY = 0.1  # ... of articles that already share words (uci-dev: 0.534 without
-                          # any bonus; headline pairs and centroids only: between two full texts
-                          # it cost ecb-dev feeds 0.960 -> 0.927)
-# Evidence rules, measured with bench/stories_quality.py and left OFF (0): requiring 2 shared
-# distinctive terms (and 3 for the burst bonus) lifted wire-2026-08-20 0.603 -> 0.667 and
-# allsides-dev 0.852 -> 0.875, but cost uci-dev 0.920 -> 0.806 (its story words are common in
-# the set, and its headlines of one story often share one term in a burst).
-EVIDENCE_MIN_TERMS = 0     # distinctive headline/lead terms two articles must share
-BURST_MIN_TERMS = 0        # ... and to get the burst bonus
-COMMON_TERM_SHARE = 0.05   # a term in more than this share of the run's articles is no evidence
-COMMON_MIN_DOCS = 50       # ... once the run is large enough for shares to mean something
-SAME_FEED_BAR = 0.3         # two items of one feed (not copies) join only above this similarity:
-                            # one feed seldom tells one event twice, but batches of briefs from a
-                            # template look alike. bench/stories_quality.py: wire-2026-08-20
-                            # 0.613 -> 0.648 (0.5: 0.644, 0.7: 0.644); ecb-dev feeds 0.958 -> 0.953
-                            # (0.5: 0.944, 0.7: 0.937); sets with no feed origin unchanged.
-DAY_PENALTY = 0.35         # similarity needed per day between two items, beyond the first half
-PENALTY_FREE_SECONDS = 12 * 3600.0  # day. bench/stories_quality.py, allsides-dev / ecb-dev:
-                           # none 0.852 / 0.959; 0.3: 0.925 / 0.957; 0.35: 0.932 / 0.958; 0.4:
-                           # 0.936 / 0.947. Subtracting instead (0.1 a day) gave 0.915 / 0.945;
-                           # no free half day (bar 0.25) 0.939 / 0.949
+CHAR_COMMON_SHARE = 0.05  # a title n-gram in more of the run's titles than this finds no candidate
+CHAR_COMMON_MIN = 20      # ... once it is in this many
 STORY_WINDOW = 3 * 86400.0  # articles further apart than this are never compared (ecb-dev feeds
                             # spread one story over up to 47 h)
 NUM_PERM = 64             # MinHash permutations (estimate error about 0.05 at 0.8)
@@ -142,6 +73,7 @@ class Features:
     keys: list[tuple[str, ...]]  # entity keys as text, most specific first, for explanations
     has_body: np.ndarray        # a body of at least MIN_TEXT_WORDS words
     feed: np.ndarray | None = None  # which feed (or file) it came from; a unique negative if unknown
+    profile: Profiles | None = None  # what the join model reads besides (pipeline.stories.pairs)
 
     @classmethod
     def of(cls, articles: Sequence[Article], texts: Sequence["ArticleText"] | None = None
@@ -156,14 +88,14 @@ class Features:
                    hashed([dict.fromkeys(t.entities, 1.0) for t in texts]),
                    np.array([timestamp(a) for a in articles], dtype=np.float64), keys,
                    np.array([len(a.text.split()) >= MIN_TEXT_WORDS for a in articles], dtype=bool),
-                   feed_codes(articles))
+                   feed_codes(articles), Profiles.of(articles))
 
     def __len__(self) -> int:
         return self.words.shape[0]
 
     def take(self, idx: np.ndarray) -> "Features":
         return Features(self.words[idx], self.names[idx], self.ts[idx], [self.keys[i] for i in idx],
-                        self.has_body[idx], self.feeds()[idx])
+                        self.has_body[idx], self.feeds()[idx], self.profiles().take(idx))
 
     @staticmethod
     def concat(parts: Sequence["Features"]) -> "Features":
@@ -172,44 +104,48 @@ class Features:
                         np.concatenate([p.ts for p in parts]),
                         [k for p in parts for k in p.keys],
                         np.concatenate([p.has_body for p in parts]),
-                        np.concatenate([p.feeds() for p in parts]) if parts else None)
+                        np.concatenate([p.feeds() for p in parts]) if parts else None,
+                        Profiles.concat([p.profiles() for p in parts]) if parts else None)
 
     def feeds(self) -> np.ndarray:
         return self.feed if self.feed is not None else -1 - np.arange(len(self.ts), dtype=np.int64)
 
+    def profiles(self) -> Profiles:
+        return self.profile if self.profile is not None else Profiles.of([])
+
 
 @dataclass
 class Weighted:
-    """TF-IDF rows of unit length, for one set of document frequencies, and the distinctive
-    terms of each article (0/1), which count the evidence two articles share."""
+    """TF-IDF rows of unit length, for one set of document frequencies, and what the join
+    model reads of the same articles (pipeline.stories.pairs)."""
 
     words: sp.csr_matrix
     names: sp.csr_matrix
     ts: np.ndarray
     has_body: np.ndarray
-    terms: sp.csr_matrix | None = None      # distinctive terms (common ones dropped)
     feed: np.ndarray | None = None          # Features.feed
+    chars: sp.csr_matrix | None = None      # distinctive title n-grams, for candidates
+    profile: Profiles | None = None
+    run: RunVectors | None = None
 
     @classmethod
     def of(cls, f: Features, word_stats: TermStats, name_stats: TermStats) -> "Weighted":
+        prof = f.profiles()
+        run = RunVectors.of(prof)
         return cls(word_stats.weigh(f.words), name_stats.weigh(f.names, sublinear=False), f.ts,
-                   f.has_body, distinctive_terms(f.words, word_stats), f.feeds())
-
-    def take(self, idx: np.ndarray) -> "Weighted":
-        return Weighted(self.words[idx], self.names[idx], self.ts[idx], self.has_body[idx],
-                        None if self.terms is None else self.terms[idx],
-                        None if self.feed is None else self.feed[idx])
+                   f.has_body, f.feeds(), distinctive_chars(run.title_chars), prof, run)
 
 
-def distinctive_terms(counts: sp.csr_matrix, stats: TermStats) -> sp.csr_matrix:
-    """0/1 rows of the headline and lead terms that are not common in the run."""
-    m = counts.copy().astype(np.float32)
-    m.data[:] = 1.0
-    if stats.n_docs >= COMMON_MIN_DOCS:
-        common = stats.df[m.indices] > COMMON_TERM_SHARE * stats.n_docs
-        m.data[common] = 0.0
+def distinctive_chars(chars: sp.csr_matrix) -> sp.csr_matrix:
+    """Title n-gram rows without the n-grams common in the run, of unit length: what lets two
+    titles become candidates by their spelling (common n-grams like "the " would make every
+    pair one)."""
+    m = chars.copy()
+    if m.shape[0]:
+        df = np.bincount(m.indices, minlength=m.shape[1])
+        m.data[df[m.indices] > max(CHAR_COMMON_MIN, CHAR_COMMON_SHARE * m.shape[0])] = 0.0
         m.eliminate_zeros()
-    return m.tocsr()
+    return l2_rows(m)
 
 
 _TEMPLATE = MinHash(num_perm=NUM_PERM, seed=1)

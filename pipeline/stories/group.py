@@ -1,24 +1,21 @@
-"""Story clustering: exact and near duplicates, then different write-ups of one event grouped.
+"""Story clustering: exact and near duplicates, then different write-ups of one event grouped
+by a join decision learned from labelled news.
 
 The steps, each explained in a Member record:
 1. duplicates: the same canonical URL or guid, the same wording of a short item, or nearly the
    same text (MinHash LSH over word shingles; a headline-only item: the same headline), within
-   the story window;
-2. neighbours: for every remaining article its most similar articles within the story window
-   (sparse TF-IDF products over hashed terms, blocked by time), where similarity mixes headline
-   and lead words, names and numbers, a bonus for articles published within the hour, and a bar
-   that rises with each day between two articles;
-3. cores: average-link merging over a shared-nearest-neighbour graph, which keeps two events of
-   one kind apart (two earthquakes share words, but each quake's reports are each other's
-   nearest neighbours);
-4. stories: cores merged while the cosine of their centroids stays high, which gathers the many
-   loosely worded headlines of a broad story; no story spans more than the story window.
+   the story window (pipeline.stories.duplicates);
+2. candidates: for every remaining article its most similar articles within the story window
+   (sparse products of TF-IDF words and names and of title character n-grams, blocked by time;
+   pipeline.stories.neighbours), each pair described by the features of pipeline.stories.pairs;
+3. the join model (pipeline.stories.joiner, fitted by bench/train_grouping.py) gives each pair
+   a probability of being one story, and average link over those probabilities forms the
+   stories: a group joins a story only when its pairs with the story's members agree on the
+   whole, never through one chain of single links; no story spans more than the story window.
 
 `cluster_articles` is the batch entry point; `StoryIndex` holds the features of known stories
-and places new articles across runs (the batch is an empty index given everything at once).
-What only reads text (vectors, similarity, neighbours) lives in pipeline.stories.features, the
-graph steps (3, 4) in pipeline.stories.graph, the duplicate keys and LSH (1) in
-pipeline.stories.duplicates, and what a run learns about its own text in pipeline.stories.runtext.
+and places new articles across runs (the batch is an empty index given everything at once);
+what a run learns about its own text (site suffixes, furniture) is in pipeline.stories.runtext.
 """
 from __future__ import annotations
 
@@ -37,11 +34,12 @@ from pipeline.stories import blob
 from pipeline.stories import features as tf
 from pipeline.stories.features import (
     NUM_PERM, STORY_WINDOW, ArticleText, Features, Weighted, read_articles, timestamp)
-from pipeline.stories.neighbours import explain, neighbours
 from pipeline.model import Article, Member
 from pipeline.stories.duplicates import NEAR_DUP_JACCARD, DuplicateIndex, arrival_order  # noqa: F401
-from pipeline.stories.graph import (_symmetric, article_graph, cores, shared_neighbours,  # noqa: F401
-                                    stories)
+from pipeline.stories.candidates import Candidates, candidate_pairs
+from pipeline.stories.joiner import average_link, load_model
+from pipeline.stories.pairs import Profiles
+from pipeline.stories.why import explain
 from pipeline.stories.runtext import clean_run
 
 log = logging.getLogger(__name__)
@@ -68,25 +66,15 @@ class Group:
 
 # --- batch clustering and explanations ------------------------------------------------------
 
-def _group_rows(w: Weighted, rows: np.ndarray, pool: np.ndarray, labels: np.ndarray,
-                frozen: np.ndarray, window: float = math.inf) -> tuple[np.ndarray, sp.csr_matrix]:
-    """Cluster `pool` (indices of w) given starting labels; only `rows` look for neighbours.
+def _group_rows(w: Weighted, rows: np.ndarray, labels: np.ndarray, frozen: np.ndarray,
+                window: float = math.inf) -> tuple[np.ndarray, Candidates]:
+    """Cluster the articles of w given starting labels; only `rows` look for candidates.
 
-    Returns the labels and the neighbour similarities (pool x pool) they were made from.
+    Returns the labels and the scored candidate pairs they were made from.
     """
-    i, j, s = neighbours(w, rows, pool)
-    # Shared-neighbour counts need the lists of the articles the new ones found too.
-    hops = np.setdiff1d(np.unique(j), rows)
-    if len(hops):
-        i2, j2, s2 = neighbours(w, hops, pool)
-        i, j, s = np.concatenate([i, i2]), np.concatenate([j, j2]), np.concatenate([s, s2])
-    local = np.full(len(w.ts), -1)
-    local[pool] = np.arange(len(pool))
-    sub = w.take(pool)
-    graph = article_graph(len(pool), local[i], local[j], s)
-    labels, frozen = cores(graph, labels, frozen, sub.ts, window)
-    labels, _ = stories(graph, sub, labels, frozen, window)
-    return labels, _symmetric(len(pool), local[i], local[j], s)
+    c = candidate_pairs(w, rows)
+    labels = average_link(c.a, c.b, c.p, labels, frozen, w.ts, load_model().join, window)
+    return labels, c
 
 
 _DUP_WORDS = {"url": "same url", "guid": "same guid", "text": "same text",
@@ -134,7 +122,8 @@ class StoryIndex:
     and the duplicate keys and MinHash LSH. `to_bytes` / `from_bytes` keep it as one blob.
     """
 
-    VERSION = 2                   # 2: arrays and JSON (pipeline.stories.blob), nothing executable
+    VERSION = 3                   # 2: arrays and JSON (pipeline.stories.blob), nothing executable;
+                                  # 3: the join model's per-article profiles
 
     def __init__(self, window_days: float = STORY_WINDOW_DAYS) -> None:
         self.window = window_days * 86400.0            # no story spans more than this
@@ -171,10 +160,11 @@ class StoryIndex:
         """Place new articles: in a known story, or in new ones; in arrival order."""
         order = arrival_order(articles)
         known = {**self.row_of, **self.dup_story}
-        texts = read_articles(clean_run(articles))
+        cleaned = clean_run(articles)
+        texts = read_articles(cleaned)
         reps, dups = _dedup(articles, texts, order, self.dups, known)
         old_n, new_n = len(self.ids), len(reps)
-        feats = Features.of([articles[i] for i in reps], [texts[i] for i in reps])
+        feats = Features.of([cleaned[i] for i in reps], [texts[i] for i in reps])
         self.word_stats.add(feats.words)
         self.name_stats.add(feats.names)
         self.features = Features.concat([self.features, feats])
@@ -189,10 +179,9 @@ class StoryIndex:
         frozen[:n_stories] = True
         new_rows = np.arange(len(pool) - new_n, len(pool))
         if new_n:
-            labels, sims = _group_rows(w, new_rows, np.arange(len(pool)), start, frozen,
-                                       self.window)
+            labels, cands = _group_rows(w, new_rows, start, frozen, self.window)
         else:
-            labels, sims = np.zeros(len(pool), dtype=np.int64), sp.csr_matrix((len(pool),) * 2)
+            labels, cands = np.zeros(len(pool), dtype=np.int64), None
         # A cluster holding an old article keeps that article's story; others are new stories.
         story_of_label: dict[int, int] = {}
         for r in range(len(pool) - new_n):
@@ -222,11 +211,12 @@ class StoryIndex:
             hi = np.searchsorted(local_story[order_in_pool], s_no, side="right")
             others = order_in_pool[lo:hi]
             rows = np.array(rs) + len(pool) - new_n
-            why = explain(w, sub.keys, rows, others, sims, local_story)
-            for r, (o, score, shared) in zip(rs, why):
+            why = explain(w, sub.keys, rows, others, cands, local_story)
+            for r, (o, score, shared, said) in zip(rs, why):
                 a = articles[reps[r]]
                 placements[reps[r]] = Placement(a.id, self.story_ids[s_no], Member(
-                    a.id, "same story", score, self.ids[pool[o]], shared), s_no in opened)
+                    a.id, "same story", score, self.ids[pool[o]] if o >= 0 else None, shared,
+                    said), s_no in opened)
         for i, (orig, kind, score) in dups.items():
             a = articles[i]
             if a.id in known and kind == "id":
@@ -296,6 +286,7 @@ class StoryIndex:
             "dup_keys": self.dups.keys, "sig_ids": list(self.dups.sig_row),
             "sigs": np.array(self.dups.sigs, dtype=np.uint32).reshape(-1, NUM_PERM),
             "sig_time": np.array(self.dups.sig_time, dtype=np.float64),
+            **_profile_state(f.profiles()),
         }
         # Arrays and JSON only (pipeline.stories.blob): a state file can never run code. The LSH
         # is not stored; its band hashes are computed from the signatures on load.
@@ -317,7 +308,7 @@ class StoryIndex:
         idx.features = Features(sp.csr_matrix(state["words"], shape=shape),
                                 sp.csr_matrix(state["names"], shape=shape), state["ts"],
                                 [tuple(k.split("\x1f")) if k else () for k in state["keys"]],
-                                state["has_body"], state.get("feed"))
+                                state["has_body"], state.get("feed"), _profile_of(state, n))
         idx.ids, idx.story = list(state["ids"]), state["story"]
         idx.story_ids = list(state["story_ids"])
         idx.dup_story = {str(a): int(v) for a, v in state["dup_story"].items()}
@@ -331,6 +322,23 @@ class StoryIndex:
                                   list(sigs), state["sig_time"].tolist())
         idx.set_window(idx.window / 86400.0)
         return idx
+
+
+def _profile_state(p: Profiles) -> dict:
+    return {"p_chars": (p.title_chars.data, p.title_chars.indices, p.title_chars.indptr),
+            "p_words": (p.title_words.data, p.title_words.indices, p.title_words.indptr),
+            "p_cjk": p.cjk, "p_english": p.english, "p_skeleton": p.skeleton,
+            "p_outlet": p.outlet, "p_title_len": p.title_len,
+            "p_numbers": ["\x1f".join(sorted(x)) for x in p.numbers]}
+
+
+def _profile_of(state: dict, n: int) -> Profiles:
+    shape = (n, tf.N_FEATURES)
+    return Profiles(sp.csr_matrix(state["p_chars"], shape=shape),
+                    sp.csr_matrix(state["p_words"], shape=shape), state["p_cjk"],
+                    state["p_english"], [frozenset(x.split("\x1f")) if x else frozenset()
+                                         for x in state["p_numbers"]],
+                    state["p_skeleton"], state["p_outlet"], state["p_title_len"])
 
 
 @contextmanager

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -85,12 +86,15 @@ def test_must_not_merge_among_all_fixtures(first, second):
 
 
 def _seed_articles() -> list[Article]:
+    """The seeds as ingest reads them (headline found in the page text, furniture dropped),
+    dated by a fixed clock rather than the checkout's file times."""
+    from pipeline.ingest.sources.files import read_text_article
+    now = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
     out = []
     for path in sorted(SEEDS.glob("*.txt")):
-        lines = path.read_text(encoding="utf-8").splitlines()
-        first = next(n for n, line in enumerate(lines) if line.strip())
-        out.append(Article(id=path.stem, title=lines[first].strip(),
-                           text="\n".join(lines[first + 1:]).strip(), origin=str(path)))
+        articles, errors = read_text_article(path.read_bytes(), str(path), path, now=now)
+        assert len(articles) == 1 and not [e for e in errors if not e.warning]
+        out.append(replace(articles[0], id=path.stem, published=now))
     return out
 
 
@@ -119,6 +123,8 @@ def test_explanations_name_the_shared_entities():
     assert (seed.article_id, seed.reason, seed.score, seed.duplicate_of) == ("quake-a1", "seed", 1.0, None)
     assert joined.reason == "same story" and 0 < joined.score <= 1
     assert "kushiro" in joined.shared
+    assert joined.evidence[0].startswith("titles ") and joined.evidence[1].startswith("text ")
+    assert any("kushiro" in e for e in joined.evidence)
     dup = _member(cluster_articles([ARTICLES["wire-ecb"], ARTICLES["wire-ecb-tracking"]])[0],
                   "wire-ecb-tracking")
     assert dup.shared == ("same text",) and 0.8 <= dup.score <= 1.0

@@ -9,6 +9,7 @@ import pytest
 
 import pipeline.stories.group as group
 from pipeline.model import Article
+from pipeline.stories.features import NEIGHBOURS
 from pipeline.stories.group import StoryIndex, cluster_articles
 from pipeline.ingest.suffixes import site_suffixes, strip_site_suffixes, strip_suffix
 from pipeline.stories.runtext import clean_run, drop_sentences, shared_sentences
@@ -89,23 +90,23 @@ def test_a_flood_of_copies_is_one_story_of_duplicates():
 
 
 def test_near_identical_items_never_make_an_all_pairs_graph(monkeypatch):
-    # One-item feeds of nearly the same short text: the barest of them is everyone's nearest
-    # neighbour (a hub). The shared-neighbour graph must stay linear in the number of items.
+    # One-item feeds of nearly the same short text: every item is as near as any other. The
+    # pairs the join model scores must stay linear in the number of items.
     seen = {}
-    real = group.cores
+    real = group.average_link
 
-    def spy(graph, *args, **kwargs):
-        seen["nnz"], seen["n"] = graph.nnz, graph.shape[0]
-        return real(graph, *args, **kwargs)
+    def spy(a, b, p, labels, *args, **kwargs):
+        seen["nnz"], seen["n"] = len(a), len(labels)
+        return real(a, b, p, labels, *args, **kwargs)
 
-    monkeypatch.setattr(group, "cores", spy)
+    monkeypatch.setattr(group, "average_link", spy)
     n = 600
     arts = [_a(f"n{i:04d}", f"Water board asks residents to save water, notice {i}",
                f"The regional water board asked residents to limit garden watering until further "
                f"notice. Feed {i}.", when=T0 + timedelta(seconds=i)) for i in range(n)]
     cluster_articles(arts)
     assert seen["n"] == n
-    assert seen["nnz"] <= 60 * n            # all pairs would be n * (n - 1) = 359,400
+    assert seen["nnz"] <= 2 * NEIGHBOURS * n   # all pairs would be n * (n - 1) / 2 = 179,700
 
 
 # --- what a run learns about its own text ---------------------------------------------------

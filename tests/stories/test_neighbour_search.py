@@ -1,7 +1,7 @@
-"""The neighbour search's fast paths give what the plain computations give, on real articles:
-top-k from the pairs that share a term equals top-k over the dense block, the per-row best of
-the graph steps equals sorting the edges, and reading bodies on every core equals reading them
-in this process."""
+"""The candidate search's fast paths give what the plain computations give, on real articles:
+top-k from the pairs that share a term equals top-k over dense products of the same vectors,
+ranks of the undirected pairs are the places in each list, and reading bodies on every core
+equals reading them in this process."""
 from __future__ import annotations
 
 import json
@@ -14,8 +14,8 @@ import pytest
 
 from pipeline.model import Article
 from pipeline.stories import features as tf
-from pipeline.stories.graph import _row_best
-from pipeline.stories.neighbours import _dense_top, _sparse_top
+from pipeline.stories.features import ENTITY_WEIGHT, NEIGHBOUR_FLOOR, STORY_WINDOW
+from pipeline.stories.neighbours import NOT_LISTED, _sparse_top, neighbours, undirected
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "cluster" / "articles.jsonl"
 
@@ -53,41 +53,54 @@ def _spread(articles: list[Article]) -> list[Article]:
     return out
 
 
+def _dense_top(w: tf.Weighted, k: int) -> list[tuple[int, int, float]]:
+    """Top-k by the plain definition: every pair's similarity from dense products."""
+    words, names, chars = (m.toarray().astype(np.float64) for m in (w.words, w.names, w.chars))
+    s = np.maximum((1 - ENTITY_WEIGHT) * words @ words.T + ENTITY_WEIGHT * names @ names.T,
+                   chars @ chars.T)
+    gap = np.abs(w.ts[:, None] - w.ts[None, :])
+    s[gap > STORY_WINDOW] = 0.0
+    np.fill_diagonal(s, 0.0)
+    out = []
+    for r in range(len(s)):
+        ranked = sorted(((v, c) for c, v in enumerate(s[r]) if v >= NEIGHBOUR_FLOOR),
+                        key=lambda e: -e[0])
+        out += [(r, c, v) for v, c in ranked[:k]]
+    return out
+
+
 @pytest.mark.parametrize("k", [1, 3, 10])
 @pytest.mark.parametrize("spread", [False, True])
-def test_top_k_from_shared_terms_equals_top_k_over_the_dense_block(k, spread):
+def test_top_k_from_shared_terms_equals_top_k_over_dense_products(k, spread):
     articles = _articles()
     articles = _spread(articles) if spread else articles
     w = _weighted(articles)
     every = np.arange(len(articles))
-    i1, j1, s1 = _sparse_top(w, every, every, k)
-    i2, j2, s2 = _dense_top(w, every, every, k)
+    i1, j1, s1, degree = _sparse_top(w, every, every, k)
     assert len(i1) > len(articles) // 2          # most articles have neighbours at all
-    dense = sorted(zip(i2.tolist(), j2.tolist(), s2.tolist()))
-    assert sorted(zip(i1.tolist(), j1.tolist(), s1.tolist())) == dense
-    assert all(i != j for i, j, _ in dense)
+    got = sorted((i, -round(v, 5)) for i, v in zip(i1.tolist(), s1.tolist()))
+    want = _dense_top(w, k)
+    # The same rows and scores; among exactly equal scores either neighbour may be kept.
+    assert got == sorted((i, -round(float(v), 5)) for i, _, v in want)
+    assert all(i != j for i, j in zip(i1.tolist(), j1.tolist()))
     assert max(np.bincount(i1)) <= k
+    assert degree.sum() >= 0 and len(degree) == len(articles)
 
 
-def _row_best_by_sorting(rows, cols, vals, n):
-    best, best_val = np.full(n, -1), np.full(n, -np.inf)
-    for r, c, v in sorted(zip(rows.tolist(), cols.tolist(), vals.tolist()),
-                          key=lambda e: (e[0], -e[2], e[1]), reverse=True):
-        best[r], best_val[r] = c, v      # the last written per row is the first in order
-    return best, best_val
-
-
-def test_row_best_is_the_largest_value_then_the_smallest_column():
-    rng = np.random.default_rng(3)
-    for trial in range(30):
-        n, m = int(rng.integers(1, 60)), int(rng.integers(0, 400))
-        rows, cols = rng.integers(0, n, m), rng.integers(0, n, m)
-        vals = rng.choice([-np.inf, 0.1, 0.25, 0.5], m) if trial % 2 else rng.random(m)
-        best, best_val = _row_best(rows, cols, vals, n)
-        want, want_val = _row_best_by_sorting(rows, cols, vals, n)
-        assert best.tolist() == want.tolist()
-        assert best_val.tolist() == want_val.tolist()
-    assert _row_best(np.zeros(0, int), np.zeros(0, int), np.zeros(0), 3)[0].tolist() == [-1] * 3
+def test_undirected_pairs_carry_each_sides_place_in_the_others_list():
+    articles = _articles()
+    w = _weighted(articles)
+    every = np.arange(len(articles))
+    i, j, s, _ = neighbours(w, every, every, k=5)
+    a, b, r_ab, r_ba = undirected(len(articles), i, j)
+    assert (a < b).all() and len(set(zip(a.tolist(), b.tolist()))) == len(a)
+    lists = {}
+    for x, y in zip(i.tolist(), j.tolist()):
+        lists.setdefault(x, []).append(y)
+    for x, y, rxy, ryx in zip(a.tolist(), b.tolist(), r_ab.tolist(), r_ba.tolist()):
+        assert rxy == (lists[x].index(y) if y in lists.get(x, []) else NOT_LISTED)
+        assert ryx == (lists[y].index(x) if x in lists.get(y, []) else NOT_LISTED)
+        assert min(rxy, ryx) < NOT_LISTED       # every pair came from one of the lists
 
 
 def test_bodies_read_on_every_core_are_those_read_here(monkeypatch):
