@@ -38,7 +38,8 @@ from pipeline.commands.stages import article_from_record  # noqa: E402
 from pipeline.stories import features as tf  # noqa: E402
 from pipeline.stories.duplicates import DuplicateIndex, arrival_order  # noqa: E402
 from pipeline.stories.features import STORY_WINDOW, Features, Weighted, read_articles  # noqa: E402
-from pipeline.stories.group import _dedup, candidate_features  # noqa: E402
+from pipeline.stories.candidates import candidate_features  # noqa: E402
+from pipeline.stories.group import _dedup  # noqa: E402
 from pipeline.stories.joiner import MODEL_FILE, JoinModel, average_link  # noqa: E402
 from pipeline.stories.pairs import FEATURES  # noqa: E402
 from pipeline.stories.runtext import clean_run  # noqa: E402
