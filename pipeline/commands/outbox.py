@@ -311,7 +311,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--no-browser", action="store_true", help="only print the address; open no browser")
     p = cmd("sent", cmd_sent, "mark approved drafts as sent (posted by hand)", "newsdesk outbox sent k3x9aa")
     p.add_argument("ids", nargs="+", metavar="ID")
-    p = cmd("retry", cmd_retry, "a draft left in `sending` did not go out: approve it again for deliver",
+    p = cmd("retry", cmd_retry, "a draft left in `sending` did not go out, or one the network refused (`failed`): "
+            "approve it again for deliver",
             "newsdesk outbox retry k3x9aa")
     p.add_argument("ids", nargs="+", metavar="ID")
 

@@ -17,7 +17,7 @@ from email.utils import getaddresses, parseaddr
 from typing import Callable, Mapping
 
 from pipeline.config import EmailDelivery, Settings
-from pipeline.deliver.base import Job, MaybeSent, NotSent, Sent, read_secret
+from pipeline.deliver.base import Job, MaybeSent, NotSent, Refused, Sent, read_secret
 
 log = logging.getLogger(__name__)
 
@@ -118,11 +118,15 @@ class EmailSender:
                 code, reply = smtp.data(job.data)
             except smtplib.SMTPDataError as exc:
                 polite = True
-                raise NotSent(f"email: the server refused the message: {exc.smtp_code} "
+                raise Refused(f"email: the server refused the message: {exc.smtp_code} "
                               f"{_text(exc.smtp_error)}") from None
             except (smtplib.SMTPException, OSError) as exc:
                 raise MaybeSent(f"email: no clear reply to the message ({type(exc).__name__}: {exc})") from None
             polite = True
+            # smtplib returns the reply to the end of the data without checking it: only 250
+            # means the relay took responsibility for the message (RFC 5321 4.1.1.4).
+            if code != 250:
+                raise Refused(f"email: the server refused the message: {code} {_text(reply)}")
             return Sent(remote_id=f"{code} {_text(reply)}")
         finally:
             try:

@@ -1,8 +1,11 @@
 """Walk the outbox's approved drafts, send each through its channel once, and record the result.
 
 For each draft: `approved` -> (validated) -> `sending` (written to the manifest before anything
-can go out) -> `sent` with the time and the network's id. A clear refusal puts it back to
-`approved` with the reason in its history; an unclear end leaves it in `sending`, which the next
+can go out) -> `sent` with the time and the network's id, only on the network's positive reply
+(SMTP 250 to the data, a 2xx with the post's id). A refusal of the draft itself (Refused) makes
+it `failed` with the network's reply in its history (`outbox retry` approves it again; it is
+never sent again by itself), any other clear NotSent (a login, a rate limit) puts it back to
+`approved`; an unclear end leaves it in `sending`, which the next
 run resumes only where the channel can find out what happened (Sender.resume_window), and
 otherwise reports for a person to decide (`outbox sent ID` or `outbox retry ID`). Drafts in any
 other status are never touched. One failing channel does not stop the others.
@@ -21,7 +24,7 @@ from pipeline import outbox as ob
 from pipeline.config import CHANNELS, Settings
 from pipeline.deliver.base import (
     BY_HAND, FAILED, SENT, SKIPPED, STUCK, WOULD_SEND, DeliveryError, DeliveryReport, Job,
-    MaybeSent, NotSent, Outcome, Sender,
+    MaybeSent, NotSent, Outcome, Refused, Sender,
 )
 from pipeline.deliver.composer import SHARE_URLS, composer_url
 from pipeline.deliver.email import MESSAGE, EmailSender
@@ -105,6 +108,11 @@ class _Run:
                              **kw)[0]  # type: ignore[arg-type]
 
     def draft(self, info: ob.DigestInfo, d: ob.DraftEntry) -> None:
+        if d.status == ob.FAILED:    # refused by the network earlier: waits for a person
+            why = next((e.reason for e in reversed(d.history) if e.status == ob.FAILED), None)
+            self.outcome(info, d, FAILED, f"{why or 'refused'}; `newsdesk outbox retry {d.id}` "
+                         "tries again")
+            return
         if d.channel in SHARE_URLS:
             url = composer_url(d.channel, (info.folder / d.path).read_text(encoding="utf-8"))
             self.outcome(info, d, BY_HAND, f"post it with {url}, then `newsdesk outbox sent {d.id}`")
@@ -143,6 +151,17 @@ class _Run:
             if not resume:
                 sender.validate(job)
             result = sender.send(job, begin)
+        except Refused as exc:
+            if began:                # the network refused this draft: `failed` until a person retries
+                try:
+                    self._set(d, ob.FAILED, f"refused: {exc}")
+                except NewsdeskError as again:   # it stays `sending`: a person decides
+                    self.outcome(info, d, STUCK, f"{exc}; and it could not be marked failed: {again}")
+                    return
+                self.outcome(info, d, FAILED, f"{exc}; `newsdesk outbox retry {d.id}` tries again")
+                return
+            self.outcome(info, d, FAILED, str(exc))
+            return
         except NotSent as exc:
             if began:
                 try:
@@ -212,7 +231,7 @@ def _next_step(d: ob.DraftEntry, sender: Sender) -> str:
 
 
 def _wanted(info: ob.DigestInfo, d: ob.DraftEntry, channel: str | None) -> bool:
-    if d.status not in (ob.APPROVED, ob.SENDING) or d.missing:
+    if d.status not in (ob.APPROVED, ob.SENDING, ob.FAILED) or d.missing:
         return False
     if channel and d.channel != channel:
         return False

@@ -10,7 +10,8 @@ removed. The next run or review command repairs a killed run's manifest from its
 matches the plan was written by us, not edited by a reviewer.
 
 Review. ``draft -> approved -> sent``, ``draft|approved -> rejected``; delivery adds
-``approved -> sending -> sent`` and ``sending -> approved`` (`outbox retry`). The sha256 in the manifest is
+``approved -> sending -> sent``, ``sending -> failed`` (refused) and ``sending|failed -> approved``
+(`outbox retry`). The sha256 in the manifest is
 the content that was generated or reviewed; a file that no longer matches was edited: it is marked
 ``edited`` (never refreshed by a run again) and, if it was approved, goes back to ``draft``.
 """
@@ -39,9 +40,13 @@ DRAFT, APPROVED, REJECTED, SENT = "draft", "approved", "rejected", "sent"
 # went out. A draft left in `sending` (a crash, an unclear reply) is never sent again by itself
 # where the channel cannot check (SMTP): a person decides with `outbox sent` or `outbox retry`.
 SENDING = "sending"
-STATUSES = (DRAFT, APPROVED, SENDING, REJECTED, SENT)
+# `failed`: the network refused the draft itself (an SMTP reply other than 250 to the message's
+# data, a 4xx to the post). It is never sent again by itself: `outbox retry` approves it again.
+FAILED = "failed"
+STATUSES = (DRAFT, APPROVED, SENDING, FAILED, REJECTED, SENT)
 TRANSITIONS = frozenset({(DRAFT, APPROVED), (APPROVED, SENT), (DRAFT, REJECTED), (APPROVED, REJECTED),
-                         (APPROVED, SENDING), (SENDING, SENT), (SENDING, APPROVED)})
+                         (APPROVED, SENDING), (SENDING, SENT), (SENDING, APPROVED), (SENDING, FAILED),
+                         (FAILED, APPROVED), (FAILED, REJECTED)})
 MANIFEST = "manifest.json"
 JOURNAL = ".pending.json"
 OUTBOX_LOCK = ".outbox.lock"
@@ -323,7 +328,7 @@ def _detect_edits(folder: Path, m: dict[str, Any], at: str, by: str, notes: list
                 f["sha256"], changed = sha, True
         if not changed:
             continue
-        e["edited"], approved = True, e["status"] == APPROVED
+        e["edited"], approved = True, e["status"] in (APPROVED, FAILED)
         e["status"] = DRAFT if approved else e["status"]
         why = "edited after approval" if approved else "file edited"
         e["history"].append(_event(e["status"], at, by, why))

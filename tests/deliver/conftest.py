@@ -117,5 +117,10 @@ def settings(cfg: Path):
     return load_settings(cfg, env={})
 
 
+def email_id(ids: dict[str, str]) -> str:
+    """The id of the digest's e-mail draft."""
+    return ids["digest.eml"]
+
+
 def status_of(box: Path, draft_id: str) -> outbox.DraftEntry:
     return outbox.find_draft(box, draft_id)[1]
