@@ -52,7 +52,8 @@ def digest_options(settings: Settings, day):
 
     return DigestOptions(date=day, title=settings.title, template_dir=settings.template_dir,
                          from_addr=settings.from_addr, to_addrs=settings.to_addrs,
-                         unsubscribe_url=settings.unsubscribe_url, language=settings.language,
+                         unsubscribe_url=settings.unsubscribe_url, reply_to=settings.reply_to,
+                         language=settings.language,
                          timezone=settings.timezone)
 
 

@@ -28,7 +28,7 @@ from pipeline.deliver.base import (
     MaybeSent, NotSent, Outcome, Refused, Sender,
 )
 from pipeline.deliver.composer import SHARE_URLS, composer_url
-from pipeline.deliver.email import MESSAGE, EmailSender
+from pipeline.deliver.email import MESSAGE, TEXT_PART, EmailSender, compose
 from pipeline.deliver.ledger import Ledger
 from pipeline.errors import LockedError, NewsdeskError, StoreError
 from pipeline.lock import file_lock
@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 DELIVER_LOCK = ".deliver.lock"
 BY = "newsdesk deliver"
-EMAIL_VIEWS = ("digest.html", "digest.txt")   # review views of digest.eml, marked sent with it
+LEGACY_MESSAGE = "digest.eml"   # older outboxes: the e-mail as three drafts, the message built at render
 
 
 def _email(settings: Settings, env: Mapping[str, str]) -> Sender | None:
@@ -138,11 +138,23 @@ class _Run:
             else:
                 self.outcome(info, d, WOULD_SEND, "resume: look it up first" if resume else "")
             return
-        job = Job(info, d, (info.folder / d.path).read_bytes())
-        if hashlib.sha256(job.data).hexdigest() != d.sha256:
-            self.outcome(info, d, FAILED, f"{d.channel}: {job.label} changed on disk since it was "
-                         "reviewed; `newsdesk outbox list` records the edit, then review it again")
+        if d.channel == "email" and (d.path != MESSAGE or TEXT_PART not in dict(d.extra)):
+            self.outcome(info, d, SKIPPED, f"rendered by an older Newsdesk ({d.path} is not the one "
+                         "e-mail draft with its text part): `newsdesk digest` renders it again")
             return
+        files = {rel: (info.folder / rel).read_bytes() for rel, _ in ((d.path, d.sha256), *d.extra)}
+        changed = [rel for rel, sha in ((d.path, d.sha256), *d.extra)
+                   if hashlib.sha256(files[rel]).hexdigest() != sha]
+        if changed:
+            self.outcome(info, d, FAILED, f"{d.channel}: draft {d.id} ({info.name}/{', '.join(changed)}) "
+                         "changed on disk since it was reviewed; `newsdesk outbox list` records the "
+                         "edit, then review it again")
+            return
+        data = files[d.path]
+        if d.channel == "email":     # built now: the approved parts, today's settings, Date: now
+            data = compose(info, files[MESSAGE], files[TEXT_PART], self.settings,
+                           self.now or datetime.now(timezone.utc))
+        job = Job(info, d, data)
         known = self.ledger.find(job) if self.ledger else None
         if known is not None and known.status == sent_record.SENT:
             self._already(info, d, known)
@@ -168,8 +180,6 @@ class _Run:
                   f"{known.draft_id}), as the state store records; not sent again", remote=remote)
         self.outcome(info, d, SKIPPED, f"went out already at {known.at} "
                      f"({known.remote_url or known.remote_id}); marked sent, not sent again")
-        if d.channel == "email":
-            self._views(info, remote)
 
     def _send(self, info: ob.DigestInfo, d: ob.DraftEntry, sender: Sender, job: Job) -> None:
         began = job.resume
@@ -212,8 +222,6 @@ class _Run:
                          f"could not be recorded ({exc}); `newsdesk outbox sent {d.id}`")
             return
         self.outcome(info, d, SENT, "", sent)
-        if d.channel == "email":
-            self._views(info, remote)
 
     def _not_sent(self, info: ob.DigestInfo, d: ob.DraftEntry, job: Job, exc: NotSent,
                   began: bool) -> None:
@@ -236,15 +244,6 @@ class _Run:
 
     def _record(self, d: ob.DraftEntry, remote: dict[str, str | None]) -> ob.DraftEntry:
         return self._set(d, ob.SENT, f"delivered: {remote['url'] or remote['id']}", remote=remote)
-
-    def _views(self, info: ob.DigestInfo, remote: dict[str, str | None]) -> None:
-        views = [v.id for v in info.drafts if v.path in EMAIL_VIEWS and v.status == ob.APPROVED]
-        if views:
-            try:
-                ob.set_status(self.box, views, ob.SENT, by=self.by, now=self.now, remote=remote,
-                              reason=f"went out as part of {MESSAGE}")
-            except NewsdeskError as exc:
-                log.warning("email: %s: could not mark %s sent with it: %s", info.name, ", ".join(views), exc)
 
     def _resumable(self, sender: Sender, marked: str | None) -> bool:
         window = sender.resume_window
@@ -277,7 +276,7 @@ def _wanted(info: ob.DigestInfo, d: ob.DraftEntry, channel: str | None) -> bool:
         return False
     if channel and d.channel != channel:
         return False
-    return d.channel != "email" or d.path == MESSAGE
+    return d.channel != "email" or d.path in (MESSAGE, LEGACY_MESSAGE)
 
 
 def deliver(settings: Settings, *, env: Mapping[str, str] | None = None, dry_run: bool = False,

@@ -189,7 +189,8 @@ def _digest_record(folder: Path, m: dict[str, Any]) -> DigestInfo:
                           tuple(w.get("shared", ()))) for w in s.get("members", [])))
         for s in m.get("stories", []))
     return DigestInfo(folder.name, folder, m.get("created"), m.get("updated"),
-                      tuple(_record(folder, e) for e in m.get("drafts", [])), stories)
+                      tuple(_record(folder, e) for e in m.get("drafts", [])), stories,
+                      m.get("settings") if isinstance(m.get("settings"), dict) else {})
 
 
 def _story_json(s: Story) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 write did (pipeline.outbox.manifest reads and writes them)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.model import SourceRef
@@ -52,6 +52,8 @@ class DigestInfo:
     updated: str | None
     drafts: tuple[DraftEntry, ...]
     stories: tuple[StoryEntry, ...] = ()
+    # The settings the digest was rendered with (the manifest's copy; no secrets): its title.
+    settings: dict = field(default_factory=dict, compare=False, hash=False)
 
     def story(self, story_id: str | None) -> StoryEntry | None:
         return next((s for s in self.stories if s.id == story_id), None)

@@ -39,7 +39,7 @@ def test_a_damaged_manifest_and_the_same_drafts_approved_again_send_nothing_twic
     ids = write_outbox(box)
     cfg = write_config(tmp_path, smtp=smtp, mastodon=mastodon, bluesky=bluesky)
     assert deliver(settings(cfg), env=ENV).ok
-    first = {p: status_of(box, ids[p]).remote_id for p in ("digest.eml", MASTODON, BLUESKY)}
+    first = {p: status_of(box, ids[p]).remote_id for p in ("digest.html", MASTODON, BLUESKY)}
     assert (len(smtp.received), len(mastodon.statuses), len(bluesky.records)) == (1, 1, 1)
 
     _damage(_digest_folder(box))

@@ -22,7 +22,7 @@ from pipeline.deliver import deliver
 from pipeline.deliver import walk
 
 REPO = Path(__file__).resolve().parents[2]
-EML, MASTODON, BLUESKY, X = ("digest.eml", "posts/lupus/mastodon.txt", "posts/lupus/bluesky.txt",
+EML, MASTODON, BLUESKY, X = ("digest.html", "posts/lupus/mastodon.txt", "posts/lupus/bluesky.txt",
                              "posts/lupus/x.txt")
 
 
