@@ -221,7 +221,9 @@ def load_settings(config: str | Path | None = None, *, env: Mapping[str, str] | 
             raise ConfigError(f"{_where(path, text, 'networks')}: unknown network {net!r} "
                               f"(known: {', '.join(NETWORKS)})")
     delivery = parse_delivery(data.get("delivery", {}), base, text, path)
-    tz = sched.get("timezone", data.get("timezone", "UTC"))
+    # One zone for the digest's dates and the schedule: the top-level `timezone` when given (it
+    # was overridden by the `[schedule] timezone` line that `init` used to write), else [schedule]'s.
+    tz = data.get("timezone", sched.get("timezone", "UTC"))
     _check_timezone(tz, _where(path, text, "timezone"))
     to = data.get("to", ["readers@localhost"])
     settings = Settings(
@@ -314,7 +316,7 @@ max_age_hours = 48                # a digest only considers items published this
 
 [schedule]
 at = "07:00"                      # every day at this local time ...
-timezone = "UTC"                  # ... in this IANA time zone
+# timezone = "UTC"                # ... in this IANA time zone (the top-level `timezone` wins)
 # every_hours = 6                 # or every N hours instead of `at`
 grace_hours = 6                   # a missed slot still runs if no later than this
 # deliver = true                  # send what reviewers approved after each run (off by default)
