@@ -59,6 +59,7 @@ class Settings:
     from_addr: str = "Newsdesk <newsdesk@localhost>"
     to_addrs: tuple[str, ...] = ("readers@localhost",)
     unsubscribe_url: str | None = None
+    reply_to: str | None = None
     networks: tuple[str, ...] = NETWORKS
     limits: tuple[tuple[str, int], ...] = ()  # per-network overrides, e.g. a Mastodon instance's 1000
     thread: bool = False
@@ -101,7 +102,7 @@ DEFAULT_SEEDS = "seeds"
 _TOP_KEYS = {
     "title": str, "top_n": int, "max_age_hours": (int, float), "story_window_days": (int, float),
     "sections": list, "include": list, "exclude": list, "template_dir": str, "timezone": str,
-    "language": str, "from": str, "to": (str, list), "unsubscribe_url": str, "networks": list,
+    "language": str, "from": str, "to": (str, list), "unsubscribe_url": str, "reply_to": str, "networks": list,
     "limits": dict, "thread": bool, "outbox": str, "state_dir": str, "fetch_timeout": (int, float),
     "fetch_workers": int, "fetch_per_host": int, "max_bytes": int, "failure_warning": int,
 }
@@ -220,7 +221,9 @@ def load_settings(config: str | Path | None = None, *, env: Mapping[str, str] | 
             raise ConfigError(f"{_where(path, text, 'networks')}: unknown network {net!r} "
                               f"(known: {', '.join(NETWORKS)})")
     delivery = parse_delivery(data.get("delivery", {}), base, text, path)
-    tz = sched.get("timezone", data.get("timezone", "UTC"))
+    # One zone for the digest's dates and the schedule: the top-level `timezone` when given (it
+    # was overridden by the `[schedule] timezone` line that `init` used to write), else [schedule]'s.
+    tz = data.get("timezone", sched.get("timezone", "UTC"))
     _check_timezone(tz, _where(path, text, "timezone"))
     to = data.get("to", ["readers@localhost"])
     settings = Settings(
@@ -241,6 +244,7 @@ def load_settings(config: str | Path | None = None, *, env: Mapping[str, str] | 
         from_addr=data.get("from", Settings.from_addr),
         to_addrs=tuple([to] if isinstance(to, str) else to),
         unsubscribe_url=data.get("unsubscribe_url"),
+        reply_to=data.get("reply_to"),
         networks=networks,
         limits=tuple(sorted(limits.items())),
         thread=data.get("thread", False),
@@ -303,6 +307,7 @@ max_age_hours = 48                # a digest only considers items published this
 # from = "Newsdesk <digest@example.org>"
 # to = ["readers@example.org"]
 # unsubscribe_url = "https://example.org/unsubscribe"
+# reply_to = "Editors <editors@example.org>"
 # include = ["(?i)lupus|autoimmune"]   # keep only stories matching one of these
 # exclude = ["(?i)sponsored"]          # drop items matching any of these
 # networks = ["x", "bluesky", "mastodon", "threads", "linkedin"]
@@ -311,7 +316,7 @@ max_age_hours = 48                # a digest only considers items published this
 
 [schedule]
 at = "07:00"                      # every day at this local time ...
-timezone = "UTC"                  # ... in this IANA time zone
+# timezone = "UTC"                # ... in this IANA time zone (the top-level `timezone` wins)
 # every_hours = 6                 # or every N hours instead of `at`
 grace_hours = 6                   # a missed slot still runs if no later than this
 # deliver = true                  # send what reviewers approved after each run (off by default)

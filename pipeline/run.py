@@ -52,7 +52,8 @@ def digest_options(settings: Settings, day):
 
     return DigestOptions(date=day, title=settings.title, template_dir=settings.template_dir,
                          from_addr=settings.from_addr, to_addrs=settings.to_addrs,
-                         unsubscribe_url=settings.unsubscribe_url, language=settings.language,
+                         unsubscribe_url=settings.unsubscribe_url, reply_to=settings.reply_to,
+                         language=settings.language,
                          timezone=settings.timezone)
 
 
@@ -311,9 +312,21 @@ def write_outbox(report: RunReport, settings: Settings, day, slug: str, chosen: 
     if store is not None and not dry_run:
         st.record_drafted(store, digest=written.folder.name, stories=chosen,
                           channels=(EMAIL, *settings.networks), at=now)
+        _restore_sent(store, settings, written.folder, now)
     return replace(report, digest=str(written.folder), drafts_written=len(written.written),
                    drafts_kept=len(written.kept),
                    actions=tuple(f"{a.kind} {a.path} ({a.reason})" for a in written.actions))
+
+
+def _restore_sent(store, settings: Settings, folder: Path, now: datetime) -> None:
+    """Drafts of this digest that went out before (the state store's record) are marked sent:
+    they were drafted again because the digest's manifest was lost."""
+    from pipeline.outbox.restore import restore_sent
+    from pipeline.sent import sent_in
+
+    records = sent_in(store, folder.name)
+    if records:
+        restore_sent(settings.outbox, folder, records, now=now)
 
 
 INDEX_BLOB = "story_index"

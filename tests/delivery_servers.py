@@ -1,7 +1,8 @@
 """Real servers on loopback for the delivery tests, following the networks' documented behaviour.
 
 * ``SmtpServer``: aiosmtpd on 127.0.0.1 with STARTTLS (a certificate from a throwaway CA made by
-  trustme in the test), AUTH required after TLS, every message recorded as received.
+  trustme in the test), AUTH required after TLS, every message recorded as received (or, told
+  to with ``refuse_data``, refused with that reply after its data).
 * ``MastodonServer``: /api/v2/instance and POST /api/v1/statuses on a LoopbackServer: Bearer
   token, 401/422 error bodies ``{"error": ...}``, and Idempotency-Key: a key seen before returns
   the status made for it instead of a new one (PostStatusService).
@@ -63,6 +64,9 @@ class _Handler:
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's naming)
         o = self.owner
+        if o.refuse_data:                    # the relay reads the message, then refuses it
+            o.refused.append(envelope.content)
+            return o.refuse_data
         o.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content,
                                    session.ssl is not None,
                                    next((n for n, ok in reversed(o.logins) if ok), None)
@@ -89,6 +93,8 @@ class SmtpServer:
         self.logins: list[tuple[str, bool]] = []
         self.after_accept: Callable[[], None] | None = None
         self.hang_after: float = 0.0
+        self.refuse_data: str | None = None  # e.g. "554 5.7.1 Message rejected": the reply to DATA
+        self.refused: list[bytes] = []
         self.port = free_port()
         tls = {"tls_context": context, "require_starttls": True} if starttls else {}
         self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port,
@@ -131,6 +137,7 @@ class MastodonServer:
     hang_after: int = 0                  # this many accepted posts are never answered
     after_accept: Callable[[], None] | None = None
     refuse_replies: bool = False         # 422 for any reply (a thread's later parts)
+    refuse_posts: str | None = None      # 422 with this error for every post
     _ids: itertools.count = field(default_factory=lambda: itertools.count(109_000_000_000_000_001))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -161,6 +168,8 @@ class MastodonServer:
         with self._lock:
             if key and key in self.keys:
                 return _json(200, self.keys[key])
+            if self.refuse_posts:
+                return _json(422, {"error": self.refuse_posts})
             if not text.strip():
                 return _json(422, {"error": "Validation failed: Text can't be blank"})
             if len(text) > self.max_characters:

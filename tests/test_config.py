@@ -154,3 +154,15 @@ def test_delivery_mistakes_name_file_line_and_key(tmp_path, text, line, words):
     assert msg.startswith(f"{cfg}:{line}:" if line else str(cfg)), msg
     for w in words:
         assert w in msg
+
+
+def test_the_top_level_timezone_is_not_overridden_by_the_schedule_table(tmp_path):
+    """Issue 25: `timezone` at the top level lost to `[schedule] timezone = "UTC"` as `init` wrote it."""
+    cfg = tmp_path / "newsdesk.toml"
+    cfg.write_text('timezone = "Europe/Berlin"\n[schedule]\nat = "07:00"\ntimezone = "UTC"\n', encoding="utf-8")
+    assert load_settings(cfg, env={}).timezone == "Europe/Berlin"
+    cfg.write_text('[schedule]\ntimezone = "Asia/Tokyo"\n', encoding="utf-8")
+    assert load_settings(cfg, env={}).timezone == "Asia/Tokyo"
+    init = tmp_path / "init.toml"
+    init.write_text('timezone = "Europe/Berlin"\n' + EXAMPLE, encoding="utf-8")   # what `init` writes, edited
+    assert load_settings(init, env={}).timezone == "Europe/Berlin"

@@ -22,6 +22,7 @@ from pipeline.ingest.extract import html_to_text
 from pipeline.model import Member, SourceRef, Story
 from pipeline.ingest.normalize import canonical_url, clean_inline, clean_text, clean_title
 from pipeline.render.digest import DigestOptions, render_digest, render_posts
+from rendered import rendered_email
 from pipeline.render.posts import LIMITS, NETWORKS, THREAD_SEPARATOR, PostError, is_valid, make_post, post_length
 from pipeline.ingest.sources.feed import parse_feed, parse_json_feed
 
@@ -194,7 +195,7 @@ def stories(draw) -> Story:
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(stories(), min_size=0, max_size=3), TEXT)
 def test_render_digest_never_lets_markup_through(items, title):
-    html_draft, text_draft, eml_draft = render_digest(items, DigestOptions(date=date(2024, 5, 1), title=title))
+    html_draft, text_draft, eml_draft = rendered_email(items, DigestOptions(date=date(2024, 5, 1), title=title))
     S.assert_safe_html(html_draft.content)
     S.assert_plain_text(text_draft.content, "digest.txt", markup_ok=True, check_links=False)
     S.assert_safe_eml(eml_draft.content, html_draft.content)

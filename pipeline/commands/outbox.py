@@ -186,7 +186,12 @@ def cmd_edit(args: argparse.Namespace) -> int:
         raise OutboxError(f"draft {d.id} was sent already; editing it would change nothing")
     if d.missing:
         raise OutboxError(f"draft {d.id}: its file {d.path} is missing")
-    path = folder / d.path
+    part = None
+    if getattr(args, "text", False):
+        part = next((rel for rel, _ in d.extra if rel.endswith(".txt")), None)
+        if d.channel != "email" or part is None:
+            raise OutboxError(f"draft {d.id} has no plain-text part (--text is for the e-mail draft)")
+    path = folder / (part or d.path)
     before = path.read_bytes()
     base = hashlib.sha256(before).hexdigest()
     copy = unsaved_copy(path)
@@ -212,7 +217,7 @@ def cmd_edit(args: argparse.Namespace) -> int:
         return 1
     try:
         saved = save_edit(box, d.id, after.decode("utf-8", errors="replace"), base_sha=base,
-                          by=_by(args), reason="edited with outbox edit")
+                          by=_by(args), reason="edited with outbox edit", part=part)
     except EditRefused as exc:
         print(f"{d.id}: the edited {safe(d.channel)} post {exc.why}; kept the previous text{kept}",
               file=sys.stderr)
@@ -297,9 +302,11 @@ def register(subparsers: Any) -> None:
             'newsdesk outbox reject k3x9aa --reason "wrong photo credit"')
     p.add_argument("ids", nargs="+", metavar="ID")
     p.add_argument("--reason", help="why, recorded in the history")
-    p = cmd("edit", cmd_edit, "edit a draft in $EDITOR; an approved draft goes back to draft",
-            "EDITOR=nano newsdesk outbox edit k3x9aa")
+    p = cmd("edit", cmd_edit, "edit a draft in $EDITOR (the e-mail: its HTML, or with --text its "
+            "plain-text part); an approved draft goes back to draft",
+            "EDITOR=nano newsdesk outbox edit k3x9aa --text")
     p.add_argument("id", help="draft id (a unique prefix is enough)")
+    p.add_argument("--text", action="store_true", help="the e-mail draft's plain-text part (digest.txt)")
     p = cmd("preview", cmd_preview, "open a digest's HTML in the web browser",
             "newsdesk outbox preview 2024-05-02-morning")
     p.add_argument("digest", nargs="?", help="digest folder name or prefix (default: the newest)")
@@ -311,7 +318,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--no-browser", action="store_true", help="only print the address; open no browser")
     p = cmd("sent", cmd_sent, "mark approved drafts as sent (posted by hand)", "newsdesk outbox sent k3x9aa")
     p.add_argument("ids", nargs="+", metavar="ID")
-    p = cmd("retry", cmd_retry, "a draft left in `sending` did not go out: approve it again for deliver",
+    p = cmd("retry", cmd_retry, "a draft left in `sending` did not go out, or one the network refused (`failed`): "
+            "approve it again for deliver",
             "newsdesk outbox retry k3x9aa")
     p.add_argument("ids", nargs="+", metavar="ID")
 

@@ -3,7 +3,8 @@ reading a secret.
 
 A sender fails in one of two ways, and the difference is the whole point of delivery:
 ``NotSent`` means the network certainly did not take the draft (refused the login, the text, the
-recipients; could not be reached), so it may be sent again; ``MaybeSent`` means it may have (a
+recipients; could not be reached), so it may be sent again (its subclass ``Refused``: the network
+refused this draft itself, which a person looks at before it is tried again); ``MaybeSent`` means it may have (a
 timeout after the request went out, a dropped connection, an unclear reply), so it is not sent
 again unless the sender can find out (an idempotency key, a record key it can look up).
 """
@@ -28,6 +29,12 @@ class DeliveryError(NewsdeskError):
 
 class NotSent(DeliveryError):
     """The network did not take the draft: sending it again cannot make a duplicate."""
+
+
+class Refused(NotSent):
+    """The network read the draft and refused it (an SMTP reply other than 250 to the message's
+    data, a 4xx to the post other than a login or rate problem): the draft is `failed` until a
+    person retries it, rather than sent again with every run."""
 
 
 class MaybeSent(DeliveryError):

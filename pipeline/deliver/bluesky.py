@@ -22,7 +22,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Mapping
 
 from pipeline.config import BlueskyDelivery
-from pipeline.deliver.base import Job, MaybeSent, NotSent, Sent, read_secret
+from pipeline.deliver.base import Job, MaybeSent, NotSent, Refused, Sent, read_secret
 from pipeline.deliver.http import NoReply, Reply, call
 from pipeline.render.rules import THREAD_SEPARATOR, is_valid, post_length
 
@@ -190,7 +190,7 @@ class BlueskySender:
             log.warning("bluesky: %s: %s; looking the record up", label, exc)
             reply = None
         data = reply.json() if reply is not None else None
-        if reply is not None and reply.status == 200 and isinstance(data, dict) and data.get("cid"):
+        if reply is not None and 200 <= reply.status < 300 and isinstance(data, dict) and data.get("cid"):
             return {"uri": data["uri"], "cid": data["cid"]}
         # A timeout, a 5xx (what a PDS answers when the key exists) or a refusal: the record is
         # there or it is not; only a clear 4xx with no record means it did not go out.
@@ -202,7 +202,8 @@ class BlueskySender:
             # the record under that key as well, and a key holds one record whatever is repeated.
             return self._put_record(body, label)
         if reply is not None and 400 <= reply.status < 500:
-            raise NotSent(f"bluesky: {label}: refused: {reply.error()}")
+            kind = NotSent if reply.status in (401, 403, 429) else Refused
+            raise kind(f"bluesky: {label}: refused: {reply.error()}")
         raise MaybeSent(f"bluesky: {label}: no clear reply to createRecord "
                         f"({reply.error() if reply is not None else 'no reply'}) and no record {rkey}")
 
@@ -213,11 +214,12 @@ class BlueskySender:
             reply = None
             log.warning("bluesky: %s: %s; looking the record up", label, exc)
         data = reply.json() if reply is not None else None
-        if reply is not None and reply.status == 200 and isinstance(data, dict) and data.get("cid"):
+        if reply is not None and 200 <= reply.status < 300 and isinstance(data, dict) and data.get("cid"):
             return {"uri": data["uri"], "cid": data["cid"]}
         found = self._get(body["rkey"], label)
         if found:
             return found
         if reply is not None and 400 <= reply.status < 500:
-            raise NotSent(f"bluesky: {label}: putRecord refused: {reply.error()}")
+            kind = NotSent if reply.status in (401, 403, 429) else Refused
+            raise kind(f"bluesky: {label}: putRecord refused: {reply.error()}")
         raise MaybeSent(f"bluesky: {label}: no clear reply to putRecord and no record {body['rkey']}")

@@ -1,4 +1,6 @@
-"""The digest by SMTP (smtplib): the approved digest.eml, byte for byte, to the configured relay.
+"""The digest by SMTP (smtplib): the message built when it is sent (compose) from the approved
+parts, digest.html and digest.txt, and the settings of that moment (from, to, reply_to,
+unsubscribe_url), dated then.
 
 SMTP has no idempotency: once DATA has begun, a dropped connection or a timeout leaves no way to
 know whether the relay queued the message. So the draft is marked `sending` just before DATA, and
@@ -10,19 +12,38 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from email.parser import BytesHeaderParser
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import getaddresses, parseaddr
 from typing import Callable, Mapping
 
 from pipeline.config import EmailDelivery, Settings
-from pipeline.deliver.base import Job, MaybeSent, NotSent, Sent, read_secret
+from pipeline.deliver.base import Job, MaybeSent, NotSent, Refused, Sent, read_secret
+from pipeline.outbox import DigestInfo
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "email"
-MESSAGE = "digest.eml"            # the one email draft that is sent; digest.html/.txt are its views
+MESSAGE = "digest.html"           # the e-mail draft's main file; digest.txt, its text part, is beside it
+TEXT_PART = "digest.txt"
+
+
+def compose(info: DigestInfo, html: bytes, text: bytes, settings: Settings, now: datetime) -> bytes:
+    """The message as it goes on the wire: the approved parts, the subject the reviewer saw (the
+    title the digest was rendered with, its day), the current addresses, Date: now."""
+    from pipeline.render.mail import build_message      # the render code, only when sending
+    from pipeline.render.options import DigestOptions
+
+    try:
+        options = DigestOptions(date=date.fromisoformat(info.name[:10]),
+                                title=str(info.settings.get("title") or settings.title),
+                                from_addr=settings.from_addr, to_addrs=settings.to_addrs,
+                                unsubscribe_url=settings.unsubscribe_url, reply_to=settings.reply_to)
+        msg = build_message(html.decode("utf-8"), text.decode("utf-8"), options, now=now)
+    except ValueError as exc:
+        raise NotSent(f"email: cannot build the message of {info.name}: {exc}") from None
+    return msg.as_string().encode("utf-8")
 
 
 class EmailSender:
@@ -46,6 +67,9 @@ class EmailSender:
         if list(self.settings.to_addrs) == list(Settings.to_addrs):
             raise NotSent(f"email: `to` is still the default {Settings.to_addrs[0]}: set the "
                           "readers' address in newsdesk.toml")
+        if self.settings.from_addr == Settings.from_addr:
+            raise NotSent(f"email: `from` is still the default {Settings.from_addr}: set the "
+                          "sender's address in newsdesk.toml")
         if self.config.username:
             self._password = read_secret(CHANNEL, self.config.password_env, self.config.password_file,
                                          self.env)
@@ -60,11 +84,9 @@ class EmailSender:
         headers = BytesHeaderParser(policy=SMTP_POLICY).parsebytes(job.data)
         if not headers.get("Message-ID"):
             raise NotSent(f"email: {job.label} has no Message-ID header")
-        if self.settings.unsubscribe_url and not (headers.get("List-Unsubscribe")
-                                                  and headers.get("List-Unsubscribe-Post")):
-            # The approved bytes go out unchanged, so the headers must already be there.
-            raise NotSent(f"email: {job.label} lacks List-Unsubscribe/List-Unsubscribe-Post though "
-                          "unsubscribe_url is set; render the digest again (`newsdesk digest`)")
+        if self.settings.unsubscribe_url and not headers.get("List-Unsubscribe"):
+            raise NotSent(f"email: unsubscribe_url is not an http(s) URL: "
+                          f"{self.settings.unsubscribe_url!r}")
 
     def _connect(self) -> smtplib.SMTP:
         c = self.config
@@ -118,11 +140,15 @@ class EmailSender:
                 code, reply = smtp.data(job.data)
             except smtplib.SMTPDataError as exc:
                 polite = True
-                raise NotSent(f"email: the server refused the message: {exc.smtp_code} "
+                raise Refused(f"email: the server refused the message: {exc.smtp_code} "
                               f"{_text(exc.smtp_error)}") from None
             except (smtplib.SMTPException, OSError) as exc:
                 raise MaybeSent(f"email: no clear reply to the message ({type(exc).__name__}: {exc})") from None
             polite = True
+            # smtplib returns the reply to the end of the data without checking it: only 250
+            # means the relay took responsibility for the message (RFC 5321 4.1.1.4).
+            if code != 250:
+                raise Refused(f"email: the server refused the message: {code} {_text(reply)}")
             return Sent(remote_id=f"{code} {_text(reply)}")
         finally:
             try:

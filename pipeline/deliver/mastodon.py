@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import Any, Callable, Mapping
 
 from pipeline.config import MastodonDelivery
-from pipeline.deliver.base import Job, MaybeSent, NotSent, Sent, read_secret
+from pipeline.deliver.base import Job, MaybeSent, NotSent, Refused, Sent, read_secret
 from pipeline.deliver.http import NoReply, Reply, call
 from pipeline.render.rules import LIMITS, THREAD_SEPARATOR, is_valid, post_length
 
@@ -103,13 +103,16 @@ class MastodonSender:
                 problem = str(exc)
                 log.warning("mastodon: %s: %s; trying again with the same Idempotency-Key", label, exc)
                 continue
-            if reply.status == 200 and isinstance(reply.json(), dict) and "id" in reply.json():
+            ok = 200 <= reply.status < 300
+            if ok and isinstance(reply.json(), dict) and reply.json().get("id"):
                 return reply.json()
-            if reply.status >= 500 or reply.status == 200:
-                problem = reply.error() if reply.status != 200 else "a reply without a status id"
+            if reply.status >= 500 or ok:  # a 2xx without the status's id is no answer either
+                problem = reply.error() if not ok else "a reply without a status id"
                 log.warning("mastodon: %s: %s; trying again with the same Idempotency-Key", label, problem)
                 continue
-            raise NotSent(f"mastodon: {label}: refused: {_explain(reply)}")
+            # The token or the rate: the draft waits, approved; anything else refused the status.
+            kind = NotSent if reply.status in (401, 403, 429) else Refused
+            raise kind(f"mastodon: {label}: refused: {_explain(reply)}")
         raise MaybeSent(f"mastodon: {label}: no clear reply after {ATTEMPTS} attempts ({problem})")
 
 

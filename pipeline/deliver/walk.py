@@ -1,8 +1,11 @@
 """Walk the outbox's approved drafts, send each through its channel once, and record the result.
 
 For each draft: `approved` -> (validated) -> `sending` (written to the manifest before anything
-can go out) -> `sent` with the time and the network's id. A clear refusal puts it back to
-`approved` with the reason in its history; an unclear end leaves it in `sending`, which the next
+can go out) -> `sent` with the time and the network's id, only on the network's positive reply
+(SMTP 250 to the data, a 2xx with the post's id). A refusal of the draft itself (Refused) makes
+it `failed` with the network's reply in its history (`outbox retry` approves it again; it is
+never sent again by itself), any other clear NotSent (a login, a rate limit) puts it back to
+`approved`; an unclear end leaves it in `sending`, which the next
 run resumes only where the channel can find out what happened (Sender.resume_window), and
 otherwise reports for a person to decide (`outbox sent ID` or `outbox retry ID`). Drafts in any
 other status are never touched. One failing channel does not stop the others.
@@ -18,21 +21,24 @@ from pathlib import Path
 from typing import Callable, Iterator, Mapping
 
 from pipeline import outbox as ob
+from pipeline import sent as sent_record
 from pipeline.config import CHANNELS, Settings
 from pipeline.deliver.base import (
     BY_HAND, FAILED, SENT, SKIPPED, STUCK, WOULD_SEND, DeliveryError, DeliveryReport, Job,
-    MaybeSent, NotSent, Outcome, Sender,
+    MaybeSent, NotSent, Outcome, Refused, Sender,
 )
 from pipeline.deliver.composer import SHARE_URLS, composer_url
-from pipeline.deliver.email import MESSAGE, EmailSender
-from pipeline.errors import LockedError, NewsdeskError
+from pipeline.deliver.email import MESSAGE, TEXT_PART, EmailSender, compose
+from pipeline.deliver.ledger import Ledger
+from pipeline.errors import LockedError, NewsdeskError, StoreError
 from pipeline.lock import file_lock
+from pipeline.store import Store, open_store
 
 log = logging.getLogger(__name__)
 
 DELIVER_LOCK = ".deliver.lock"
 BY = "newsdesk deliver"
-EMAIL_VIEWS = ("digest.html", "digest.txt")   # review views of digest.eml, marked sent with it
+LEGACY_MESSAGE = "digest.eml"   # older outboxes: the e-mail as three drafts, the message built at render
 
 
 def _email(settings: Settings, env: Mapping[str, str]) -> Sender | None:
@@ -78,6 +84,7 @@ class _Run:
         self.box = settings.outbox
         self.outcomes: list[Outcome] = []
         self._senders: dict[str, Sender | None | NotSent] = {}
+        self.ledger: Ledger | None = None    # the sent record in the state store (not in dry runs)
 
     def outcome(self, info: ob.DigestInfo, d: ob.DraftEntry, result: str, detail: str = "",
                 sent: ob.DraftEntry | None = None) -> None:
@@ -105,6 +112,11 @@ class _Run:
                              **kw)[0]  # type: ignore[arg-type]
 
     def draft(self, info: ob.DigestInfo, d: ob.DraftEntry) -> None:
+        if d.status == ob.FAILED:    # refused by the network earlier: waits for a person
+            why = next((e.reason for e in reversed(d.history) if e.status == ob.FAILED), None)
+            self.outcome(info, d, FAILED, f"{why or 'refused'}; `newsdesk outbox retry {d.id}` "
+                         "tries again")
+            return
         if d.channel in SHARE_URLS:
             url = composer_url(d.channel, (info.folder / d.path).read_text(encoding="utf-8"))
             self.outcome(info, d, BY_HAND, f"post it with {url}, then `newsdesk outbox sent {d.id}`")
@@ -119,38 +131,73 @@ class _Run:
         if isinstance(sender, NotSent):
             self.outcome(info, d, FAILED, str(sender))
             return
-        resume = d.status == ob.SENDING
-        if resume and not self._resumable(d, sender):
-            self.outcome(info, d, STUCK, _ask_a_person(d))
-            return
         if self.dry_run:
-            self.outcome(info, d, WOULD_SEND, "resume: look it up first" if resume else "")
+            resume = d.status == ob.SENDING
+            if resume and not self._resumable(sender, _marked(d)):
+                self.outcome(info, d, STUCK, _ask_a_person(d, _marked(d)))
+            else:
+                self.outcome(info, d, WOULD_SEND, "resume: look it up first" if resume else "")
             return
-        job = Job(info, d, (info.folder / d.path).read_bytes(), resume=resume)
-        if hashlib.sha256(job.data).hexdigest() != d.sha256:
-            self.outcome(info, d, FAILED, f"{d.channel}: {job.label} changed on disk since it was "
-                         "reviewed; `newsdesk outbox list` records the edit, then review it again")
+        if d.channel == "email" and (d.path != MESSAGE or TEXT_PART not in dict(d.extra)):
+            self.outcome(info, d, SKIPPED, f"rendered by an older Newsdesk ({d.path} is not the one "
+                         "e-mail draft with its text part): `newsdesk digest` renders it again")
             return
-        began = resume
+        files = {rel: (info.folder / rel).read_bytes() for rel, _ in ((d.path, d.sha256), *d.extra)}
+        changed = [rel for rel, sha in ((d.path, d.sha256), *d.extra)
+                   if hashlib.sha256(files[rel]).hexdigest() != sha]
+        if changed:
+            self.outcome(info, d, FAILED, f"{d.channel}: draft {d.id} ({info.name}/{', '.join(changed)}) "
+                         "changed on disk since it was reviewed; `newsdesk outbox list` records the "
+                         "edit, then review it again")
+            return
+        data = files[d.path]
+        if d.channel == "email":     # built now: the approved parts, today's settings, Date: now
+            data = compose(info, files[MESSAGE], files[TEXT_PART], self.settings,
+                           self.now or datetime.now(timezone.utc))
+        job = Job(info, d, data)
+        known = self.ledger.find(job) if self.ledger else None
+        if known is not None and known.status == sent_record.SENT:
+            self._already(info, d, known)
+            return
+        marked = _marked(d)
+        if known is not None and (marked is None or marked < known.at):
+            # The store holds an attempt this manifest does not know of (it was lost and drafted
+            # again): the attempt may have gone out, as if the draft had been left `sending`.
+            d = self._set(d, ob.SENDING, f"the state store records an attempt to send it at "
+                          f"{known.at} ({known.digest}, draft {known.draft_id})")
+            marked = known.at
+        resume = d.status == ob.SENDING
+        if resume and not self._resumable(sender, marked):
+            self.outcome(info, d, STUCK, _ask_a_person(d, marked))
+            return
+        self._send(info, d, sender, Job(info, d, job.data, resume=resume))
+
+    def _already(self, info: ob.DigestInfo, d: ob.DraftEntry, known: sent_record.SentRecord) -> None:
+        """The record holds this draft (its content, Message-ID or post key) as sent: it is
+        marked sent from the record and not sent again."""
+        remote = {"id": known.remote_id, "url": known.remote_url, "channel": d.channel}
+        self._set(d, ob.SENT, f"went out already at {known.at} ({known.digest}, draft "
+                  f"{known.draft_id}), as the state store records; not sent again", remote=remote)
+        self.outcome(info, d, SKIPPED, f"went out already at {known.at} "
+                     f"({known.remote_url or known.remote_id}); marked sent, not sent again")
+
+    def _send(self, info: ob.DigestInfo, d: ob.DraftEntry, sender: Sender, job: Job) -> None:
+        began = job.resume
 
         def begin() -> None:
             nonlocal began
             if not began:
+                if self.ledger:      # the record first: it outlives a lost manifest
+                    self.ledger.sending(job)
                 self._set(d, ob.SENDING, f"handing it to {d.channel}")
                 began = True
 
         try:
-            if not resume:
+            if not job.resume:
                 sender.validate(job)
             result = sender.send(job, begin)
         except NotSent as exc:
-            if began:
-                try:
-                    self._set(d, ob.APPROVED, f"not sent: {exc}")
-                except NewsdeskError as again:   # it stays `sending`: a person decides
-                    self.outcome(info, d, STUCK, f"{exc}; and it could not be approved again: {again}")
-                    return
-            self.outcome(info, d, FAILED, str(exc))
+            self._not_sent(info, d, job, exc, began)
             return
         except MaybeSent as exc:
             self.outcome(info, d, STUCK, f"{exc}; {_next_step(d, sender)}")
@@ -165,6 +212,8 @@ class _Run:
             return
         remote = {"id": result.remote_id, "url": result.remote_url, "channel": d.channel}
         try:
+            if self.ledger:
+                self.ledger.sent(job, result.remote_id, result.remote_url)
             sent = self._record(d, remote)
         except Exception as exc:  # noqa: BLE001
             log.error("%s: %s went out (%s) but was not recorded: %s", d.channel, job.label,
@@ -173,35 +222,46 @@ class _Run:
                          f"could not be recorded ({exc}); `newsdesk outbox sent {d.id}`")
             return
         self.outcome(info, d, SENT, "", sent)
-        if d.channel == "email":
-            self._views(info, remote)
+
+    def _not_sent(self, info: ob.DigestInfo, d: ob.DraftEntry, job: Job, exc: NotSent,
+                  began: bool) -> None:
+        """It certainly did not go out. Refused (the draft itself): `failed` until a person
+        retries it; any other reason (a login, a rate limit): approved again."""
+        if began:
+            status, why = ((ob.FAILED, f"refused: {exc}") if isinstance(exc, Refused)
+                           else (ob.APPROVED, f"not sent: {exc}"))
+            try:
+                if self.ledger:
+                    self.ledger.forget(job)
+                self._set(d, status, why)
+            except NewsdeskError as again:   # it stays `sending`: a person decides
+                self.outcome(info, d, STUCK, f"{exc}; and it could not be marked {status}: {again}")
+                return
+            if isinstance(exc, Refused):
+                self.outcome(info, d, FAILED, f"{exc}; `newsdesk outbox retry {d.id}` tries again")
+                return
+        self.outcome(info, d, FAILED, str(exc))
 
     def _record(self, d: ob.DraftEntry, remote: dict[str, str | None]) -> ob.DraftEntry:
         return self._set(d, ob.SENT, f"delivered: {remote['url'] or remote['id']}", remote=remote)
 
-    def _views(self, info: ob.DigestInfo, remote: dict[str, str | None]) -> None:
-        views = [v.id for v in info.drafts if v.path in EMAIL_VIEWS and v.status == ob.APPROVED]
-        if views:
-            try:
-                ob.set_status(self.box, views, ob.SENT, by=self.by, now=self.now, remote=remote,
-                              reason=f"went out as part of {MESSAGE}")
-            except NewsdeskError as exc:
-                log.warning("email: %s: could not mark %s sent with it: %s", info.name, ", ".join(views), exc)
-
-    def _resumable(self, d: ob.DraftEntry, sender: Sender) -> bool:
+    def _resumable(self, sender: Sender, marked: str | None) -> bool:
         window = sender.resume_window
         if window is None:
             return True
-        marked = next((e.at for e in reversed(d.history) if e.status == ob.SENDING), None)
         if not window or not marked:
             return False
         now = self.now or datetime.now(timezone.utc)
         return now - datetime.fromisoformat(marked) < window
 
 
-def _ask_a_person(d: ob.DraftEntry) -> str:
-    marked = next((e.at for e in reversed(d.history) if e.status == ob.SENDING), "?")
-    return (f"left in `sending` since {marked}: it may have gone out; check, then "
+def _marked(d: ob.DraftEntry) -> str | None:
+    """When the manifest last marked the draft `sending`."""
+    return next((e.at for e in reversed(d.history) if e.status == ob.SENDING), None)
+
+
+def _ask_a_person(d: ob.DraftEntry, marked: str | None) -> str:
+    return (f"left in `sending` since {marked or '?'}: it may have gone out; check, then "
             f"`newsdesk outbox sent {d.id}` or `newsdesk outbox retry {d.id}`")
 
 
@@ -212,11 +272,11 @@ def _next_step(d: ob.DraftEntry, sender: Sender) -> str:
 
 
 def _wanted(info: ob.DigestInfo, d: ob.DraftEntry, channel: str | None) -> bool:
-    if d.status not in (ob.APPROVED, ob.SENDING) or d.missing:
+    if d.status not in (ob.APPROVED, ob.SENDING, ob.FAILED) or d.missing:
         return False
     if channel and d.channel != channel:
         return False
-    return d.channel != "email" or d.path == MESSAGE
+    return d.channel != "email" or d.path in (MESSAGE, LEGACY_MESSAGE)
 
 
 def deliver(settings: Settings, *, env: Mapping[str, str] | None = None, dry_run: bool = False,
@@ -236,10 +296,26 @@ def deliver(settings: Settings, *, env: Mapping[str, str] | None = None, dry_run
         order = {c: n for n, c in enumerate(CHANNELS)}
         todo = sorted(((info, d) for info in infos for d in info.drafts if _wanted(info, d, channel)),
                       key=lambda x: (order.get(x[1].channel, len(order)), x[0].name, x[1].path))
-        for info, d in todo:
-            try:
-                run.draft(info, d)
-            except Exception as exc:  # noqa: BLE001 - before anything was sent (draft() catches after)
-                log.error("%s: draft %s: %s", d.channel, d.id, exc, exc_info=not isinstance(exc, NewsdeskError))
-                run.outcome(info, d, FAILED, f"{d.channel}: {type(exc).__name__}: {exc}")
+        with contextlib.ExitStack() as stack:
+            if todo and not dry_run:
+                run.ledger = Ledger(stack.enter_context(_open_store(settings)), now)
+            _walk(run, todo)
     return DeliveryReport(tuple(run.outcomes), dry_run)
+
+
+def _open_store(settings: Settings) -> Store:
+    """The state store, where what was sent is recorded: without it nothing is sent, since
+    nothing could be checked against what went out before."""
+    try:
+        return open_store(settings.state_dir)
+    except StoreError as exc:
+        raise DeliveryError(f"cannot read what was sent before, so nothing was sent: {exc}") from None
+
+
+def _walk(run: _Run, todo: list[tuple[ob.DigestInfo, ob.DraftEntry]]) -> None:
+    for info, d in todo:
+        try:
+            run.draft(info, d)
+        except Exception as exc:  # noqa: BLE001 - before anything was sent (draft() catches after)
+            log.error("%s: draft %s: %s", d.channel, d.id, exc, exc_info=not isinstance(exc, NewsdeskError))
+            run.outcome(info, d, FAILED, f"{d.channel}: {type(exc).__name__}: {exc}")

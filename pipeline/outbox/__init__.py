@@ -8,7 +8,7 @@ page (view, page, serve) needs the `review` extra and is not imported here.
 """
 from pipeline.outbox.drafts import write_digest
 from pipeline.outbox.manifest import (
-    APPROVED, DRAFT, ID_LENGTH, JOURNAL, MANIFEST, REJECTED, SENDING, SENT, STATUSES, TRANSITIONS,
+    APPROVED, DRAFT, FAILED, ID_LENGTH, JOURNAL, MANIFEST, REJECTED, SENDING, SENT, STATUSES, TRANSITIONS,
     UNKNOWN_REVIEWER, Action, DigestInfo, DraftEntry, Event, StoryEntry, WriteResult, draft_id,
 )
 from pipeline.outbox.review import (
@@ -17,7 +17,7 @@ from pipeline.outbox.review import (
 )
 
 __all__ = [
-    "APPROVED", "DRAFT", "ID_LENGTH", "JOURNAL", "MANIFEST", "REJECTED", "SENDING", "SENT", "STATUSES",
+    "APPROVED", "DRAFT", "FAILED", "ID_LENGTH", "JOURNAL", "MANIFEST", "REJECTED", "SENDING", "SENT", "STATUSES",
     "TRANSITIONS", "UNKNOWN_REVIEWER", "Action", "DigestInfo", "DraftEntry", "Event", "StoryEntry",
     "DraftChanged", "WriteResult", "approve_all", "check_edits", "draft_id", "find_digest",
     "find_draft", "list_digests", "load_digest", "mark_sent", "retry", "set_status", "write_digest",

@@ -105,8 +105,11 @@ class SavedEdit:
 
 
 def save_edit(outbox_dir: Path, draft_id: str, text: str, *, base_sha: str, by: str,
-              reason: str = "edited", now: datetime | None = None) -> SavedEdit:
+              reason: str = "edited", now: datetime | None = None,
+              part: str | None = None) -> SavedEdit:
     """Save `text` as the draft's new content, if it is valid and the file is still `base_sha`.
+    `part`: another of the draft's files to edit instead of its main one (the e-mail's
+    digest.txt).
 
     Raises EditRefused (the network's rules), EditConflict (the file changed since `base_sha` was
     read) or OutboxError (sent or being sent, missing); in each case nothing is written.
@@ -118,7 +121,10 @@ def save_edit(outbox_dir: Path, draft_id: str, text: str, *, base_sha: str, by: 
         state = _load(folder, at=at, by=by)
         try:
             e = next(e for e in state.manifest["drafts"] if e["id"] == found.id)
-            path = folder / e["path"]
+            rel = part or e["path"]
+            if rel != e["path"] and rel not in {x["path"] for x in e.get("extra", [])}:
+                raise OutboxError(f"draft {e['id']} has no part {rel!r}")
+            path = folder / rel
             if e["status"] == SENT:
                 raise OutboxError(f"draft {e['id']} was sent already; editing it would change nothing")
             if e["status"] == SENDING:
@@ -126,9 +132,9 @@ def save_edit(outbox_dir: Path, draft_id: str, text: str, *, base_sha: str, by: 
                                   " (see `newsdesk outbox retry`)")
             current = _file_sha(path)
             if current is None:
-                raise OutboxError(f"draft {e['id']}: its file {e['path']} is missing")
+                raise OutboxError(f"draft {e['id']}: its file {rel} is missing")
             if current != base_sha:
-                raise EditConflict(e["id"], e["path"], path.read_text("utf-8", errors="replace"), current)
+                raise EditConflict(e["id"], rel, path.read_text("utf-8", errors="replace"), current)
             new = normalize(text)
             checked = measure(e["channel"], new)
             if not checked.valid:
@@ -140,14 +146,14 @@ def save_edit(outbox_dir: Path, draft_id: str, text: str, *, base_sha: str, by: 
         if _sha(data) == current:
             return SavedEdit(_record(folder, e), changed=False)
         writes = [(x["path"], _payload_bytes(folder / x["path"], e["channel"], new, now))
-                  for x in e.get("extra", []) if x["path"].endswith(".json")]
-        writes = [(rel, b) for rel, b in writes if b is not None] + [(e["path"], data)]
-        for rel, b in writes:        # the payload first: a crash leaves an edit that _load detects
-            atomic_write(folder / rel, b)
-        for d in {(folder / rel).parent for rel, _ in writes}:
+                  for x in e.get("extra", []) if x["path"].endswith(".json") and rel == e["path"]]
+        writes = [(r, b) for r, b in writes if b is not None] + [(rel, data)]
+        for r, b in writes:          # the payload first: a crash leaves an edit that _load detects
+            atomic_write(folder / r, b)
+        for d in {(folder / r).parent for r, _ in writes}:
             fsync_dir(d)
-        shas = {rel: _sha(b) for rel, b in writes}
-        e["sha256"] = shas[e["path"]]
+        shas = {r: _sha(b) for r, b in writes}
+        e["sha256"] = shas.get(e["path"], e["sha256"])
         for x in e.get("extra", []):
             x["sha256"] = shas.get(x["path"], x["sha256"])
         was_approved = e["status"] == APPROVED
@@ -155,7 +161,7 @@ def save_edit(outbox_dir: Path, draft_id: str, text: str, *, base_sha: str, by: 
         e["history"].append(_event(e["status"], at, by, reason + (" after approval" if was_approved else "")))
         _save(state)
         log.info("%s: draft %s saved by %s", folder, e["id"], by)
-    return SavedEdit(_record(folder, e), True, tuple(folder / rel for rel, _ in writes), was_approved)
+    return SavedEdit(_record(folder, e), True, tuple(folder / r for r, _ in writes), was_approved)
 
 
 def _payload_bytes(path: Path, channel: str, text: str, now: datetime | None) -> bytes | None:

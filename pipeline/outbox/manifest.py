@@ -10,7 +10,8 @@ removed. The next run or review command repairs a killed run's manifest from its
 matches the plan was written by us, not edited by a reviewer.
 
 Review. ``draft -> approved -> sent``, ``draft|approved -> rejected``; delivery adds
-``approved -> sending -> sent`` and ``sending -> approved`` (`outbox retry`). The sha256 in the manifest is
+``approved -> sending -> sent``, ``sending -> failed`` (refused) and ``sending|failed -> approved``
+(`outbox retry`). The sha256 in the manifest is
 the content that was generated or reviewed; a file that no longer matches was edited: it is marked
 ``edited`` (never refreshed by a run again) and, if it was approved, goes back to ``draft``.
 """
@@ -31,6 +32,9 @@ from typing import Any
 from pipeline.errors import OutboxError
 from pipeline.lock import atomic_write, file_lock, fsync_dir, temp_files
 from pipeline.model import SourceRef, Story
+from pipeline.outbox.records import (  # noqa: F401  (the records, importable from here as before)
+    Action, DigestInfo, DraftEntry, Event, StoryEntry, WriteResult,
+)
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +43,11 @@ DRAFT, APPROVED, REJECTED, SENT = "draft", "approved", "rejected", "sent"
 # went out. A draft left in `sending` (a crash, an unclear reply) is never sent again by itself
 # where the channel cannot check (SMTP): a person decides with `outbox sent` or `outbox retry`.
 SENDING = "sending"
-STATUSES = (DRAFT, APPROVED, SENDING, REJECTED, SENT)
+FAILED = "failed"   # the network refused the draft itself; `outbox retry` approves it again
+STATUSES = (DRAFT, APPROVED, SENDING, FAILED, REJECTED, SENT)
 TRANSITIONS = frozenset({(DRAFT, APPROVED), (APPROVED, SENT), (DRAFT, REJECTED), (APPROVED, REJECTED),
-                         (APPROVED, SENDING), (SENDING, SENT), (SENDING, APPROVED)})
+                         (APPROVED, SENDING), (SENDING, SENT), (SENDING, APPROVED), (SENDING, FAILED),
+                         (FAILED, APPROVED), (FAILED, REJECTED)})
 MANIFEST = "manifest.json"
 JOURNAL = ".pending.json"
 OUTBOX_LOCK = ".outbox.lock"
@@ -55,74 +61,6 @@ _SAFE_PART = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*")
 # Names Windows reserves for devices, with any extension ("nul.txt" opens the null device), and
 # names ending in a dot (Windows drops it): an outbox is often synced to a reviewer's machine.
 _NOT_PORTABLE = re.compile(r"(?:con|prn|aux|nul|com[0-9]|lpt[0-9])(?:\..*)?|.*\.", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Event:
-    status: str
-    at: str                      # UTC ISO 8601
-    by: str
-    reason: str | None = None
-
-
-@dataclass(frozen=True)
-class DraftEntry:
-    """One draft as the manifest records it (and whether its file is still there)."""
-
-    id: str
-    path: str                    # relative to the digest folder
-    channel: str                 # "email" or a network
-    story: str | None
-    status: str
-    sha256: str
-    history: tuple[Event, ...]
-    edited: bool = False         # changed by hand since it was generated: runs never rewrite it
-    extra: tuple[tuple[str, str], ...] = ()   # (relative path, sha256) of companion files
-    missing: bool = False
-    remote_id: str | None = None  # what the network said when it took the draft (pipeline.deliver)
-    remote_url: str | None = None
-
-
-@dataclass(frozen=True)
-class StoryEntry:
-    id: str
-    headline: str
-    summary: str
-    sources: tuple[SourceRef, ...]
-    # Why each article joined: (article id, reason, score, shared terms); empty in older manifests.
-    members: tuple[tuple[str, str, float, tuple[str, ...]], ...] = ()
-
-
-@dataclass(frozen=True)
-class DigestInfo:
-    name: str                    # the folder name, <YYYY-MM-DD>-<slug>
-    folder: Path
-    created: str | None
-    updated: str | None
-    drafts: tuple[DraftEntry, ...]
-    stories: tuple[StoryEntry, ...] = ()
-
-    def story(self, story_id: str | None) -> StoryEntry | None:
-        return next((s for s in self.stories if s.id == story_id), None)
-
-
-@dataclass(frozen=True)
-class Action:
-    kind: str                    # write, keep, unchanged, remove, clean, repair, manifest
-    path: str                    # relative to the digest folder
-    reason: str
-
-
-@dataclass(frozen=True)
-class WriteResult:
-    folder: Path
-    written: tuple[Path, ...]
-    kept: tuple[Path, ...]       # left alone because approved, rejected, sent or edited
-    unchanged: tuple[Path, ...]
-    removed: tuple[Path, ...] = ()
-    actions: tuple[Action, ...] = ()
-    manifest_changed: bool = False
-    dry_run: bool = False
 
 
 # ---------------------------------------------------------------- files
@@ -198,7 +136,8 @@ def _set_aside(folder: Path, why: OutboxError) -> Path:
     target = folder.parent / DAMAGED / f"{folder.name}-{stamp}"
     target.parent.mkdir(exist_ok=True)
     os.replace(folder, target)
-    log.warning("%s; moved the digest aside to %s (its files are kept there)", why, target)
+    log.warning("%s; moved the digest aside to %s (its files are kept there; what went out is "
+                "in the state store: not drafted or sent again)", why, target)
     return target
 
 
@@ -250,7 +189,8 @@ def _digest_record(folder: Path, m: dict[str, Any]) -> DigestInfo:
                           tuple(w.get("shared", ()))) for w in s.get("members", [])))
         for s in m.get("stories", []))
     return DigestInfo(folder.name, folder, m.get("created"), m.get("updated"),
-                      tuple(_record(folder, e) for e in m.get("drafts", [])), stories)
+                      tuple(_record(folder, e) for e in m.get("drafts", [])), stories,
+                      m.get("settings") if isinstance(m.get("settings"), dict) else {})
 
 
 def _story_json(s: Story) -> dict[str, Any]:
@@ -324,7 +264,7 @@ def _detect_edits(folder: Path, m: dict[str, Any], at: str, by: str, notes: list
                 f["sha256"], changed = sha, True
         if not changed:
             continue
-        e["edited"], approved = True, e["status"] == APPROVED
+        e["edited"], approved = True, e["status"] in (APPROVED, FAILED)
         e["status"] = DRAFT if approved else e["status"]
         why = "edited after approval" if approved else "file edited"
         e["history"].append(_event(e["status"], at, by, why))

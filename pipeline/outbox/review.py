@@ -11,7 +11,7 @@ from typing import Any
 from pipeline.errors import OutboxError
 
 from pipeline.outbox.manifest import (
-    APPROVED, DRAFT, DigestInfo, DraftEntry, MANIFEST, SENDING, SENT, STATUSES, TRANSITIONS,
+    APPROVED, DRAFT, FAILED, DigestInfo, DraftEntry, MANIFEST, SENDING, SENT, STATUSES, TRANSITIONS,
     UNKNOWN_REVIEWER, _NEWEST, _digest_folders, _digest_record, _event, _load, _outbox_lock,
     _record, _save, _stamp,
 )
@@ -88,7 +88,7 @@ def _transition(e: dict[str, Any], status: str, missing: bool) -> None:
 def set_status(outbox_dir: Path, draft_ids: Sequence[str], status: str, *, by: str,
                reason: str | None = None, now: datetime | None = None,
                expect: Mapping[str, str] | None = None, remote: dict[str, Any] | None = None,
-               only_from: str | None = None) -> list[DraftEntry]:
+               only_from: tuple[str, ...] = ()) -> list[DraftEntry]:
     """Move drafts to `status` (all or none: every transition is checked before any is saved).
 
     `expect` maps draft ids to the sha256 of the text the reviewer saw: DraftChanged when a
@@ -104,8 +104,9 @@ def set_status(outbox_dir: Path, draft_ids: Sequence[str], status: str, *, by: s
             entries = []
             for folder, i in targets:
                 e = next(e for e in states[folder].manifest["drafts"] if e["id"] == i)
-                if only_from and e["status"] != only_from:
-                    raise OutboxError(f"draft {e['id']} ({e['path']}) is {e['status']}, not {only_from}")
+                if only_from and e["status"] not in only_from:
+                    raise OutboxError(f"draft {e['id']} ({e['path']}) is {e['status']}, not "
+                                      f"{' or '.join(only_from)}")
                 _transition(e, status, not (folder / e["path"]).is_file())
                 if (expect or {}).get(e["id"], e["sha256"]) != e["sha256"]:
                     raise DraftChanged(f"draft {e['id']} ({e['path']}) changed on disk since it was"
@@ -140,9 +141,10 @@ def mark_sent(outbox_dir: Path, draft_ids: Sequence[str], *, by: str,
 
 def retry(outbox_dir: Path, draft_ids: Sequence[str], *, by: str,
           now: datetime | None = None) -> list[DraftEntry]:
-    """A person's decision that a draft left in `sending` did not go out: approved again, so
-    the next `newsdesk deliver` sends it."""
-    return set_status(outbox_dir, draft_ids, APPROVED, by=by, now=now, only_from=SENDING,
+    """A person's decision that a draft left in `sending` did not go out, or that one the
+    network refused (`failed`) should be tried again: approved again, so the next
+    `newsdesk deliver` sends it."""
+    return set_status(outbox_dir, draft_ids, APPROVED, by=by, now=now, only_from=(SENDING, FAILED),
                       reason="retry: did not go out (a person's decision)")
 
 

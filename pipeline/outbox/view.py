@@ -12,11 +12,14 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pipeline.deliver.composer import SHARE_URLS
 from pipeline.render import rules
+from pipeline.render.mail import build_message
+from pipeline.render.options import DigestOptions
 
 from pipeline.outbox.edit import measure
 from pipeline.outbox.manifest import APPROVED, DRAFT, REJECTED, STATUSES, DigestInfo, DraftEntry, StoryEntry
@@ -24,7 +27,7 @@ from pipeline.outbox.manifest import APPROVED, DRAFT, REJECTED, STATUSES, Digest
 # Gmail clips a message whose HTML is over 102 KB and hides the rest behind "View entire message".
 GMAIL_CLIP_BYTES = 102 * 1024
 NETWORK_ORDER = rules.NETWORKS
-EMAIL_FILES = ("digest.html", "digest.txt", "digest.eml")
+EMAIL_FILES = ("digest.html", "digest.txt", "digest.eml")   # .txt, .eml: drafts of older outboxes
 _URL = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
 
 
@@ -115,14 +118,29 @@ def _why(story: StoryEntry) -> dict[str, str]:
     return out
 
 
+def _headers(info: DigestInfo, html: bytes | None, txt: bytes | None) -> dict[str, str]:
+    """Subject, From and To of the message built from the parts (as `deliver` builds it, with the
+    settings the digest was rendered with: deliver takes those of the moment it sends)."""
+    if html is None or txt is None:
+        return {}
+    s = info.settings
+    to = s.get("to_addrs")
+    try:
+        options = DigestOptions(date=date.fromisoformat(info.name[:10]),
+                                **{k: v for k, v in (("title", s.get("title")), ("from_addr", s.get("from_addr")),
+                                                     ("to_addrs", tuple(to) if isinstance(to, list) else None))
+                                   if isinstance(v, (str, tuple))})
+        msg = build_message(html.decode("utf-8", "replace"), txt.decode("utf-8", "replace"), options)
+    except ValueError:
+        return {}
+    parsed = email.message_from_bytes(msg.as_bytes(), policy=email.policy.default)
+    return {k: str(parsed.get(k, "")) for k in ("Subject", "From", "To")}
+
+
 def _email(info: DigestInfo) -> dict[str, Any]:
     html = _read(info, "digest.html")
     txt = _read(info, "digest.txt")
-    eml = _read(info, "digest.eml")
-    head: dict[str, str] = {}
-    if eml is not None:
-        msg = email.message_from_bytes(eml, policy=email.policy.default)
-        head = {k: str(msg.get(k, "")) for k in ("Subject", "From", "To")}
+    head = _headers(info, html, txt)
     size = len(html) if html is not None else 0
     return {"subject": head.get("Subject", ""), "from": head.get("From", ""), "to": head.get("To", ""),
             "has_html": html is not None, "size": size, "clip": GMAIL_CLIP_BYTES,

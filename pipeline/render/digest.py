@@ -20,7 +20,6 @@ import css_inline
 import jinja2
 from slugify import slugify
 
-from pipeline.render.mail import build_message
 from pipeline.render.options import DigestOptions, format_day, format_when
 from pipeline.render.templates import template_dirs
 from pipeline.render.text import TEXT_WIDTH, overlong_lines, wrap_text
@@ -149,19 +148,18 @@ def _text(context: dict[str, Any], options: DigestOptions) -> str:
     return text
 
 
-def render_digest(stories: Sequence[Story], options: DigestOptions) -> tuple[Draft, Draft, Draft]:
-    """digest.html, digest.txt and digest.eml for review (ids are the outbox's to assign)."""
+EMAIL_HTML, EMAIL_TEXT = "digest.html", "digest.txt"
+
+
+def render_digest(stories: Sequence[Story], options: DigestOptions) -> tuple[Draft]:
+    """The e-mail as one draft for review: digest.html with digest.txt beside it (its plain-text
+    part), approved once. `newsdesk deliver` builds the message from them when it sends
+    (pipeline.render.mail.build_message); ids are the outbox's to assign."""
     # One view of the stories for both templates (templates only read it).
     context = _context(stories, options)
     html, text = _html(context, options), _text(context, options)
-    # The draft is dated by its digest day, so a repeated run writes the same bytes; whoever
-    # sends it stamps the real time.
-    eml = build_message(html, text, options, now=_created_at(options)).as_string()
-    return (
-        Draft(id="", channel="email", path="digest.html", content=html),
-        Draft(id="", channel="email", path="digest.txt", content=text),
-        Draft(id="", channel="email", path="digest.eml", content=eml),
-    )
+    return (Draft(id="", channel="email", path=EMAIL_HTML, content=html,
+                  extra=((EMAIL_TEXT, text),)),)
 
 
 _RESERVED_NAMES = frozenset(
@@ -180,7 +178,7 @@ def story_slug(story: Story) -> str:
 
 
 def _created_at(options: DigestOptions) -> datetime:
-    # Deterministic, so a repeated run writes the same file; the deliverer stamps the real time.
+    # Deterministic, so a repeated run writes the same payload; the deliverer stamps the real time.
     return datetime.combine(options.date, time(0, 0), options.zone).astimezone(timezone.utc)
 
 

@@ -1,7 +1,9 @@
 """The digest as one email: multipart/alternative (plain text first, then HTML).
 
-The message uses email.policy.SMTP, so `msg.as_string()` has CRLF line endings: the .eml in
-the outbox is byte for byte what goes on the wire.
+Built by `newsdesk deliver` at sending time from the approved parts (digest.html, digest.txt) and
+the settings of that moment (from, to, reply_to, unsubscribe_url), dated when it is sent. The
+message uses email.policy.SMTP, so `msg.as_string()` has CRLF line endings, as on the wire; its
+Message-ID and MIME boundary come from the parts, so the same parts give the same message.
 """
 from __future__ import annotations
 
@@ -60,6 +62,11 @@ def build_message(html: str, text: str, options: DigestOptions, *,
     if len(sender) != 1 or "@" not in sender[0][1] or not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+", sender[0][1]):
         raise ValueError(f"the From setting is not one e-mail address: {options.from_addr!r}")
     msg["From"] = _one_line(options.from_addr)
+    if options.reply_to:
+        reply = getaddresses([_one_line(options.reply_to)])
+        if len(reply) != 1 or "@" not in reply[0][1]:
+            raise ValueError(f"the reply_to setting is not one e-mail address: {options.reply_to!r}")
+        msg["Reply-To"] = _one_line(options.reply_to)
     to = []
     for name, addr in getaddresses([_one_line(a) for a in options.to_addrs]):
         if "@" not in addr:

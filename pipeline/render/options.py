@@ -23,6 +23,7 @@ class DigestOptions:
     from_addr: str = "Newsdesk <newsdesk@localhost>"
     to_addrs: tuple[str, ...] = ()
     unsubscribe_url: str | None = None
+    reply_to: str | None = None
     preheader: str | None = None
     language: str = "en"
     timezone: str = "UTC"           # IANA name, for showing dates only

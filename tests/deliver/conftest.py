@@ -14,8 +14,6 @@ from loopback import LoopbackServer
 from pipeline import outbox
 from pipeline.config import load_settings
 from pipeline.model import Draft, SourceRef, Story
-from pipeline.render.mail import build_message
-from pipeline.render.options import DigestOptions
 
 # Distinctive, so a test can look for them in every file and every line of output.
 SMTP_PASSWORD = "smtp-pw-7Qx2LkZ9"
@@ -71,23 +69,21 @@ def bluesky_record(text: str) -> dict:
                  "features": [{"$type": "app.bsky.richtext.facet#tag", "tag": "Lupus"}]}]}
 
 
-def write_outbox(box: Path, *, mastodon_text: str = MASTODON_TEXT, unsubscribe: str | None = UNSUBSCRIBE
-                 ) -> dict[str, str]:
+HTML, TEXT = "<p>Lupus in remission.</p>", "Lupus in remission.\n"
+
+
+def write_outbox(box: Path, *, mastodon_text: str = MASTODON_TEXT) -> dict[str, str]:
     """One digest (email, mastodon, bluesky with its JSON, x), all approved; {path: draft id}."""
-    options = DigestOptions(date=DAY, title="Morning digest", from_addr=FROM, to_addrs=TO,
-                            unsubscribe_url=unsubscribe)
-    html, text = "<p>Lupus in remission.</p>", "Lupus in remission.\n"
-    eml = build_message(html, text, options, now=AT).as_string()
     drafts = [
-        Draft("", "email", "digest.html", html), Draft("", "email", "digest.txt", text),
-        Draft("", "email", "digest.eml", eml),
+        Draft("", "email", "digest.html", HTML, extra=(("digest.txt", TEXT),)),
         Draft("", "mastodon", "posts/lupus/mastodon.txt", mastodon_text + "\n", story_id="st-lupus"),
         Draft("", "bluesky", "posts/lupus/bluesky.txt", BLUESKY_TEXT + "\n", story_id="st-lupus",
               extra=(("posts/lupus/bluesky.json", json.dumps(bluesky_record(BLUESKY_TEXT)) + "\n"),)),
         Draft("", "x", "posts/lupus/x.txt", "Lupus in remission https://news.example.org/lupus\n",
               story_id="st-lupus"),
     ]
-    result = outbox.write_digest(box, DAY, "morning-digest", [story()], drafts, {}, now=AT)
+    result = outbox.write_digest(box, DAY, "morning-digest", [story()], drafts,
+                                 {"title": "Morning digest"}, now=AT)
     ids = {d.path: d.id for d in outbox.load_digest(result.folder).drafts}
     outbox.set_status(box, list(ids.values()), outbox.APPROVED, by="ed", now=AT)
     return ids
@@ -115,6 +111,11 @@ def write_config(tmp_path: Path, *, smtp: SmtpServer | None = None, mastodon: Ma
 
 def settings(cfg: Path):
     return load_settings(cfg, env={})
+
+
+def email_id(ids: dict[str, str]) -> str:
+    """The id of the digest's e-mail draft."""
+    return ids["digest.html"]
 
 
 def status_of(box: Path, draft_id: str) -> outbox.DraftEntry:

@@ -20,12 +20,12 @@ PINNED = datetime(2026, 11, 22, 4, 0, tzinfo=timezone.utc).timestamp()
 def test_outbox_retry_only_moves_a_sending_draft_back_to_approved(tmp_path, capsys):
     box = tmp_path / "outbox"
     ids = write_outbox(box)
-    eml = ids["digest.eml"]
+    eml = ids["digest.html"]
     assert main(["outbox", "--outbox", str(box), "retry", eml]) == 1       # approved: nothing to retry
     assert "is approved, not sending" in capsys.readouterr().err
-    outbox.set_status(box, [ids["digest.txt"]], outbox.REJECTED, by="ed")
+    outbox.set_status(box, [ids["posts/lupus/x.txt"]], outbox.REJECTED, by="ed")
     with pytest.raises(OutboxError):                                      # rejected is final
-        outbox.set_status(box, [ids["digest.txt"]], outbox.SENDING, by="newsdesk deliver")
+        outbox.set_status(box, [ids["posts/lupus/x.txt"]], outbox.SENDING, by="newsdesk deliver")
     outbox.set_status(box, [eml], outbox.SENDING, by="newsdesk deliver")
     assert main(["outbox", "--outbox", str(box), "retry", eml, "--by", "ed"]) == 0
     entry = status_of(box, eml)
@@ -52,5 +52,5 @@ def test_schedule_once_delivers_after_its_run_only_when_configured(tmp_path, smt
     cfg.write_text(cfg.read_text() + sources)
     assert main(["--config", str(cfg), "schedule", "--once", "--quiet"]) == 0
     assert len(smtp.received) == (1 if deliver else 0)
-    assert status_of(tmp_path / "outbox", ids["digest.eml"]).status == ("sent" if deliver else "approved")
+    assert status_of(tmp_path / "outbox", ids["digest.html"]).status == ("sent" if deliver else "approved")
     assert len([p for p in (tmp_path / "outbox").iterdir() if p.is_dir()]) == 2   # the run's digest too

@@ -1,8 +1,10 @@
 """Issue 16's "Done when", end to end through the CLI on the seeds' digest: approve --all, reject
-one, deliver (one message byte-identical to digest.eml, one Mastodon status equal to
+one, deliver (one message whose parts are the approved digest.html and digest.txt, one Mastodon status equal to
 mastodon.txt, both marked sent with the remote id), deliver again (nothing), dry run (nothing)."""
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import os
 import shutil
@@ -50,13 +52,16 @@ def test_done_when(tmp_path, smtp, mastodon, bluesky, monkeypatch, capsys):
     assert run("deliver") == 0
     out = capsys.readouterr().out
     (message,) = smtp.received
-    assert message.data == (folder / "digest.eml").read_bytes()
+    parts = [p.get_content().replace("\r\n", "\n")
+             for p in email.message_from_bytes(message.data, policy=email.policy.default).iter_parts()]
+    assert parts == [(folder / "digest.txt").read_text(encoding="utf-8"),
+                     (folder / "digest.html").read_text(encoding="utf-8").rstrip("\n") + "\n"]
     (status,) = mastodon.statuses
     mastodon_txt = (folder / by_channel["mastodon"].path).read_text(encoding="utf-8")
     assert status["text"] == mastodon_txt.rstrip("\n")
     (post,) = mastodon.posts
     assert post.header("Idempotency-Key")
-    eml, toot = status_of(box, ids["digest.eml"]), status_of(box, by_channel["mastodon"].id)
+    eml, toot = status_of(box, ids["digest.html"]), status_of(box, by_channel["mastodon"].id)
     assert eml.status == toot.status == outbox.SENT
     assert eml.remote_id == "250 2.0.0 Ok: queued as Q0001" and toot.remote_url == status["url"]
     assert eml.history[-1].at and toot.history[-1].status == "sent"
@@ -74,7 +79,7 @@ def test_done_when(tmp_path, smtp, mastodon, bluesky, monkeypatch, capsys):
     assert f"sent: {status['url']}" in capsys.readouterr().out
     assert run("digest") == 0                                    # a later run keeps what was sent
     assert status_of(box, toot.id).remote_url == status["url"]
-    assert status_of(box, ids["digest.eml"]).status == outbox.SENT
+    assert status_of(box, ids["digest.html"]).status == outbox.SENT
 
     manifest = (folder / "manifest.json").read_text(encoding="utf-8")
     assert json.loads(manifest)["settings"]["delivery_mastodon"]["token_env"] == "NEWSDESK_MASTODON_TOKEN"

@@ -22,7 +22,7 @@ from pipeline.deliver import deliver
 from pipeline.deliver import walk
 
 REPO = Path(__file__).resolve().parents[2]
-EML, MASTODON, BLUESKY, X = ("digest.eml", "posts/lupus/mastodon.txt", "posts/lupus/bluesky.txt",
+EML, MASTODON, BLUESKY, X = ("digest.html", "posts/lupus/mastodon.txt", "posts/lupus/bluesky.txt",
                              "posts/lupus/x.txt")
 
 
@@ -80,6 +80,7 @@ def test_an_exception_after_sending_leaves_sending_and_the_next_run_sends_nothin
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(walk._Run, "_record", crash)
+    monkeypatch.setattr(walk.Ledger, "sent", crash)
     report = deliver(settings(cfg), env=ENV)
     assert {o.channel: o.result for o in report.outcomes if o.channel != "x"} == {
         "email": "stuck", "mastodon": "stuck", "bluesky": "stuck"}
@@ -95,6 +96,7 @@ def test_an_exception_after_sending_leaves_sending_and_the_next_run_sends_nothin
 def test_mastodon_is_not_resumed_once_its_idempotency_key_may_have_expired(three, monkeypatch, mastodon):
     box, ids, cfg = three
     monkeypatch.setattr(walk._Run, "_record", lambda self, d, remote: 1 / 0)
+    monkeypatch.setattr(walk.Ledger, "sent", lambda self, job, remote_id, remote_url: 1 / 0)
     deliver(settings(cfg), env=ENV, channel="mastodon")
     monkeypatch.undo()
     later = datetime.now(timezone.utc) + timedelta(hours=1)

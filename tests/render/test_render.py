@@ -1,4 +1,5 @@
-"""The digest from a fixed set of stories: golden files for HTML and text, the .eml parsed back,
+"""The digest from a fixed set of stories: golden files for HTML and text, the message built from
+them (as deliver builds it) parsed back,
 size for 20 stories, contrast of the colours used, and what a reader must see per story."""
 import email
 import email.policy
@@ -10,6 +11,7 @@ import lxml.html
 import pytest
 
 from golden_files import check
+from rendered import rendered_email
 from pipeline.render.digest import (CONTRAST_PAIRS, PALETTE as COLORS, DigestOptions, render_digest, render_posts,
                              story_slug)
 
@@ -24,7 +26,7 @@ OPTIONS = DigestOptions(date=fixtures.DIGEST_DATE, title="Morning digest", from_
 
 @pytest.fixture(scope="module")
 def digest():
-    html, text, eml = render_digest(STORIES, OPTIONS)
+    html, text, eml = rendered_email(STORIES, OPTIONS)
     return html.content, text.content, eml.content
 
 
@@ -66,7 +68,7 @@ def test_eml_parses_back(digest):
 
 
 def test_no_unsubscribe_headers_without_a_url():
-    eml = render_digest(STORIES[:1], replace(OPTIONS, unsubscribe_url=None))[2].content
+    eml = rendered_email(STORIES[:1], replace(OPTIONS, unsubscribe_url=None))[2].content
     msg = email.message_from_string(eml, policy=email.policy.default)
     assert msg["List-Unsubscribe"] is None and msg["List-Unsubscribe-Post"] is None
 
@@ -102,7 +104,7 @@ def test_each_story_shows_headline_summary_facts_and_every_source(digest):
 
 def test_update_is_marked():
     upd = replace(STORIES[0], is_update=True, whats_new=("new coverage: Metro Times",))
-    html, text, _ = render_digest([upd], OPTIONS)
+    html, text, _ = rendered_email([upd], OPTIONS)
     assert "Update" in lxml.html.document_fromstring(html.content).text_content()
     assert "Update" in text.content
 
@@ -148,7 +150,7 @@ def test_story_slug_is_a_safe_folder_name(headline):
 
 def test_a_users_template_folder_overrides_per_file(tmp_path):
     (tmp_path / "digest.txt").write_text("MY DIGEST {{ stories|length }}\n")
-    html, text, _ = render_digest(STORIES[:2], replace(OPTIONS, template_dir=tmp_path))
+    html, text, _ = rendered_email(STORIES[:2], replace(OPTIONS, template_dir=tmp_path))
     assert text.content == "MY DIGEST 2\n"
     assert "<html" in html.content  # digest.html falls back to the packaged template
 
