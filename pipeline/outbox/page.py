@@ -2,13 +2,18 @@
 
 Every change goes through the functions the CLI uses (set_status, approve_all's rule, save_edit),
 so the page and `newsdesk outbox ...` follow the same rules and write the same history. The page
-works without JavaScript (forms and redirects); review.js only adds the live counter (the
-`measure` endpoint: the server counts, never the script) and keyboard shortcuts.
+reads without JavaScript; its changes are sent by review.js (below), which also keeps typed text
+from being lost (saved with an Approve, a warning before Reject or leaving, Approve all asks first),
+the live counter (the `measure` endpoint: the server counts, never the script) and shortcuts.
 
 Safety on a shared machine (see Guard): loopback only, the Host header must be our own
 127.0.0.1/localhost with our port (DNS rebinding), every request needs the session cookie that the
-printed token sets, changes only by POST from our own origin, a strict Content-Security-Policy,
-and the digest shown in an iframe sandboxed without scripts, under a CSP of its own.
+printed token sets, a strict Content-Security-Policy, and the digest shown in an iframe sandboxed
+without scripts, under a CSP of its own. Changes, by POST from our own origin, also need the
+page's key in a header: browsers send a cookie to every port of 127.0.0.1, so any local server a
+reviewer's browser visits receives the session cookie. The key is in the printed link's fragment
+(never sent to a server), kept by review.js in sessionStorage (per origin, so per port) and sent
+only to us, so the cookie alone reads the page and changes nothing.
 """
 from __future__ import annotations
 
@@ -55,11 +60,15 @@ def cookie_name(port: int) -> str:
     return f"newsdesk_review_{port}"
 
 
-class Guard:
-    """ASGI middleware: Host, session cookie (set from the token), same-origin POST, headers."""
+KEY_HEADER = "x-newsdesk-key"
 
-    def __init__(self, app: ASGIApp, *, port: int, token: str, session: str):
-        self.app, self.port, self.token, self.session = app, port, token, session
+
+class Guard:
+    """ASGI middleware: Host, session cookie (set from the token), same-origin POST with the
+    page's key, headers."""
+
+    def __init__(self, app: ASGIApp, *, port: int, token: str, session: str, key: str):
+        self.app, self.port, self.token, self.session, self.key = app, port, token, session, key
         self.hosts = {f"127.0.0.1:{port}", f"localhost:{port}"}
         self.cookie = cookie_name(port)
 
@@ -82,6 +91,10 @@ class Guard:
                                         "(it carries the page's token).", 403)
         elif scope["method"] == "POST" and not self._same_origin(conn, host):
             refusal = PlainTextResponse("Changes are accepted only from the review page itself.", 403)
+        elif scope["method"] == "POST" and not hmac.compare_digest(conn.headers.get(KEY_HEADER, ""), self.key):
+            refusal = PlainTextResponse("Not done: this tab does not hold the page's key. Open the whole link "
+                                        "that `newsdesk outbox serve` printed (the part after # is the key), "
+                                        "with JavaScript on.", 403)
         await (refusal or self.app)(scope, receive, _with_headers(send))
 
     def _exchange(self, token: str) -> Response:
@@ -190,11 +203,27 @@ class Review:
         return RedirectResponse(f"/d/{folder_name}?done={done}{anchor}", 303)
 
     async def approve(self, request: Request) -> Response:
+        """Approve what the reviewer read; with `text` (typed in the box, not saved yet), save that
+        text first and approve it, so the typed text is what is approved, or nothing is."""
         form = await request.form()
         folder, d = self._draft(request.path_params["id"])
+        expect = str(form.get("sha", ""))
+        if "text" in form:
+            text, base = str(form.get("text", "")), str(form.get("base", ""))
+            try:
+                expect = save_edit(self.box, d.id, text, base_sha=base, by=self.by,
+                                   reason="edited in the review page").entry.sha256
+            except EditRefused as exc:
+                return self._page(folder.name, {d.id: Typed(text, base, f"Not approved: the post {exc.why}.")},
+                                  status=422, notice=f"Not approved: the {d.channel} post {exc.why}.")
+            except EditConflict as exc:
+                return self._page(folder.name, {d.id: Typed(text, exc.sha256, "Not approved: this draft changed "
+                                                            "on disk since the page was loaded. Your text is "
+                                                            "still here; the text now on disk is shown below.",
+                                                            exc.current)},
+                                  status=409, notice="Not approved: the draft changed on disk (see below).")
         try:
-            outbox.set_status(self.box, [d.id], outbox.APPROVED, by=self.by,
-                              expect={d.id: str(form.get("sha", ""))})
+            outbox.set_status(self.box, [d.id], outbox.APPROVED, by=self.by, expect={d.id: expect})
         except outbox.DraftChanged as exc:
             return self._page(folder.name, status=409, notice=f"Not approved: {exc}. Read it again below.")
         return self._back(folder.name, "approved", d.id)
@@ -259,7 +288,7 @@ async def _refused(request: Request, exc: Exception) -> Response:
     return HTMLResponse(body, status)
 
 
-def create_app(outbox_dir: Path, *, port: int, token: str, session: str, by: str,
+def create_app(outbox_dir: Path, *, port: int, token: str, session: str, key: str, by: str,
                digest: str | None = None) -> ASGIApp:
     """The review page for `outbox_dir`, answering only on 127.0.0.1:`port` / localhost:`port`."""
     r = Review(outbox_dir, by=by, digest=digest)
@@ -275,4 +304,4 @@ def create_app(outbox_dir: Path, *, port: int, token: str, session: str, by: str
         Route("/drafts/{id}/measure", r.measure, methods=["POST"]),
     ]
     app = Starlette(routes=routes, exception_handlers={OutboxError: _refused})
-    return Guard(app, port=port, token=token, session=session)
+    return Guard(app, port=port, token=token, session=session, key=key)

@@ -1,7 +1,8 @@
 """`newsdesk outbox serve`: the review page on 127.0.0.1, until Ctrl-C or SIGTERM.
 
 The socket is bound before anything is printed, so `--port 0` prints the port really taken. The
-token is printed on the terminal; a browser opened for the reviewer gets it through a private
+link printed on the terminal carries the token (exchanged for the session cookie) and, after `#`,
+the key the page's script sends with each change (pipeline.outbox.page.Guard); a browser opened for the reviewer gets it through a private
 file (mode 0600), not on its command line, where other users of the machine could read it.
 """
 from __future__ import annotations
@@ -66,9 +67,9 @@ def serve(outbox_dir: Path, *, port: int = 0, open_browser: bool = True, by: str
           digest: str | None = None, out: TextIO = sys.stdout) -> int:
     sock = bind(port)
     port = sock.getsockname()[1]
-    token, session = secrets.token_urlsafe(24), secrets.token_urlsafe(32)
-    app = create_app(Path(outbox_dir), port=port, token=token, session=session, by=by, digest=digest)
-    url = f"http://{HOST}:{port}/?token={token}"
+    token, session, key = secrets.token_urlsafe(24), secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    app = create_app(Path(outbox_dir), port=port, token=token, session=session, key=key, by=by, digest=digest)
+    url = f"http://{HOST}:{port}/?token={token}#key={key}"
     print(f"Review page: {url}", file=out, flush=True)
     print("Ctrl-C stops it.", file=out, flush=True)
     server = _Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",

@@ -102,6 +102,7 @@ def draft_view(info: DigestInfo, d: DraftEntry, typed: Typed | None = None) -> d
         "missing": d.missing, "text": text, "sha": sha, "base": typed.base if typed else sha,
         "measure": m, "parts": list(zip(pieces, m.parts)) if len(pieces) > 1 else [],
         "history": _history(d), "card": _card(info.story(d.story), _links(info, d, text)),
+        "unsaved": typed is not None and text != disk,   # the box holds text not on disk
         "error": typed.error if typed else None, "conflict": typed.conflict if typed else None,
         "editable": d.channel in rules.LIMITS and not d.missing and d.status in (DRAFT, APPROVED, REJECTED),
         "remote_url": rules.safe_url(d.remote_url), "by_hand": d.channel in SHARE_URLS,

@@ -19,6 +19,7 @@ from review_fixtures import entry, fixture_digest, manifest
 
 PORT = 8123
 ORIGIN = f"http://127.0.0.1:{PORT}"
+KEY = {"X-Newsdesk-Key": "the-key"}       # what review.js sends with each change
 
 
 @pytest.fixture
@@ -27,7 +28,8 @@ def folder(tmp_path: Path) -> Path:
 
 
 def client(folder: Path, *, session: bool = True) -> TestClient:
-    app = create_app(folder.parent, port=PORT, token="the-token", session="the-session", by="ann")
+    app = create_app(folder.parent, port=PORT, token="the-token", session="the-session", key="the-key",
+                     by="ann")
     c = TestClient(app, base_url=ORIGIN, follow_redirects=False)
     if session:
         assert c.get("/?token=the-token").status_code == 303
@@ -35,7 +37,7 @@ def client(folder: Path, *, session: bool = True) -> TestClient:
 
 
 def post(c: TestClient, path: str, data: dict | None = None, **headers: str):
-    return c.post(path, data=data or {}, headers={"Origin": ORIGIN, **headers})
+    return c.post(path, data=data or {}, headers={"Origin": ORIGIN, **KEY, **headers})
 
 
 def sha(folder: Path, e: dict) -> str:
@@ -81,15 +83,18 @@ def test_a_foreign_host_header_is_refused_dns_rebinding(folder, host):
 
 # Each replay of an approve, and whether the page may accept it.
 REPLAYS = {
-    "the page itself": ({"Origin": ORIGIN}, True, 303),
-    "no Origin but Sec-Fetch-Site same-origin": ({"Sec-Fetch-Site": "same-origin"}, True, 303),
-    "a foreign Origin": ({"Origin": "http://evil.example"}, True, 403),
-    "another local port": ({"Origin": f"http://127.0.0.1:{PORT + 1}"}, True, 403),
-    "Origin null (a sandboxed frame)": ({"Origin": "null"}, True, 403),
-    "cross-site, no Origin": ({"Sec-Fetch-Site": "cross-site"}, True, 403),
-    "neither Origin nor Sec-Fetch-Site": ({}, True, 403),
-    "no session cookie": ({"Origin": ORIGIN}, False, 403),
-    "a foreign Host": ({"Origin": "http://evil.example:8123", "Host": f"evil.example:{PORT}"}, True, 400),
+    "the page itself": ({"Origin": ORIGIN, **KEY}, True, 303),
+    "no Origin but Sec-Fetch-Site same-origin": ({"Sec-Fetch-Site": "same-origin", **KEY}, True, 303),
+    "a foreign Origin": ({"Origin": "http://evil.example", **KEY}, True, 403),
+    "another local port": ({"Origin": f"http://127.0.0.1:{PORT + 1}", **KEY}, True, 403),
+    "Origin null (a sandboxed frame)": ({"Origin": "null", **KEY}, True, 403),
+    "cross-site, no Origin": ({"Sec-Fetch-Site": "cross-site", **KEY}, True, 403),
+    "neither Origin nor Sec-Fetch-Site": (KEY, True, 403),
+    "no session cookie": ({"Origin": ORIGIN, **KEY}, False, 403),
+    "a foreign Host": ({"Origin": "http://evil.example:8123", "Host": f"evil.example:{PORT}", **KEY}, True, 400),
+    # The cookie reaches every port of 127.0.0.1; the key, only the page's own script.
+    "the cookie and our Origin, without the key": ({"Origin": ORIGIN}, True, 403),
+    "the cookie and our Origin, a wrong key": ({"Origin": ORIGIN, "X-Newsdesk-Key": "the-kez"}, True, 403),
 }
 
 
@@ -115,7 +120,7 @@ def test_no_change_by_any_method_but_post(folder, path, method):
     e = entry(folder, "x", "s-cart")
     before = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
     r = client(folder).request(method, path.format(id=e["id"]) + f"?sha={sha(folder, e)}&text=x",
-                               headers={"Origin": ORIGIN})
+                               headers={"Origin": ORIGIN, **KEY})
     assert r.status_code == 405
     assert {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before
 
@@ -252,10 +257,10 @@ def test_approve_all_approves_what_was_shown_and_only_that(folder):
     assert len(seen) == len(manifest(folder)["drafts"]) == 11   # one e-mail draft, 2 x 5 posts
     late = entry(folder, "x", "s-hostile")
     r = c.post("/d/2024-05-01-morning/approve-all", data={"seen": [s for s in seen if not s.startswith(late["id"])]},
-               headers={"Origin": ORIGIN})
+               headers={"Origin": ORIGIN, **KEY})
     assert r.status_code == 409 and late["id"] in r.text
     assert {e["status"] for e in manifest(folder)["drafts"]} == {"draft"}
-    r = c.post("/d/2024-05-01-morning/approve-all", data={"seen": seen}, headers={"Origin": ORIGIN})
+    r = c.post("/d/2024-05-01-morning/approve-all", data={"seen": seen}, headers={"Origin": ORIGIN, **KEY})
     assert r.status_code == 303
     assert {e["status"] for e in manifest(folder)["drafts"]} == {"approved"}
 

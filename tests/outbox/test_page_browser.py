@@ -4,12 +4,14 @@ made by `newsdesk digest` as a user would. Chromium missing is a failure, not a 
 Set NEWSDESK_SCREENSHOTS=DIR to keep the 1280 and 375 px screenshots for a person to look at."""
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import httpx
@@ -49,6 +51,7 @@ class Served:
     def __init__(self, folder: Path, proc: subprocess.Popen, url: str):
         self.folder, self.proc, self.url = folder, proc, url
         self.origin = url.split("/?")[0]
+        self.key = url.split("#key=")[1]
 
 
 @pytest.fixture
@@ -139,8 +142,10 @@ def test_the_approve_request_replayed_from_elsewhere_changes_nothing(page, serve
         draft(page, e).get_by_role("button", name="Approve").click()
     request = caught.value
     cookie = {c["name"]: c["value"] for c in page.context.cookies()}
-    headers = {k.lower(): v for k, v in request.headers.items() if k.lower() in ("content-type", "origin")}
+    headers = {k.lower(): v for k, v in request.headers.items()
+               if k.lower() in ("content-type", "origin", "x-newsdesk-key")}
     assert headers["origin"] == served.origin
+    assert headers["x-newsdesk-key"] == served.url.split("#key=")[1]     # the key, from the link's fragment
     before = (served.folder / "manifest.json").read_bytes()
 
     def replay(extra_headers: dict, cookies: dict) -> int:
@@ -151,6 +156,7 @@ def test_the_approve_request_replayed_from_elsewhere_changes_nothing(page, serve
     assert replay({"Origin": "http://evil.example"}, cookie) == 403
     assert replay({}, {}) == 403
     assert replay({"Host": "evil.example"}, cookie) == 400
+    assert replay({"X-Newsdesk-Key": ""}, cookie) == 403
     assert (served.folder / "manifest.json").read_bytes() == before
     assert replay({}, cookie) == 303          # the same request from the page itself does work
     assert entry(served.folder, "threads")["status"] == "approved"
@@ -230,3 +236,125 @@ def test_screenshot_of_the_seeds_digest_page(browser, served, width, tmp_path):
         keep.mkdir(parents=True, exist_ok=True)
         shutil.copy(shot, keep / shot.name)
     context.close()
+
+
+class _CookieCatcher(http.server.BaseHTTPRequestHandler):
+    """Another local server, as a link in a feed might point to: it keeps what the browser sends."""
+    seen: list[str] = []
+
+    def do_GET(self):
+        type(self).seen.append(self.headers.get("Cookie", ""))
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.end_headers()
+        self.wfile.write(b"<!DOCTYPE html><title>elsewhere</title>")
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_cookie_caught_by_another_local_port_cannot_change_anything(page, served):
+    other = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _CookieCatcher)
+    _CookieCatcher.seen = []
+    threading.Thread(target=other.serve_forever, daemon=True).start()
+    try:
+        page.goto(f"http://127.0.0.1:{other.server_address[1]}/")     # the reviewer follows a link
+        expect(page).to_have_title("elsewhere")
+    finally:
+        other.shutdown()
+        other.server_close()
+    caught = dict(c.split("=", 1) for c in _CookieCatcher.seen[0].split("; ") if "=" in c)
+    assert caught, "the browser sent the review cookie to the other port"   # cookies ignore ports
+    e = entry(served.folder, "mastodon")
+    before = (served.folder / "manifest.json").read_bytes()
+    with httpx.Client(cookies=caught, base_url=served.origin) as c:
+        shown = c.get("/")                               # it may read the page, which holds no key
+        assert shown.status_code == 200 and served.key not in shown.text
+        r = c.post(f"/drafts/{e['id']}/reject", data={"reason": "forged"},
+                   headers={"Origin": served.origin, "Sec-Fetch-Site": "same-origin"})
+        assert r.status_code == 403
+        r = c.post(f"/d/{served.folder.name}/approve-all", headers={"Origin": served.origin},
+                   data={"seen": [f"{d['id']}:{d['sha256']}" for d in manifest(served.folder)["drafts"]]})
+        assert r.status_code == 403
+    assert (served.folder / "manifest.json").read_bytes() == before
+
+
+# ---------------------------------------------------------------- typed text is never dropped
+
+def test_typed_text_then_approve_approves_the_typed_text(page, served):
+    e, other = entry(served.folder, "mastodon"), entry(served.folder, "bluesky")
+    typed = "Five patients in remission after one infusion https://example.org/lupus #Lupus"
+    draft(page, other).get_by_role("textbox", name="Text of the Bluesky post").fill("Half-written, kept")
+    draft(page, e).get_by_role("textbox", name="Text of the Mastodon post").fill(typed)
+    draft(page, e).get_by_role("button", name="Approve").click()
+    expect(page.locator("p.notice")).to_have_text("Approved.")
+    now = entry(served.folder, "mastodon")
+    assert (served.folder / e["path"]).read_text() == typed + "\n"
+    assert now["status"] == "approved" and now["sha256"] == _sha((served.folder / e["path"]).read_bytes())
+    assert [h["status"] for h in now["history"][-2:]] == ["draft", "approved"]
+    assert now["history"][-2]["reason"] == "edited in the review page"
+    # The other box still holds its text, unsaved, and the page still says so before leaving.
+    box = draft(page, other).get_by_role("textbox", name="Text of the Bluesky post")
+    assert box.input_value() == "Half-written, kept"
+    assert (served.folder / other["path"]).read_text() != "Half-written, kept\n"
+    assert page.evaluate("!!document.querySelector('#text-%s[data-unsaved]')" % other["id"])
+
+
+def test_typed_text_the_network_refuses_blocks_the_approve_and_stays_in_the_box(page, served):
+    e = entry(served.folder, "x")
+    before = (served.folder / e["path"]).read_bytes()
+    typed = "Remission for five patients after one infusion. " * 7
+    draft(page, e).get_by_role("textbox", name="Text of the X post").fill(typed)
+    draft(page, e).get_by_role("button", name="Approve").click()
+    expect(draft(page, e).get_by_role("alert")).to_contain_text("Not approved")
+    assert draft(page, e).get_by_role("textbox", name="Text of the X post").input_value() == typed
+    assert entry(served.folder, "x")["status"] == "draft"
+    assert (served.folder / e["path"]).read_bytes() == before
+
+
+def test_reject_with_typed_text_asks_first(page, served):
+    e = entry(served.folder, "threads")
+    draft(page, e).get_by_role("textbox", name="Text of the Threads post").fill("Something better")
+    asked = []
+    page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    draft(page, e).get_by_role("button", name="Reject").click()
+    page.wait_for_function("true")
+    assert asked and "not saved" in asked[0]
+    assert entry(served.folder, "threads")["status"] == "draft"
+    page.once("dialog", lambda d: d.accept())
+    draft(page, e).get_by_role("button", name="Reject").click()
+    expect(page.locator("p.notice")).to_have_text("Rejected.")
+    assert entry(served.folder, "threads")["status"] == "rejected"
+
+
+def test_approve_all_asks_first_and_waits_for_typed_text(page, served):
+    pending = len(manifest(served.folder)["drafts"])
+    asked = []
+    page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    page.get_by_role("button", name="Approve all").click()
+    page.wait_for_function("true")
+    assert asked and f"Approve all {pending} drafts" in asked[0]
+    assert {d["status"] for d in manifest(served.folder)["drafts"]} == {"draft"}
+    e = entry(served.folder, "linkedin")
+    draft(page, e).get_by_role("textbox", name="Text of the LinkedIn post").fill("Not saved yet")
+    page.get_by_role("button", name="Approve all").click()             # no question: refused first
+    expect(page.locator("#script-notice")).to_contain_text("Nothing approved: 1 draft(s) hold text")
+    expect(draft(page, e)).to_be_focused()
+    assert {d["status"] for d in manifest(served.folder)["drafts"]} == {"draft"}
+    draft(page, e).get_by_role("textbox", name="Text of the LinkedIn post").fill(
+        (served.folder / e["path"]).read_text())            # back as it was
+    page.once("dialog", lambda d: d.accept())
+    page.get_by_role("button", name="Approve all").click()
+    expect(page.locator("p.notice")).to_have_text("Approved every draft still in draft.")
+    assert {d["status"] for d in manifest(served.folder)["drafts"]} == {"approved"}
+
+
+def test_leaving_the_page_with_typed_text_warns(page, served):
+    e = entry(served.folder, "mastodon")
+    draft(page, e).get_by_role("textbox", name="Text of the Mastodon post").fill("Typed, not saved")
+    asked = []
+    page.once("dialog", lambda d: (asked.append(d.type), d.dismiss()))
+    with pytest.raises(Exception):
+        page.goto(served.origin + "/", timeout=5_000)
+    assert asked == ["beforeunload"]
+    assert draft(page, e).get_by_role("textbox", name="Text of the Mastodon post").input_value() == "Typed, not saved"

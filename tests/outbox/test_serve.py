@@ -15,7 +15,7 @@ import pytest
 
 from review_fixtures import ROOT, fixture_digest
 
-FIRST_LINE = re.compile(r"Review page: http://127\.0\.0\.1:(\d+)/\?token=([A-Za-z0-9_-]{20,})\n")
+FIRST_LINE = re.compile(r"Review page: http://127\.0\.0\.1:(\d+)/\?token=([A-Za-z0-9_-]{20,})#key=[A-Za-z0-9_-]{40,}\n")
 
 
 def start(box: Path, *args: str, env: dict | None = None) -> tuple[subprocess.Popen, str, int]:
@@ -79,7 +79,7 @@ def test_the_browser_gets_the_token_through_a_private_file_not_its_command_line(
     finally:
         proc.terminate()
         proc.communicate(timeout=30)
-    token = url.split("token=")[1]
+    token = url.split("token=")[1].split("#")[0]
     assert arg.startswith("file://") and token not in arg
     assert mode == "0o600" and url in page
     assert not Path(arg[len("file://"):]).exists()           # removed when the server stops
