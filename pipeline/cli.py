@@ -268,8 +268,8 @@ def _subparsers(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentPa
 def _registrars() -> list[Callable[[Any], None]]:
     """Command groups that live beside the module they drive."""
     out = []
-    for module in ("pipeline.commands.stages", "pipeline.commands.outbox", "pipeline.commands.schedule",
-                   "pipeline.commands.deliver"):
+    for module in ("pipeline.commands.stages", "pipeline.commands.stories", "pipeline.commands.outbox",
+                   "pipeline.commands.schedule", "pipeline.commands.deliver"):
         try:
             mod = __import__(module, fromlist=["register"])
         except ModuleNotFoundError as e:

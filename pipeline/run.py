@@ -96,8 +96,9 @@ class Selection:
 
 def run_digest(settings: Settings, *, now: datetime | None = None, dry_run: bool = False,
                progress: bool | None = None, wait: bool = False,
-               honour_backoff: bool = False) -> RunReport:
-    """One run: ingest, group into stories, select, render, write the outbox, record it."""
+               honour_backoff: bool = False, read: bool = True) -> RunReport:
+    """One run: ingest, group into stories, select, render, write the outbox, record it.
+    `read=False`: no source is read (regroup, after a reviewer's correction)."""
     from pipeline import store as st
 
     now = now or datetime.now(timezone.utc)
@@ -107,7 +108,7 @@ def run_digest(settings: Settings, *, now: datetime | None = None, dry_run: bool
         store = _open_store(stack, settings, dry_run=dry_run, wait=wait)
         # 1. ingest (the store read before, written after; a dry run stores nothing)
         result = ingest_sources(stack, store, settings, now=now, dry_run=dry_run, progress=progress,
-                                honour_backoff=honour_backoff)
+                                honour_backoff=honour_backoff) if read else _nothing_read()
         known = load_known(store, settings, result.articles, now)
         new_articles = [a for a in result.articles if a.id not in known.previous]
         # 2. stories over the window
@@ -141,6 +142,19 @@ def run_digest(settings: Settings, *, now: datetime | None = None, dry_run: bool
         if report.digest and not dry_run:
             _write_report(Path(report.digest), report)
         return report
+
+
+def regroup(settings: Settings, *, now: datetime | None = None) -> RunReport:
+    """After a reviewer's split, merge or move-out: the stories grouped again with it and the
+    digest's drafts still in `draft` rendered again, at once, as the next run would (reading no
+    source); approved, rejected, sent and edited drafts are kept as they are."""
+    return run_digest(settings, now=now, progress=False, read=False)
+
+
+def _nothing_read():
+    from pipeline.ingest.collect import IngestResult
+
+    return IngestResult((), ())
 
 
 def _open_store(stack: ExitStack, settings: Settings, *, dry_run: bool, wait: bool):

@@ -58,18 +58,22 @@ def _apply_overrides(groups: list[list[Article]], members: dict[str, Member],
     return [g for g in groups if g]
 
 
-def assign_ids(groups: Sequence[Sequence[Article]], previous: Mapping[str, str]) -> list[str]:
+def assign_ids(groups: Sequence[Sequence[Article]], previous: Mapping[str, str],
+               split: frozenset[str] = frozenset()) -> list[str]:
     """Each group keeps the id of the stored story most of its articles came from (a stored id
-    goes to one group only, the largest); other groups get a new id from their earliest article."""
-    claims: list[tuple[int, int, str]] = []
+    goes to one group only, the largest); other groups get a new id from their earliest article.
+    Articles a reviewer split out (`split`) claim their old story's id only after every article
+    that stayed: the part that stays keeps the story, however many articles left it."""
+    claims: list[tuple[int, int, int, str]] = []
     for i, g in enumerate(groups):
-        counts = Counter(previous[a.id] for a in g if a.id in previous)
-        for sid, n in counts.items():
-            claims.append((n, i, sid))
-    claims.sort(key=lambda c: (-c[0], c[1], c[2]))
+        stayed = Counter(previous[a.id] for a in g if a.id in previous and a.id not in split)
+        left = Counter(previous[a.id] for a in g if a.id in previous and a.id in split)
+        for sid in stayed.keys() | left.keys():
+            claims.append((stayed[sid], left[sid], i, sid))
+    claims.sort(key=lambda c: (-c[0], -c[1], c[2], c[3]))
     ids: dict[int, str] = {}
     taken: set[str] = set()
-    for n, i, sid in claims:
+    for _, _, i, sid in claims:
         if i not in ids and sid not in taken:
             ids[i] = sid
             taken.add(sid)
@@ -118,7 +122,7 @@ def build_stories(articles: Sequence[Article], *, previous: Mapping[str, str],
                                      window_start=window_start or datetime.min.replace(tzinfo=now.tzinfo))
     if overrides:
         groups = _apply_overrides(groups, members, overrides)
-    ids = assign_ids(groups, previous)
+    ids = assign_ids(groups, previous, frozenset(o.a for o in overrides if o.kind == "split"))
     stories: list[Story | None] = []
     jobs: list[tuple[int, tuple]] = []
     for sid, g in zip(ids, groups):
