@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from pipeline import outbox
-from pipeline.errors import OutboxError
+from pipeline.errors import NewsdeskError, OutboxError
 from pipeline.lock import atomic_write
 from pipeline.terminal import safe
 
@@ -257,7 +257,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
                           "pip install 'newsdesk[review]'") from exc
     box = _outbox_dir(args)
     outbox.find_digest(box, args.digest)      # fails now, not in the browser, when there is none
-    return serve(box, port=args.port, open_browser=not args.no_browser, by=_by(args), digest=args.digest)
+    return serve(box, port=args.port, open_browser=not args.no_browser, by=_by(args), digest=args.digest,
+                 take_out=_take_out(args, box))
+
+
+def _take_out(args: argparse.Namespace, box: Path):
+    """The page's "take this source out" (a split, then the drafts rendered again), when the
+    state store that holds the digest's stories is here; else the page does not offer it."""
+    import dataclasses
+    import functools
+
+    try:
+        from pipeline.cli import _settings
+        from pipeline.commands.stories import take_out
+        settings = dataclasses.replace(_settings(args), outbox=box)
+    except (ModuleNotFoundError, NewsdeskError):
+        return None
+    if not (settings.state_dir / "state.db").is_file():
+        return None
+    return functools.partial(take_out, settings, by=_by(args))
 
 
 # ---------------------------------------------------------------- parser

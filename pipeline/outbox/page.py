@@ -22,18 +22,19 @@ import hmac
 import html
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import jinja2
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pipeline import outbox
-from pipeline.errors import OutboxError
+from pipeline.errors import NewsdeskError, OutboxError
 from pipeline.render.templates import template_dirs
 
 from pipeline.outbox.manifest import _digest_folders
@@ -51,7 +52,8 @@ DIGEST_CSP = ("sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src d
               "base-uri 'none'; form-action 'none'; frame-ancestors 'self'")
 STATIC = {"review.css": "text/css; charset=utf-8", "review.js": "text/javascript; charset=utf-8"}
 DONE = {"approved": "Approved.", "rejected": "Rejected.", "saved": "Saved.", "unchanged": "No change to save.",
-        "approved-all": "Approved every draft still in draft."}
+        "approved-all": "Approved every draft still in draft.",
+        "taken-out": "Source taken out of its story; the drafts still in draft were rendered again."}
 _DARK = re.compile(r"@media\s*\(\s*prefers-color-scheme\s*:\s*dark\s*\)")
 
 
@@ -145,8 +147,9 @@ class _NotFound(OutboxError):
 class Review:
     """The routes over one outbox folder (`digest`: the one shown at /, else the newest)."""
 
-    def __init__(self, outbox_dir: Path, *, by: str, digest: str | None = None):
-        self.box, self.by, self.digest = Path(outbox_dir), by, digest
+    def __init__(self, outbox_dir: Path, *, by: str, digest: str | None = None,
+                 take_out: Callable[[str, str], str] | None = None):
+        self.box, self.by, self.digest, self.take_out = Path(outbox_dir), by, digest, take_out
 
     def _draft(self, draft_id: str) -> tuple[Path, outbox.DraftEntry]:
         try:
@@ -166,7 +169,8 @@ class Review:
         info = self._digest(name or self.digest)
         names = sorted((f.name for f in _digest_folders(self.box)), reverse=True)   # read only
         html = _environment().get_template("review.html").render(
-            d=digest_view(info, typed), digests=names, notice=notice, by=self.by)
+            d=digest_view(info, typed), digests=names, notice=notice, by=self.by,
+            take_out=self.take_out is not None)
         return HTMLResponse(html, status)
 
     async def index(self, request: Request) -> Response:
@@ -268,6 +272,18 @@ class Review:
                               status=409, notice="Not saved: the draft changed on disk (see below).")
         return self._back(folder.name, "saved" if saved.changed else "unchanged", d.id)
 
+    async def take_out_source(self, request: Request) -> Response:
+        """A source taken out of its story (`newsdesk stories split` of one article), and the
+        drafts still in draft rendered again at once."""
+        form = await request.form()
+        if self.take_out is None:
+            raise _NotFound("this review page has no state store to correct stories in")
+        try:
+            await run_in_threadpool(self.take_out, request.path_params["story"], str(form.get("article", "")))
+        except NewsdeskError as exc:
+            return self._page(None, status=409, notice=f"Not taken out: {exc}")
+        return RedirectResponse("/?done=taken-out", 303)
+
     async def measure(self, request: Request) -> Response:
         form = await request.form()
         folder, d = self._draft(request.path_params["id"])
@@ -289,9 +305,9 @@ async def _refused(request: Request, exc: Exception) -> Response:
 
 
 def create_app(outbox_dir: Path, *, port: int, token: str, session: str, key: str, by: str,
-               digest: str | None = None) -> ASGIApp:
+               digest: str | None = None, take_out: Callable[[str, str], str] | None = None) -> ASGIApp:
     """The review page for `outbox_dir`, answering only on 127.0.0.1:`port` / localhost:`port`."""
-    r = Review(outbox_dir, by=by, digest=digest)
+    r = Review(outbox_dir, by=by, digest=digest, take_out=take_out)
     routes = [
         Route("/", r.index, methods=["GET"]),
         Route("/static/{file}", r.static, methods=["GET"]),
@@ -302,6 +318,7 @@ def create_app(outbox_dir: Path, *, port: int, token: str, session: str, key: st
         Route("/drafts/{id}/reject", r.reject, methods=["POST"]),
         Route("/drafts/{id}/save", r.save, methods=["POST"]),
         Route("/drafts/{id}/measure", r.measure, methods=["POST"]),
+        Route("/stories/{story}/take-out", r.take_out_source, methods=["POST"]),
     ]
     app = Starlette(routes=routes, exception_handlers={OutboxError: _refused})
     return Guard(app, port=port, token=token, session=session, key=key)

@@ -164,7 +164,7 @@ def digest_view(info: DigestInfo, typed: Mapping[str, Typed] | None = None) -> d
         sources = [{"outlet": rules.clean_text(r.outlet) or (urlsplit(r.url).hostname if rules.safe_url(r.url)
                                                               else None),
                     "title": rules.clean_text(r.title) or "(untitled)", "url": rules.safe_url(r.url),
-                    "why": why.get(r.article_id, "")} for r in s.sources]
+                    "why": why.get(r.article_id, ""), "article": r.article_id} for r in s.sources]
         # clean_text: no control or bidi-override characters from a feed reorder what is shown.
         stories.append({"id": s.id, "headline": rules.clean_text(s.headline) or "(untitled)",
                         "summary": rules.clean_text(s.summary), "sources": sources,

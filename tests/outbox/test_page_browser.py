@@ -358,3 +358,39 @@ def test_leaving_the_page_with_typed_text_warns(page, served):
         page.goto(served.origin + "/", timeout=5_000)
     assert asked == ["beforeunload"]
     assert draft(page, e).get_by_role("textbox", name="Text of the Mastodon post").input_value() == "Typed, not saved"
+
+
+# ---------------------------------------------------------------- a correction from the page
+
+def test_take_this_source_out_moves_it_and_renders_the_drafts_again_at_once(browser, seeds, tmp_path):
+    base = tmp_path / "base"
+    shutil.copytree(seeds.parent, base / "outbox")
+    shutil.copytree(seeds.parent.parent / "state", base / "state")
+    folder = base / "outbox" / seeds.name
+    story = manifest(folder)["stories"][0]
+    members = sorted(r["article_id"] for r in story["sources"])
+    assert len(members) > 2
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "--state-dir", str(base / "state"), "outbox",
+                             "--outbox", str(base / "outbox"), "serve", "--port", "0", "--no-browser",
+                             "--by", "rita"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = proc.stdout.readline()
+    assert line.startswith("Review page: http://127.0.0.1:"), proc.stderr.read()
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(line.split("Review page: ")[1].strip())
+        leaving = members[-1]
+        row = page.locator(f"#story-{story['id']} ul.sources li").filter(
+            has=page.locator(f"input[name=article][value='{leaving}']"))
+        expect(row.locator("span.why")).to_contain_text("joined:")
+        row.get_by_role("button", name="take this source out").click()
+        expect(page.locator("p.notice")).to_have_text(
+            "Source taken out of its story; the drafts still in draft were rendered again.")
+        after = {s["id"]: sorted(r["article_id"] for r in s["sources"]) for s in manifest(folder)["stories"]}
+        assert after[story["id"]] == [m for m in members if m != leaving]     # the story keeps its id
+        assert [leaving] in [v for k, v in after.items() if k != story["id"]]
+        expect(page.locator(f"#story-{story['id']} ul.sources li")).to_have_count(len(members) - 1)
+    finally:
+        context.close()
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
