@@ -148,6 +148,9 @@ class MastodonServer:
                                            "max_media_attachments": 4,
                                            "characters_reserved_per_url": 23}}}))
         self.http.route("/api/v1/statuses", self._post)
+        self.http.route("/api/v1/accounts/verify_credentials", lambda r, h: _json(200, {
+            "id": "1", "username": "newsdesk", "acct": "newsdesk"})
+            if r.header("Authorization") == f"Bearer {self.token}" else _json(401, {"error": "The access token is invalid"}))
 
     @property
     def base_url(self) -> str:

@@ -78,6 +78,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     infos = outbox.list_digests(_outbox_dir(args), by=_by(args))
     if args.digest:
         infos = [i for i in infos if i.name.startswith(args.digest)]
+    if args.by_hand:
+        return _list_by_hand(infos)
     if args.json:
         print(json.dumps([{"digest": info.name, "folder": str(info.folder), "drafts": [
             {"id": d.id, "status": d.status, "channel": d.channel, "story": d.story, "path": d.path,
@@ -95,6 +97,23 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(f"no drafts in {safe(_outbox_dir(args))}")
         return 0
     print(table(("DIGEST", "ID", "STATUS", "CHANNEL", "PATH", "NOTE"), rows))
+    return 0
+
+
+def _list_by_hand(infos) -> int:
+    """Approved posts for the networks posted by hand, each with its composer link."""
+    from pipeline.deliver.composer import SHARE_URLS, composer_url
+
+    found = 0
+    for info in infos:
+        for d in info.drafts:
+            if d.channel in SHARE_URLS and d.status == outbox.APPROVED and not d.missing:
+                url = composer_url(d.channel, (info.folder / d.path).read_text(encoding="utf-8", errors="replace"))
+                print(safe(f"{d.id}  {d.channel:8} {info.name}/{d.path}"))
+                print(f"  {safe(url)}")
+                found += 1
+    print(f"{found} approved post(s) to publish by hand; then `newsdesk outbox sent ID`" if found
+          else "no approved post to publish by hand")
     return 0
 
 
@@ -309,6 +328,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--status", choices=outbox.STATUSES, help="only drafts with this status")
     p.add_argument("--digest", metavar="NAME", help="only this digest (a prefix of its folder name)")
     p.add_argument("--json", action="store_true", help="digests and their drafts as one JSON array")
+    p.add_argument("--by-hand", action="store_true",
+                   help="the approved posts to publish by hand (X, Threads, LinkedIn), with their composer links")
     p = cmd("show", cmd_show, "a draft's text, its length against the network limit, its sources",
             "newsdesk outbox show k3x9aa")
     p.add_argument("id", help="draft id (a unique prefix is enough)")
