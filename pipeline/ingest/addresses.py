@@ -47,10 +47,28 @@ def check_url(url: str, target: str) -> SplitResult:
     return parts
 
 
+# IPv6 prefixes that carry an IPv4 address a gateway connects to: NAT64's well-known prefix
+# (RFC 6052; the address in the last 32 bits) and its local-use prefix (RFC 8215). 6to4
+# (2002::/16, the address in bits 16-48) is read by ipaddress (`sixtofour`). Python calls all of
+# them global, whatever they embed: 64:ff9b::a9fe:a9fe reaches the metadata service.
+NAT64 = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("64:ff9b:1::/48"))
+
+
+def embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one stands for (mapped, NAT64, 6to4), else None."""
+    if not isinstance(address, ipaddress.IPv6Address):
+        return None
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if any(address in net for net in NAT64):
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return address.sixtofour
+
+
 def is_public(address: IPAddress) -> bool:
-    """A globally routable unicast address (IPv4 inside IPv6, ::ffff:10.0.0.1, judged as IPv4)."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    """A globally routable unicast address; an IPv6 address that stands for an IPv4 one
+    (::ffff:10.0.0.1, 64:ff9b::10.0.0.1, 2002:0a00:0001::) is judged by that IPv4 address."""
+    address = embedded_ipv4(address) or address
     return address.is_global and not address.is_multicast
 
 

@@ -25,6 +25,7 @@ from loopback import LoopbackServer, Response, hang, silent_server, trickle
 from pipeline.config import SourceSpec
 from pipeline.errors import FetchError
 from pipeline.ingest.collect import ingest, spec_for
+from pipeline.ingest.addresses import is_public
 from pipeline.ingest.fetch import fetch
 from pipeline.store import open_store
 
@@ -79,7 +80,21 @@ FORBIDDEN = {
     "mapped-private": "http://[::ffff:10.0.0.1]/feed.xml",
     "unspecified": "http://0.0.0.0:8080/feed.xml",
     "shared-cgnat": "http://100.64.0.1/feed.xml",
+    # IPv6 that a gateway turns into a private IPv4 address: NAT64 (RFC 6052, RFC 8215) and 6to4.
+    "nat64-private": "http://[64:ff9b::a00:1]/feed.xml",
+    "nat64-metadata": "http://[64:ff9b::169.254.169.254]/latest/meta-data/",
+    "nat64-local-use-loopback": "http://[64:ff9b:1::7f00:1]/feed.xml",
+    "6to4-private": "http://[2002:c0a8:101::1]/feed.xml",
+    "6to4-loopback": "http://[2002:7f00:1::1]:8080/feed.xml",
 }
+
+
+@pytest.mark.parametrize("address,public", [
+    ("64:ff9b::808:808", True), ("2002:808:808::1", True), ("2606:4700::1111", True),
+    ("64:ff9b::a00:1", False), ("64:ff9b::a9fe:a9fe", False), ("2002:a00:1::1", False),
+    ("2002:7f00:1::", False), ("::ffff:192.168.1.1", False)])
+def test_an_ipv6_address_standing_for_an_ipv4_one_is_judged_by_it(address, public):
+    assert is_public(ipaddress.ip_address(address)) is public
 
 
 @pytest.mark.parametrize("name", sorted(FORBIDDEN))
