@@ -2,7 +2,7 @@
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
-from pipeline.commands.stages import _gap
+from pipeline.commands.stories import _gap
 
 T = datetime(2026, 8, 20, 9, tzinfo=timezone.utc)
 
