@@ -199,7 +199,7 @@ def register(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="the story as one JSON object")
     p = _add(ssub, "split", cmd_stories_split, "move articles out of a story into one new story (the story "
              "keeps its id); the digest's drafts still in draft are rendered again at once",
-             "newsdesk stories split 3f2a 9c01d2 77e4")
+             "newsdesk stories split 3f2a 9c01d2e4b")
     p.add_argument("story", help="story id (a unique prefix is enough)")
     p.add_argument("articles", nargs="+", metavar="ARTICLE", help="article ids to move out (unique prefixes)")
     p.add_argument("--by", help="reviewer name (default: $USER)")
