@@ -75,8 +75,12 @@ def prepared(tmp_path_factory, server):
     for tool in ("nano", "vi"):     # an $EDITOR that leaves the draft as it is
         (base / "bin" / tool).write_text("#!/bin/sh\nexit 0\n")
         (base / "bin" / tool).chmod(0o755)
-    assert _run("newsdesk digest", base).returncode == 0
-    manifest = json.loads(next((base / "outbox").glob("*/manifest.json")).read_text())
+    made = _run("newsdesk digest --json", base)
+    assert made.returncode == 0, made.stderr
+    # The digest this run made, as its report names it: the outbox also holds the run's lock
+    # file, and a folder's listing comes in whatever order its file system keeps.
+    digest = Path(json.loads(made.stdout)["digest"])
+    manifest = json.loads((base / "outbox" / digest.name / "manifest.json").read_text())
     drafts = [d["id"] for d in manifest["drafts"]]
     assert _run(f"newsdesk outbox approve {drafts[-1]}", base).returncode == 0   # for `outbox sent`
     from pipeline import outbox as ob                 # a draft left in `sending`, for `outbox retry`
@@ -89,7 +93,7 @@ def prepared(tmp_path_factory, server):
     article_ids = [m["article_id"] for m in json.loads(members.stdout)["members"]]
     assert len(story_ids) >= 2 and len(article_ids) >= 2
     return base, {
-        "drafts": drafts, "digest": next((base / "outbox").iterdir()).name,
+        "drafts": drafts, "digest": digest.name,
         "story": story["id"], "stories": story_ids, "articles": article_ids,
     }
 
