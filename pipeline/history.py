@@ -5,23 +5,9 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import Iterable
 
-if TYPE_CHECKING:
-    from pipeline.store import Store
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def _iso(dt: datetime | None) -> str | None:
-    return dt.astimezone(timezone.utc).isoformat() if dt else None
-
-
-def _chunks(items: list, n: int) -> Iterator[list]:
-    for i in range(0, len(items), n):
-        yield items[i:i + n]
+from pipeline.store import Store, _chunks, _iso, utcnow
 
 
 def story_to_json(story) -> str:

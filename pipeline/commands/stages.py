@@ -203,7 +203,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
 
 
 def _find_story(store, key: str):
-    from pipeline.store import load_stories
+    from pipeline.history import load_stories
 
     stories = load_stories(store, include_closed=True)
     hits = [s for s in stories if s.id.startswith(key)]
@@ -216,13 +216,14 @@ def _find_story(store, key: str):
 
 def cmd_stories_list(args: argparse.Namespace) -> int:
     from pipeline.cli import _settings, _table
-    from pipeline.store import load_stories, open_store
+    from pipeline.history import load_stories
+    from pipeline.store import open_store
 
     settings = _settings(args)
     with open_store(settings.state_dir) as store:
         stories = load_stories(store, include_closed=args.all)
     if args.json:
-        from pipeline.store import story_to_json
+        from pipeline.history import story_to_json
 
         print(json.dumps([json.loads(story_to_json(story)) for story in stories[: args.limit]],
                          ensure_ascii=False))
@@ -242,7 +243,7 @@ def cmd_stories_show(args: argparse.Namespace) -> int:
     with open_store(settings.state_dir) as store:
         s = _find_story(store, args.id)
     if args.json:
-        from pipeline.store import story_to_json
+        from pipeline.history import story_to_json
 
         print(story_to_json(s))
         return 0
@@ -291,7 +292,8 @@ def cmd_stories_split(args: argparse.Namespace) -> int:
     import uuid
 
     from pipeline.cli import _settings
-    from pipeline.store import add_override, open_store
+    from pipeline.history import add_override
+    from pipeline.store import open_store
 
     settings = _settings(args)
     with open_store(settings.state_dir) as store:
@@ -313,7 +315,8 @@ def cmd_stories_merge(args: argparse.Namespace) -> int:
     import os
 
     from pipeline.cli import _settings
-    from pipeline.store import add_override, open_store
+    from pipeline.history import add_override
+    from pipeline.store import open_store
 
     settings = _settings(args)
     with open_store(settings.state_dir) as store:
