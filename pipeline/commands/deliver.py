@@ -5,6 +5,8 @@ import argparse
 import os
 from typing import Any
 
+from pipeline.commands.common import settings_of
+
 EXAMPLE = """\
 example:
   newsdesk deliver --dry-run          # what would go out, sending nothing
@@ -17,11 +19,10 @@ by hand (then `newsdesk outbox sent ID`). Exits 1 when a draft failed or is left
 
 
 def cmd_deliver(args: argparse.Namespace) -> int:
-    from pipeline.cli import _settings
     from pipeline.terminal import safe
     from pipeline.deliver import deliver
 
-    settings = _settings(args)
+    settings = settings_of(args)
     report = deliver(settings, env=os.environ, dry_run=args.dry_run, digest=args.digest,
                      channel=args.channel)
     if not report.outcomes:

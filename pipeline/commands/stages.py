@@ -9,6 +9,7 @@ import json
 import sys
 from typing import Any, Iterator, TextIO
 
+from pipeline.commands.common import print_table, safe, settings_of
 from pipeline.errors import NewsdeskError
 from pipeline.model import Article
 
@@ -50,7 +51,6 @@ def read_jsonl(stream: TextIO, name: str) -> Iterator[tuple[int, dict[str, Any]]
 
 
 def cmd_cluster(args: argparse.Namespace) -> int:
-    from pipeline.cli import safe
     from pipeline.stories.group import cluster_articles
 
     name = args.file
@@ -78,8 +78,7 @@ def cmd_cluster(args: argparse.Namespace) -> int:
     else:
         window = args.window_days
         if window is None:
-            from pipeline.cli import _settings
-            window = _settings(args).story_window_days
+            window = settings_of(args).story_window_days
         if not window > 0:
             raise NewsdeskError(f"--window-days must be more than 0, not {window}")
         groups = cluster_articles(articles, window_days=window)
@@ -153,7 +152,6 @@ def story_record(label: str, story) -> dict[str, Any]:
 
 
 def print_stories(out: TextIO, groups: list, story_of: dict[str, str], *, as_json: bool) -> None:
-    from pipeline.cli import safe
     from pipeline.stories.merge import build_story
 
     for g in groups:
@@ -174,10 +172,9 @@ def print_stories(out: TextIO, groups: list, story_of: dict[str, str], *, as_jso
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
-    from pipeline.cli import _settings, safe
     from pipeline.run import run_digest
 
-    settings = _settings(args)
+    settings = settings_of(args)
     if args.max_age_hours is not None:
         from dataclasses import replace
         settings = replace(settings, max_age_hours=args.max_age_hours)
@@ -215,11 +212,10 @@ def _find_story(store, key: str):
 
 
 def cmd_stories_list(args: argparse.Namespace) -> int:
-    from pipeline.cli import _settings, _table
     from pipeline.history import load_stories
     from pipeline.store import open_store
 
-    settings = _settings(args)
+    settings = settings_of(args)
     with open_store(settings.state_dir) as store:
         stories = load_stories(store, include_closed=args.all)
     if args.json:
@@ -231,15 +227,14 @@ def cmd_stories_list(args: argparse.Namespace) -> int:
     rows = [(s.id[:10], str(len(s.sources)), str(len(s.outlets)),
              (s.last_updated.strftime("%Y-%m-%d %H:%M") if s.last_updated else "-"), s.headline[:70])
             for s in stories[: args.limit]]
-    _table(("ID", "ARTICLES", "OUTLETS", "UPDATED", "HEADLINE"), rows)
+    print_table(("ID", "ARTICLES", "OUTLETS", "UPDATED", "HEADLINE"), rows)
     return 0
 
 
 def cmd_stories_show(args: argparse.Namespace) -> int:
-    from pipeline.cli import _settings, safe
     from pipeline.store import open_store
 
-    settings = _settings(args)
+    settings = settings_of(args)
     with open_store(settings.state_dir) as store:
         s = _find_story(store, args.id)
     if args.json:
@@ -290,12 +285,10 @@ def _gap(src, other) -> str | None:
 def cmd_stories_split(args: argparse.Namespace) -> int:
     import os
     import uuid
-
-    from pipeline.cli import _settings
     from pipeline.history import add_override
     from pipeline.store import open_store
 
-    settings = _settings(args)
+    settings = settings_of(args)
     with open_store(settings.state_dir) as store:
         story = _find_story(store, args.story)
         members = {m.article_id for m in story.members}
@@ -313,12 +306,10 @@ def cmd_stories_split(args: argparse.Namespace) -> int:
 
 def cmd_stories_merge(args: argparse.Namespace) -> int:
     import os
-
-    from pipeline.cli import _settings
     from pipeline.history import add_override
     from pipeline.store import open_store
 
-    settings = _settings(args)
+    settings = settings_of(args)
     with open_store(settings.state_dir) as store:
         a, b = _find_story(store, args.a), _find_story(store, args.b)
         if a.id == b.id:
