@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from email import message_from_bytes
 
-from conftest import ENV, SMTP_PASSWORD, settings, status_of, write_config, write_outbox
+from conftest import DIGEST, ENV, SMTP_PASSWORD, settings, status_of, write_config, write_outbox
 from pipeline import outbox
 from pipeline.deliver import deliver
 
@@ -14,7 +14,7 @@ def test_the_approved_eml_goes_out_byte_for_byte_over_starttls(tmp_path, smtp):
     ids = write_outbox(box)
     report = deliver(settings(write_config(tmp_path, smtp=smtp)), env=ENV, channel="email")
     assert [o.result for o in report.outcomes] == ["sent"], report.summary()
-    eml = next(box.iterdir()) / "digest.eml"
+    eml = box / DIGEST / "digest.eml"
     assert len(smtp.received) == 1
     got = smtp.received[0]
     assert got.data == eml.read_bytes()                      # Message-ID and all, unchanged
