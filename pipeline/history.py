@@ -152,9 +152,10 @@ def mark_delivery(store: Store, *, story_id: str, channel: str, digest: str, sta
 def deliveries(store: Store) -> dict[str, tuple[set[str], set[str], str]]:
     """Per story: the outlets and facts it had when it last went out (approved or sent), and where."""
     out: dict[str, tuple[set[str], set[str], str]] = {}
+    # The last row of a story names where it went out: rows of the same time in a stated order.
     for sid, outlets, facts, digest in store.db.execute(
             "SELECT story_id, outlets, facts, digest FROM deliveries "
-            "WHERE status IN ('approved', 'sent') ORDER BY at"):
+            "WHERE status IN ('approved', 'sent') ORDER BY at, digest, channel"):
         prev = out.get(sid, (set(), set(), digest))
         out[sid] = (prev[0] | set(json.loads(outlets)), prev[1] | set(json.loads(facts)), digest)
     return out
