@@ -52,3 +52,38 @@ def test_the_check_finds_a_private_call(tmp_path):
                     "argparse._SubParsersAction\n", encoding="utf-8")
     assert [c.split(": ", 1)[1] for c in _private_calls(code, tmp_path)] == [
         "feedparser._parse_date", "lxml.etree._private", "numpy._core.thing"]
+
+
+def _locked() -> dict[str, str]:
+    from packaging.utils import canonicalize_name
+
+    pins = {}
+    for line in (ROOT / "requirements-dev.lock").read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, sep, version = line.partition("==")
+        assert sep and version and " " not in version, f"not an exact pin: {line}"
+        assert canonicalize_name(name) not in pins, f"pinned twice: {name}"
+        pins[canonicalize_name(name)] = version
+    return pins
+
+
+def test_the_lock_pins_what_pyproject_asks_within_its_ranges():
+    """`make lock` resolved pyproject.toml's ranges: each dependency, each of the dev extra's and
+    the build system's is pinned, at a version its range admits (an edit of pyproject.toml
+    without `make lock` fails here)."""
+    import tomllib
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    wanted = [*project["project"]["dependencies"], *project["project"]["optional-dependencies"]["dev"],
+              *project["build-system"]["requires"]]
+    pins = _locked()
+    for spec in map(Requirement, wanted):
+        name = canonicalize_name(spec.name)
+        assert name in pins, f"{spec} is not in requirements-dev.lock: run `make lock`"
+        assert spec.specifier.contains(pins[name], prereleases=True), \
+            f"requirements-dev.lock has {spec.name}=={pins[name]}, outside {spec}: run `make lock`"
