@@ -18,6 +18,7 @@ import pytest
 
 from loopback import LoopbackServer, Response
 from pipeline.cli import _subparsers, build_parser
+from sample_seeds import copy_seeds
 
 ROOT = Path(__file__).resolve().parents[1]
 FEED = (ROOT / "tests" / "fixtures" / "feeds" / "rss20.xml").read_bytes()
@@ -63,7 +64,7 @@ def server():
 def prepared(tmp_path_factory, server):
     """A project after one digest: the seeds, a feed folder, an OPML file, an outbox, a state."""
     base = tmp_path_factory.mktemp("project")
-    shutil.copytree(ROOT / "seeds", base / "seeds")
+    copy_seeds(base / "seeds")
     (base / "feeds").mkdir()
     (base / "feeds" / "rss20.xml").write_bytes(FEED)
     (base / "subscriptions.opml").write_text(
