@@ -167,11 +167,11 @@ CYCLES_OF_EVERY_KIND = {
     # c.py imports d for annotations only; d.py imports c relatively
     "c.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg.d import D\n",
     "d.py": "from .c import TYPE_CHECKING\nclass D: ...\n",
-    # sub/e.py imports f by a name made at run time; f.py imports e with `import`, relatively up
+    # sub/e.py imports f by a name made at run time; f.py imports e back with `import ... as`
     "sub/__init__.py": "",
     "sub/e.py": "import importlib\nNAMES = ('pkg.f',)\nfor n in NAMES:\n    importlib.import_module(n)\n",
     "f.py": "import pkg.sub.e as e\n",
-    # g.py and h.py import each other by `__import__` of a literal and `from .. import`
+    # g.py and h.py import each other by `__import__` of a literal and `from . import`
     "g.py": "__import__('pkg.h')\n",
     "h.py": "from . import g\n",
     # no cycle: i.py imports j, j.py imports nothing of ours
