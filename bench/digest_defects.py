@@ -60,6 +60,7 @@ def run(folder: Path) -> tuple[list[dict], dict[str, str]]:
     """The selected stories as manifest entries with key facts, posts by network, and each
     article's origin."""
     from pipeline import store as st
+    from pipeline.history import load_stories
 
     with tempfile.TemporaryDirectory() as tmp:
         cfg = Path(tmp) / "newsdesk.toml"
@@ -75,7 +76,7 @@ def run(folder: Path) -> tuple[list[dict], dict[str, str]]:
         folder_out = Path(report.digest)
         manifest = json.loads((folder_out / "manifest.json").read_text(encoding="utf-8"))
         with st.open_store(settings.state_dir) as store:
-            stories = {s.id: s for s in st.load_stories(store, include_closed=True)}
+            stories = {s.id: s for s in load_stories(store, include_closed=True)}
             origins = {a.id: a.origin for a in store.articles(since=datetime.min.replace(tzinfo=timezone.utc))}
         cards = []
         for entry in manifest["stories"]:

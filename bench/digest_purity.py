@@ -31,6 +31,7 @@ from pipeline.run import run_digest  # noqa: E402
 def top_cards(folder: Path, top: int) -> list[list[tuple[str | None, str]]]:
     """The digest's first `top` cards, each as (feed link, title) of its articles."""
     from pipeline import store as st
+    from pipeline.history import load_stories
     from pipeline.ingest.collect import ingest
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -45,7 +46,7 @@ def top_cards(folder: Path, top: int) -> list[list[tuple[str | None, str]]]:
         report = run_digest(settings, now=now, progress=False)
         manifest = json.loads((Path(report.digest) / "manifest.json").read_text(encoding="utf-8"))
         with st.open_store(settings.state_dir) as store:
-            stories = {s.id: s for s in st.load_stories(store, include_closed=True)}
+            stories = {s.id: s for s in load_stories(store, include_closed=True)}
             link = {a.id: a.link or a.url
                     for a in store.articles(since=datetime.min.replace(tzinfo=timezone.utc))}
         cards = []

@@ -234,7 +234,7 @@ STAGES = (("pipeline.ingest.collect", "read_sources"), ("pipeline.ingest.feeds",
           ("pipeline.store", "Store.save_articles"),
           ("pipeline.store", "Store.articles"), ("pipeline.stories.track", "build_stories"),
           ("pipeline.stories.group", "cluster_articles"), ("pipeline.stories.merge", "build_story"),
-          ("pipeline.store", "save_stories"), ("pipeline.select", "select"),
+          ("pipeline.history", "save_stories"), ("pipeline.select", "select"),
           ("pipeline.run", "render_all"), ("pipeline.outbox.drafts", "write_digest"))
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 from pipeline import __version__
+from pipeline.commands.common import print_table, safe, settings_of
 from pipeline.errors import LockedError, NewsdeskError
 
 log = logging.getLogger("pipeline")
@@ -18,24 +19,6 @@ Handler = Callable[[argparse.Namespace], int]
 # Exit codes of `digest` and `schedule --once` (README, docs/scheduling.md): 0 the run completed
 # (feeds that failed are named on stderr), 1 the run failed, 75 another run holds the lock.
 EX_TEMPFAIL = 75
-
-
-def safe(text: object) -> str:
-    """Text from feeds made safe for a terminal (the review commands' rule), lines kept."""
-    from pipeline.terminal import safe as terminal_safe
-
-    return terminal_safe(text, lines=True)
-
-
-def _settings(args: argparse.Namespace):
-    from pipeline.config import load_settings
-
-    overrides: dict[str, Any] = {}
-    if getattr(args, "outbox", None):
-        overrides["outbox"] = Path(args.outbox)
-    if getattr(args, "state_dir", None):
-        overrides["state_dir"] = Path(args.state_dir)
-    return load_settings(getattr(args, "config", None), overrides=overrides)
 
 
 def _progress(args: argparse.Namespace) -> bool | None:
@@ -82,7 +65,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from pipeline.ingest.plan import own_files, spec_for
     from pipeline.store import open_store
 
-    settings = _settings(args)
+    settings = settings_of(args)
     specs = [spec_for(s) for s in args.sources] if args.sources else list(settings.sources)
     with open_store(settings.state_dir) as store:
         result = ingest(specs, store=store, progress=_progress(args), exclude=own_files(settings),
@@ -106,9 +89,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 # --- sources ---------------------------------------------------------------------------------
 def cmd_sources_list(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = settings_of(args)
     rows = [(s.name, s.location, f"{s.weight:g}", ",".join(s.tags)) for s in settings.sources]
-    _table(("NAME", "LOCATION", "WEIGHT", "TAGS"), rows)
+    print_table(("NAME", "LOCATION", "WEIGHT", "TAGS"), rows)
     return 0
 
 
@@ -142,7 +125,7 @@ def _toml_str(s: str) -> str:
 def cmd_sources_status(args: argparse.Namespace) -> int:
     from pipeline.store import open_store
 
-    settings = _settings(args)
+    settings = settings_of(args)
     with open_store(settings.state_dir) as store:
         states = {f.url: f for f in store.feeds() if not f.url.startswith("file:")}
     records = []
@@ -167,21 +150,14 @@ def cmd_sources_status(args: argparse.Namespace) -> int:
              "-" if r["health"] == "local" else str(r["failures"]),
              "-" if r["health"] == "local" else str(r["items"]), (r["last_error"] or "")[:60])
             for r in records]
-    _table(("NAME", "HEALTH", "STATUS", "LAST SUCCESS", "FAILS", "ITEMS", "LAST ERROR"), rows)
+    print_table(("NAME", "HEALTH", "STATUS", "LAST SUCCESS", "FAILS", "ITEMS", "LAST ERROR"), rows)
     return 0
-
-
-def _table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-    rows = [tuple(safe(c) for c in r) for r in rows]
-    widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)] if rows else [len(h) for h in head]
-    for r in (head, *rows):
-        print("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip())
 
 
 def cmd_state_rebuild(args: argparse.Namespace) -> int:
     from pipeline.store import rebuild
 
-    settings = _settings(args)
+    settings = settings_of(args)
     backup = rebuild(settings.state_dir)
     print(f"moved the state store aside to {backup}; the next run starts afresh" if backup
           else "no state store to rebuild")

@@ -5,23 +5,9 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import Iterable
 
-if TYPE_CHECKING:
-    from pipeline.store import Store
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def _iso(dt: datetime | None) -> str | None:
-    return dt.astimezone(timezone.utc).isoformat() if dt else None
-
-
-def _chunks(items: list, n: int) -> Iterator[list]:
-    for i in range(0, len(items), n):
-        yield items[i:i + n]
+from pipeline.store import Store, _chunks, _iso, utcnow
 
 
 def story_to_json(story) -> str:
@@ -168,9 +154,10 @@ def mark_delivery(store: Store, *, story_id: str, channel: str, digest: str, sta
 def deliveries(store: Store) -> dict[str, tuple[set[str], set[str], str]]:
     """Per story: the outlets and facts it had when it last went out (approved or sent), and where."""
     out: dict[str, tuple[set[str], set[str], str]] = {}
+    # The last row of a story names where it went out: rows of the same time in a stated order.
     for sid, outlets, facts, digest in store.db.execute(
             "SELECT story_id, outlets, facts, digest FROM deliveries "
-            "WHERE status IN ('approved', 'sent') ORDER BY at"):
+            "WHERE status IN ('approved', 'sent') ORDER BY at, digest, channel"):
         prev = out.get(sid, (set(), set(), digest))
         out[sid] = (prev[0] | set(json.loads(outlets)), prev[1] | set(json.loads(facts)), digest)
     return out

@@ -29,7 +29,7 @@ def _sync_reviews(store, outbox: Path, since) -> None:
     """Copy what reviewers approved or sent in the outbox's digests of `since` or later (older
     ones tell of stories past the story window) into the store's delivery memory."""
     from pipeline import outbox as ob
-    from pipeline.store import mark_delivery
+    from pipeline.history import mark_delivery
 
     if not outbox.is_dir():
         return
@@ -99,7 +99,7 @@ def run_digest(settings: Settings, *, now: datetime | None = None, dry_run: bool
                honour_backoff: bool = False, read: bool = True) -> RunReport:
     """One run: ingest, group into stories, select, render, write the outbox, record it.
     `read=False`: no source is read (regroup, after a reviewer's correction)."""
-    from pipeline import store as st
+    from pipeline import history
 
     now = now or datetime.now(timezone.utc)
     started = datetime.now(timezone.utc)
@@ -116,15 +116,15 @@ def run_digest(settings: Settings, *, now: datetime | None = None, dry_run: bool
             bar.note(f"{len(known.dates)} articles in the window, {len(new_articles)} new")
             stories, changed = group_stories(known, new_articles, store, settings, now, dry_run=dry_run)
         if store is not None and not dry_run and changed:
-            st.save_stories(store, stories, closed_before=window_start)
-            st.drop_stories(store, set(known.stored) - {s.id for s in stories})
+            history.save_stories(store, stories, closed_before=window_start)
+            history.drop_stories(store, set(known.stored) - {s.id for s in stories})
         # 3. select
         zone = ZoneInfo(settings.timezone)
         day = now.astimezone(zone).date()
         slug = slugify(settings.title, max_length=60) or "digest"
         if store is not None and not dry_run:
             _sync_reviews(store, settings.outbox, since=window_start.astimezone(zone).date())
-        sent = st.deliveries(store) if store is not None else {}
+        sent = history.deliveries(store) if store is not None else {}
         selection = select_stories(stories, known.dates, sent, settings, now,
                                    digest=f"{day.isoformat()}-{slug}")
         chosen = selection.chosen
@@ -197,7 +197,7 @@ def ingest_sources(stack: ExitStack, store, settings: Settings, *, now: datetime
 def load_known(store, settings: Settings, read: list[Article], now: datetime) -> Known:
     """The window's article ids (stored, plus what this run read) with their dates, and their
     stories; no stored article is decoded here."""
-    from pipeline import store as st
+    from pipeline import history
     from pipeline.stories.track import Override
 
     window_start = now - timedelta(days=settings.story_window_days)
@@ -206,9 +206,9 @@ def load_known(store, settings: Settings, read: list[Article], now: datetime) ->
     dates.update((a.id, (a.published, a.weight)) for a in fresh.values())
     if store is None:
         return Known(dates, fresh, {}, {}, [], window_start)
-    previous = st.story_of_articles(store, list(dates) + [a.id for a in read])
-    stored = {s.id: s for s in st.load_stories(store, ids=set(previous.values()))}
-    return Known(dates, fresh, previous, stored, [Override(*o) for o in st.overrides(store)],
+    previous = history.story_of_articles(store, list(dates) + [a.id for a in read])
+    stored = {s.id: s for s in history.load_stories(store, ids=set(previous.values()))}
+    return Known(dates, fresh, previous, stored, [Override(*o) for o in history.overrides(store)],
                  window_start)
 
 
@@ -296,7 +296,7 @@ def _render_key(chosen: list[Story], settings: Settings, day, slug: str) -> str:
     """What the drafts are a pure function of: the stories, the settings, the day, the templates
     and the render code (pipeline.render.templates.fingerprint)."""
     from pipeline.render.templates import fingerprint
-    from pipeline.store import story_to_json
+    from pipeline.history import story_to_json
 
     # story_to_json is the stored record; whats_new is all an update adds to it.
     stories = [[story_to_json(s), list(s.whats_new)] for s in chosen]
@@ -318,14 +318,14 @@ def _last_render(store) -> dict:
 def write_outbox(report: RunReport, settings: Settings, day, slug: str, chosen: list[Story],
                  drafts: list[Draft], *, store, dry_run: bool, now: datetime) -> RunReport:
     """The drafts into outbox/<day>-<slug>/, and what was drafted into the store."""
-    from pipeline import store as st
+    from pipeline.history import record_drafted
     from pipeline.outbox import write_digest
 
     written = write_digest(settings.outbox, day, slug, chosen, drafts, settings.to_json(),
                            dry_run=dry_run, now=now)
     if store is not None and not dry_run:
-        st.record_drafted(store, digest=written.folder.name, stories=chosen,
-                          channels=(EMAIL, *settings.networks), at=now)
+        record_drafted(store, digest=written.folder.name, stories=chosen,
+                       channels=(EMAIL, *settings.networks), at=now)
         _restore_sent(store, settings, written.folder, now)
     return replace(report, digest=str(written.folder), drafts_written=len(written.written),
                    drafts_kept=len(written.kept),

@@ -12,19 +12,30 @@ import sqlite3
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from pipeline.errors import StoreError
-# The story tables' functions live in pipeline/history.py; importable from here as before.
-from pipeline.history import (
-    _chunks, _iso, add_override, deliveries, drop_stories, load_stories, mark_delivery, overrides,
-    record_drafted, save_stories, story_from_json, story_of_articles, story_to_json, utcnow,
-)
 from pipeline.model import Article
 
 log = logging.getLogger(__name__)
+
+
+# Shared with pipeline/history.py (the story tables' functions), which builds on this module.
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _iso(dt: datetime | None) -> str | None:
+    return dt.astimezone(timezone.utc).isoformat() if dt else None
+
+
+def _chunks(items: list, n: int) -> Iterator[list]:
+    """`items` in lists of at most `n`: one query's parameters stay under SQLite's limit."""
+    for i in range(0, len(items), n):
+        yield items[i:i + n]
+
 
 SCHEMA_VERSION = 1
 _SCHEMA = """
@@ -362,8 +373,6 @@ def open_store_readonly(state_dir: Path) -> Store | None:
 
 
 __all__ = [
-    "FeedState", "FeedUpdate", "SCHEMA_VERSION", "Store", "StoreError", "add_override", "article_from_json",
-    "deliveries", "drop_stories", "load_stories", "mark_delivery", "open_store",
-    "open_store_readonly", "overrides", "rebuild", "record_drafted", "save_stories",
-    "story_from_json", "story_of_articles", "story_to_json", "utcnow",
+    "FeedState", "FeedUpdate", "SCHEMA_VERSION", "Store", "StoreError", "article_from_json",
+    "open_store", "open_store_readonly", "rebuild", "utcnow",
 ]

@@ -24,3 +24,11 @@ from hypothesis import settings as _settings
 _settings.register_profile("repeatable", derandomize=True, database=None)
 _settings.register_profile("explore", derandomize=False)
 _settings.load_profile(_os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """The seed of the random order (pytest-randomly), also under -q, where its header is not shown."""
+    seed = getattr(config.option, "randomly_seed", None)
+    if isinstance(seed, int) and not config.getoption("randomly_dont_reorganize", False):
+        terminalreporter.write_line(f"tests in random order: -p randomly --randomly-seed={seed} "
+                                    "runs this order again")

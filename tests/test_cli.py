@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli import build_parser, main
+from sample_seeds import copy_seeds
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -209,9 +210,7 @@ def test_cluster_names_a_bad_line(tmp_path, capsys):
 def test_json_output_for_scripts(tmp_path, capsys, monkeypatch):
     """--json on digest, outbox list, sources status and stories list: one JSON document each,
     nothing else on stdout, warnings on stderr without a module's name."""
-    import shutil
-
-    shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
+    copy_seeds(tmp_path / "seeds")
     (tmp_path / "newsdesk.toml").write_text('[[sources]]\nname = "Seeds"\npath = "seeds"\n\n'
                                             '[[sources]]\nname = "Gone"\npath = "missing"\n')
     monkeypatch.chdir(tmp_path)
@@ -240,9 +239,7 @@ def test_json_output_for_scripts(tmp_path, capsys, monkeypatch):
     ["stories", "list", "-c", "{cfg}", "--state-dir", "{state}"],
 ])
 def test_global_options_work_after_the_subcommand(tmp_path, argv, capsys):
-    import shutil
-
-    shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
+    copy_seeds(tmp_path / "seeds")
     cfg = tmp_path / "newsdesk.toml"
     cfg.write_text('title = "After"\nstate_dir = "state-from-config"\n\n[[sources]]\nname = "S"\npath = "seeds"\n')
     state = tmp_path / "state-from-flag"

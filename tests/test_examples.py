@@ -18,6 +18,7 @@ import pytest
 
 from loopback import LoopbackServer, Response
 from pipeline.cli import _subparsers, build_parser
+from sample_seeds import copy_seeds
 
 ROOT = Path(__file__).resolve().parents[1]
 FEED = (ROOT / "tests" / "fixtures" / "feeds" / "rss20.xml").read_bytes()
@@ -63,7 +64,7 @@ def server():
 def prepared(tmp_path_factory, server):
     """A project after one digest: the seeds, a feed folder, an OPML file, an outbox, a state."""
     base = tmp_path_factory.mktemp("project")
-    shutil.copytree(ROOT / "seeds", base / "seeds")
+    copy_seeds(base / "seeds")
     (base / "feeds").mkdir()
     (base / "feeds" / "rss20.xml").write_bytes(FEED)
     (base / "subscriptions.opml").write_text(
@@ -75,8 +76,12 @@ def prepared(tmp_path_factory, server):
     for tool in ("nano", "vi"):     # an $EDITOR that leaves the draft as it is
         (base / "bin" / tool).write_text("#!/bin/sh\nexit 0\n")
         (base / "bin" / tool).chmod(0o755)
-    assert _run("newsdesk digest", base).returncode == 0
-    manifest = json.loads(next((base / "outbox").glob("*/manifest.json")).read_text())
+    made = _run("newsdesk digest --json", base)
+    assert made.returncode == 0, made.stderr
+    # The digest this run made, as its report names it: the outbox also holds the run's lock
+    # file, and a folder's listing comes in whatever order its file system keeps.
+    digest = Path(json.loads(made.stdout)["digest"])
+    manifest = json.loads((base / "outbox" / digest.name / "manifest.json").read_text())
     drafts = [d["id"] for d in manifest["drafts"]]
     assert _run(f"newsdesk outbox approve {drafts[-1]}", base).returncode == 0   # for `outbox sent`
     from pipeline import outbox as ob                 # a draft left in `sending`, for `outbox retry`
@@ -89,7 +94,7 @@ def prepared(tmp_path_factory, server):
     article_ids = [m["article_id"] for m in json.loads(members.stdout)["members"]]
     assert len(story_ids) >= 2 and len(article_ids) >= 2
     return base, {
-        "drafts": drafts, "digest": next((base / "outbox").iterdir()).name,
+        "drafts": drafts, "digest": digest.name,
         "story": story["id"], "stories": story_ids, "articles": article_ids,
     }
 

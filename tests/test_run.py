@@ -15,7 +15,8 @@ import pytest
 from pipeline import outbox as ob
 from pipeline.config import load_settings
 from pipeline.run import run_digest
-from pipeline.store import load_stories, open_store
+from pipeline.history import load_stories
+from pipeline.store import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 11, 22, 6, 0, tzinfo=timezone.utc)

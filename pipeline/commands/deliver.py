@@ -5,6 +5,8 @@ import argparse
 import os
 from typing import Any
 
+from pipeline.commands.common import settings_of
+
 EXAMPLE = """\
 example:
   newsdesk deliver --dry-run          # what would go out, sending nothing
@@ -21,12 +23,11 @@ def cmd_deliver(args: argparse.Namespace) -> int:
     import dataclasses
     import json
 
-    from pipeline.cli import _settings
     from pipeline.terminal import safe
     from pipeline.deliver import deliver
     from pipeline.deliver.base import FAILED, STUCK
 
-    settings = _settings(args)
+    settings = settings_of(args)
     report = deliver(settings, env=os.environ, dry_run=args.dry_run, digest=args.digest,
                      channel=args.channel)
     if args.json:

@@ -287,9 +287,9 @@ def _take_out(args: argparse.Namespace, box: Path):
     import functools
 
     try:
-        from pipeline.cli import _settings
+        from pipeline.commands.common import settings_of
         from pipeline.commands.stories import take_out
-        settings = dataclasses.replace(_settings(args), outbox=box)
+        settings = dataclasses.replace(settings_of(args), outbox=box)
     except (ModuleNotFoundError, NewsdeskError):
         return None
     if not (settings.state_dir / "state.db").is_file():

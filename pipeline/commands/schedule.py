@@ -5,6 +5,7 @@ import argparse
 import logging
 from pathlib import Path
 
+from pipeline.commands.common import settings_of
 from pipeline.model import RunReport
 from pipeline.schedule import (EX_TEMPFAIL, LOCKED, MEMORY_NAME, OK, DigestScheduler, scheduler_lock,
                                serve)
@@ -14,10 +15,9 @@ log = logging.getLogger("pipeline.schedule")   # the job's messages, whichever m
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
-    from pipeline.cli import _settings
     from pipeline.run import run_digest
 
-    settings = _settings(args)
+    settings = settings_of(args)
     quiet = getattr(args, "quiet", False)
     current = {"settings": settings, "stamp": _stamp(settings.config_path)}
 
@@ -26,7 +26,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         # (reading a config of many sources is not free).
         stamp = _stamp(settings.config_path)
         if stamp != current["stamp"]:
-            current.update(settings=_settings(args), stamp=stamp)
+            current.update(settings=settings_of(args), stamp=stamp)
             log.info("%s changed: read it again", settings.config_path)
         report = run_digest(current["settings"], honour_backoff=True, progress=False if quiet else None)
         if current["settings"].schedule_deliver:

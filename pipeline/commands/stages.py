@@ -9,6 +9,7 @@ import json
 import sys
 from typing import Any, Iterator, TextIO
 
+from pipeline.commands.common import print_table, safe, settings_of
 from pipeline.errors import NewsdeskError
 from pipeline.model import Article
 
@@ -50,7 +51,6 @@ def read_jsonl(stream: TextIO, name: str) -> Iterator[tuple[int, dict[str, Any]]
 
 
 def cmd_cluster(args: argparse.Namespace) -> int:
-    from pipeline.cli import safe
     from pipeline.stories.group import cluster_articles
 
     name = args.file
@@ -78,8 +78,7 @@ def cmd_cluster(args: argparse.Namespace) -> int:
     else:
         window = args.window_days
         if window is None:
-            from pipeline.cli import _settings
-            window = _settings(args).story_window_days
+            window = settings_of(args).story_window_days
         if not window > 0:
             raise NewsdeskError(f"--window-days must be more than 0, not {window}")
         groups = cluster_articles(articles, window_days=window)
@@ -153,7 +152,6 @@ def story_record(label: str, story) -> dict[str, Any]:
 
 
 def print_stories(out: TextIO, groups: list, story_of: dict[str, str], *, as_json: bool) -> None:
-    from pipeline.cli import safe
     from pipeline.stories.merge import build_story
 
     for g in groups:
@@ -174,10 +172,9 @@ def print_stories(out: TextIO, groups: list, story_of: dict[str, str], *, as_jso
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
-    from pipeline.cli import _settings, safe
     from pipeline.run import run_digest
 
-    settings = _settings(args)
+    settings = settings_of(args)
     if args.max_age_hours is not None:
         from dataclasses import replace
         settings = replace(settings, max_age_hours=args.max_age_hours)

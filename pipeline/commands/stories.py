@@ -9,12 +9,13 @@ import argparse
 import json
 from typing import Any
 
+from pipeline.commands.common import print_table, safe, settings_of
 from pipeline.commands.stages import _add
 from pipeline.errors import NewsdeskError
 
 
 def _find_story(store, key: str):
-    from pipeline.store import load_stories
+    from pipeline.history import load_stories
 
     stories = load_stories(store, include_closed=True)
     hits = [s for s in stories if s.id.startswith(key)]
@@ -26,14 +27,14 @@ def _find_story(store, key: str):
 
 
 def cmd_stories_list(args: argparse.Namespace) -> int:
-    from pipeline.cli import _settings, _table
-    from pipeline.store import load_stories, open_store
+    from pipeline.history import load_stories
+    from pipeline.store import open_store
 
-    settings = _settings(args)
+    settings = settings_of(args)
     with open_store(settings.state_dir) as store:
         stories = load_stories(store, include_closed=args.all)
     if args.json:
-        from pipeline.store import story_to_json
+        from pipeline.history import story_to_json
 
         print(json.dumps([json.loads(story_to_json(story)) for story in stories[: args.limit]],
                          ensure_ascii=False))
@@ -41,19 +42,18 @@ def cmd_stories_list(args: argparse.Namespace) -> int:
     rows = [(s.id[:10], str(len(s.sources)), str(len(s.outlets)),
              (s.last_updated.strftime("%Y-%m-%d %H:%M") if s.last_updated else "-"), s.headline[:70])
             for s in stories[: args.limit]]
-    _table(("ID", "ARTICLES", "OUTLETS", "UPDATED", "HEADLINE"), rows)
+    print_table(("ID", "ARTICLES", "OUTLETS", "UPDATED", "HEADLINE"), rows)
     return 0
 
 
 def cmd_stories_show(args: argparse.Namespace) -> int:
-    from pipeline.cli import _settings, safe
     from pipeline.store import open_store
 
-    settings = _settings(args)
+    settings = settings_of(args)
     with open_store(settings.state_dir) as store:
         s = _find_story(store, args.id)
     if args.json:
-        from pipeline.store import story_to_json
+        from pipeline.history import story_to_json
 
         print(story_to_json(s))
         return 0
@@ -119,7 +119,8 @@ def split_story(settings, story_key: str, article_keys: list[str], *, by: str | 
     id and the articles moved out. The story keeps its id (pipeline.stories.track.assign_ids)."""
     import uuid
 
-    from pipeline.store import add_override, open_store
+    from pipeline.history import add_override
+    from pipeline.store import open_store
 
     with open_store(settings.state_dir) as store:
         story = _find_story(store, story_key)
@@ -152,10 +153,10 @@ def take_out(settings, story_key: str, article: str, *, by: str | None) -> str:
 def cmd_stories_split(args: argparse.Namespace) -> int:
     import os
 
-    from pipeline.cli import _settings, safe
-    from pipeline.store import open_store, story_of_articles
+    from pipeline.history import story_of_articles
+    from pipeline.store import open_store
 
-    settings = _settings(args)
+    settings = settings_of(args)
     sid, moved = split_story(settings, args.story, args.articles, by=args.by or os.environ.get("USER"))
     done = _regroup(settings)
     with open_store(settings.state_dir) as store:
@@ -168,10 +169,10 @@ def cmd_stories_split(args: argparse.Namespace) -> int:
 def cmd_stories_merge(args: argparse.Namespace) -> int:
     import os
 
-    from pipeline.cli import _settings, safe
-    from pipeline.store import add_override, open_store
+    from pipeline.history import add_override
+    from pipeline.store import open_store
 
-    settings = _settings(args)
+    settings = settings_of(args)
     with open_store(settings.state_dir) as store:
         a, b = _find_story(store, args.a), _find_story(store, args.b)
         if a.id == b.id:

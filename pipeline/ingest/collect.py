@@ -13,17 +13,17 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Sequence
 
 from pipeline.config import SourceSpec
-from pipeline.ingest.memory import SourceMemory, recall, remember
+from pipeline.ingest.memory import recall, remember
 from pipeline.ingest.plan import LocalFile, SourcePlan, fingerprint, own_files, plan_sources, spec_for
+from pipeline.ingest.records import Gathered, IngestResult, SourceMemory
 from pipeline.ingest.suffixes import strip_site_suffixes
 from pipeline.ingest.sources import read_file
-from pipeline.model import Article, SourceError
+from pipeline.model import Article
 from pipeline.progress import Progress
 from pipeline.store import FeedUpdate
 from pipeline.workers import INGEST_MODULES, run_pool, worker_pool
@@ -34,44 +34,6 @@ __all__ = ["IngestResult", "apply_rules", "fetch_settings", "ingest", "own_files
 # Below this many files the process pool costs more than it saves (measured with
 # bench/ingest.py: pool start-up is ~0.1 s, a feed file parses in ~5-30 ms).
 PARALLEL_MIN_FILES = 16
-
-
-@dataclass(frozen=True)
-class IngestResult:
-    articles: tuple[Article, ...]
-    errors: tuple[SourceError, ...]
-    fetched: int = 0
-    not_modified: int = 0
-    skipped_unchanged: int = 0
-    unchanged_ids: tuple[str, ...] = ()   # ids of unchanged sources' articles, when not loaded
-    updates: tuple[FeedUpdate, ...] = ()  # what `remember` writes: each source's health
-
-
-@dataclass
-class Gathered:
-    """What reading the sources has found so far (the working state of one `read_sources`)."""
-
-    memory: SourceMemory
-    per_spec: dict[SourceSpec, list[Article]] = field(default_factory=dict)
-    errors: list[SourceError] = field(default_factory=list)
-    updates: list[FeedUpdate] = field(default_factory=list)
-    unchanged_ids: list[str] = field(default_factory=list)
-    fetched: int = 0
-    not_modified: int = 0
-    skipped: int = 0
-
-    def add(self, spec: SourceSpec, articles: Iterable[Article]) -> None:
-        self.per_spec.setdefault(spec, []).extend(articles)
-
-    def reuse(self, spec: SourceSpec, key: str, origin: str | None = None) -> None:
-        """A source not read this time: its stored articles (loaded) or just their ids."""
-        if not self.memory.loaded:
-            self.unchanged_ids.extend(self.memory.ids(key))
-            return
-        arts = self.memory.stored.get(key, ())
-        # The same item may be stored from another file: this file's origin is what we report.
-        self.add(spec, (a if origin is None or a.origin == origin else replace(a, origin=origin)
-                        for a in arts))
 
 
 def _matches(article: Article, patterns: Sequence[str]) -> bool:

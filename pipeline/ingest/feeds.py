@@ -9,19 +9,17 @@ import os
 from concurrent.futures import Future
 from contextlib import ExitStack
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Sequence
+from typing import Sequence
 
 from pipeline.config import SourceSpec
 from pipeline.errors import FetchError
 from pipeline.ingest.fetch import FetchJob, fetch_many
+from pipeline.ingest.records import Gathered
 from pipeline.ingest.sources import parse_document
 from pipeline.model import SourceError
 from pipeline.progress import Progress, waiting_for
 from pipeline.store import FeedUpdate
 from pipeline.workers import worker_pool
-
-if TYPE_CHECKING:
-    from pipeline.ingest.collect import Gathered
 
 # Below this many fetched feeds the process pool costs more than it saves (as for files).
 PARALLEL_MIN_FEEDS = 16
@@ -35,7 +33,7 @@ MANUAL_RETRIES = 1
 SCHEDULED_RETRIES = 3
 
 
-def fetch_feeds(feeds: Sequence[SourceSpec], got: "Gathered", *, max_bytes: int, timeout: float,
+def fetch_feeds(feeds: Sequence[SourceSpec], got: Gathered, *, max_bytes: int, timeout: float,
                 workers: int, per_host: int, now: datetime, progress: bool | None,
                 honour_backoff: bool, fetch_options: dict) -> None:
     """Fetch and parse `feeds` into `got`: a failing or unchanged feed keeps what was stored."""

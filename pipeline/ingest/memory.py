@@ -7,34 +7,18 @@ remember: store + IngestResult -> IngestResult (health written in one transactio
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from pipeline.model import Article
+from pipeline.ingest.records import IngestResult, SourceMemory
 
 if TYPE_CHECKING:                         # the store is only ever passed in, by the run
     from datetime import datetime
 
-    from pipeline.ingest.collect import IngestResult
     from pipeline.ingest.plan import SourcePlan
-    from pipeline.store import FeedState, Store
+    from pipeline.store import Store
 
-
-@dataclass(frozen=True)
-class SourceMemory:
-    """The stored state of each source of a plan, by feed URL or file key; with `loaded`, also
-    the articles of each source's last good read that the store still has."""
-
-    states: Mapping[str, "FeedState"] = field(default_factory=dict)
-    stored: Mapping[str, tuple[Article, ...]] = field(default_factory=dict)
-    loaded: bool = False
-
-    def state(self, key: str) -> "FeedState | None":
-        return self.states.get(key)
-
-    def ids(self, key: str) -> list[str]:
-        state = self.states.get(key)
-        return state.article_ids if state is not None else []
+__all__ = ["SourceMemory", "recall", "remember"]
 
 
 def recall(store: "Store | None", plan: "SourcePlan", *, load: bool = False) -> SourceMemory:
@@ -51,7 +35,7 @@ def recall(store: "Store | None", plan: "SourcePlan", *, load: bool = False) -> 
     return SourceMemory(states, stored, loaded=True)
 
 
-def remember(store: "Store | None", result: "IngestResult", *, now: "datetime") -> "IngestResult":
+def remember(store: "Store | None", result: IngestResult, *, now: "datetime") -> IngestResult:
     """Write what ingest learnt: every source's health and validators in one transaction, and
     the articles; returns the result with each undated article dated when first seen."""
     if store is None:

@@ -193,28 +193,40 @@ def to_utc(value: datetime | None) -> datetime | None:
     return value.astimezone(timezone.utc)
 
 
+# W3DTF's reduced precisions ("2026", "2026-11"), which datetime.fromisoformat does not read.
+_YEAR_MONTH = re.compile(r"(\d{4})(?:-(\d{2}))?")
+# RFC 822 dates as feeds write them: a "+01:00" offset (email.utils reads only "+0100"), or no
+# time at all ("19 Nov 2026").
+_COLON_OFFSET = re.compile(r"\s([+-]\d{2}):(\d{2})$")
+_CLOCK = re.compile(r"\d:\d")
+
+
 def parse_date(value: str | None) -> datetime | None:
-    """ISO 8601 or RFC 2822 into aware UTC; a naive time is taken as UTC. None if unreadable."""
+    """A date as JSON Feed, an article's header, a page's metadata or our own records write it,
+    into aware UTC (a time without an offset is taken as UTC); None if unreadable. Public parsers
+    only: ISO 8601 / RFC 3339 / W3DTF through datetime.fromisoformat (plus W3DTF's year and
+    year-month), then RFC 2822 / RFC 822 through email.utils (plus an offset written "+01:00" and a
+    date without a time). A feed's entries come with their dates parsed by feedparser (`*_parsed`)."""
     if not value:
         return None
     value = value.strip()
     try:
-        return to_utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
+        return to_utc(datetime.fromisoformat(value.upper().replace("Z", "+00:00")))
     except ValueError:
         pass
+    partial = _YEAR_MONTH.fullmatch(value)
+    if partial:
+        try:
+            return datetime(int(partial[1]), int(partial[2] or 1), 1, tzinfo=timezone.utc)
+        except ValueError:                # month 13, year 0
+            return None
+    rfc822 = _COLON_OFFSET.sub(r" \1\2", value)
+    if not _CLOCK.search(rfc822):
+        rfc822 += " 00:00:00"
     try:
-        return to_utc(parsedate_to_datetime(value))
+        return to_utc(parsedate_to_datetime(rfc822))
     except (TypeError, ValueError, IndexError):
-        pass
-    try:
-        import feedparser  # its date handlers read the many formats feeds use
-
-        parsed = feedparser._parse_date(value)  # type: ignore[attr-defined]
-    except Exception:  # noqa: BLE001 - a date we cannot read is just missing
-        parsed = None
-    if parsed:
-        return datetime(*parsed[:6], tzinfo=timezone.utc)
-    return None
+        return None
 
 
 _EN_STOP = frozenset(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+import warnings
 from dataclasses import dataclass
 from typing import Callable
 
@@ -45,17 +46,25 @@ _EMOJI = regex.compile(r"\p{Extended_Pictographic}|\p{Regional_Indicator}|[\ufe0
 # twitter-text is imported at its first use, not with this module: its import builds its emoji
 # pattern from a data file (~0.4 s), and the digest, the email and the review page import this
 # module without counting a post.
+@functools.cache
+def _twitter_text():
+    """The twitter_text package, imported once. It reads its emoji data through pkg_resources
+    (hence setuptools<82 among our dependencies), whose deprecation warning is not our users'."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
+        import twitter_text
+        import twitter_text.has_invalid_characters
+    return twitter_text
+
+
 def extract_urls_with_indices(text: str, extract_urls_without_protocol: bool = True) -> list[dict]:
     """twitter-text's URLs of `text`, each {"url", "indices": [start, end]}."""
-    from twitter_text import extract_urls_with_indices as extract
-
-    return extract(text, extract_urls_without_protocol=extract_urls_without_protocol)
+    return _twitter_text().extract_urls_with_indices(
+        text, extract_urls_without_protocol=extract_urls_without_protocol)
 
 
 def _x_invalid(text: str) -> bool:
-    from twitter_text.has_invalid_characters import has_invalid_characters
-
-    return has_invalid_characters(text)
+    return _twitter_text().has_invalid_characters.has_invalid_characters(text)
 
 
 def _graphemes(text: str) -> int:
@@ -67,9 +76,7 @@ def _utf16(text: str) -> int:
 
 
 def _x_length(text: str) -> int:
-    from twitter_text import parse_tweet
-
-    return parse_tweet(text).weightedLength
+    return _twitter_text().parse_tweet(text).weightedLength
 
 
 def _mastodon_length(text: str) -> int:

@@ -63,7 +63,9 @@ class DocGroup:
         centroid: Counter[str] = Counter()
         for d in docs:
             # Each article votes once per word: the centroid weighs agreement, not repetition.
-            vec = unit(Counter(set(d.profile)))
+            # Its words in the order they come (a set's order changes with the process's string
+            # hashing, and the centroid's norm and dot products sum its floats in that order).
+            vec = unit(Counter(dict.fromkeys(d.profile, 1)))
             for t, w in vec.items():
                 centroid[t] += w / len(docs)
         names, names_in = find_names(docs)

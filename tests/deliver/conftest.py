@@ -23,6 +23,7 @@ SECRETS = (SMTP_PASSWORD, MASTODON_TOKEN, BLUESKY_PASSWORD)
 ENV = {"NEWSDESK_SMTP_PASSWORD": SMTP_PASSWORD, "NEWSDESK_MASTODON_TOKEN": MASTODON_TOKEN,
        "NEWSDESK_BLUESKY_APP_PASSWORD": BLUESKY_PASSWORD}
 DAY = date(2026, 11, 22)
+DIGEST = f"{DAY.isoformat()}-morning-digest"   # write_outbox's folder (beside the outbox's lock file)
 AT = datetime(2026, 11, 22, 6, 0, tzinfo=timezone.utc)
 FROM, TO = "Morning digest <digest@example.org>", ("Readers <readers@example.org>", "ed@example.net")
 UNSUBSCRIBE = "https://example.org/unsubscribe?u=1"
@@ -84,6 +85,7 @@ def write_outbox(box: Path, *, mastodon_text: str = MASTODON_TEXT) -> dict[str, 
     ]
     result = outbox.write_digest(box, DAY, "morning-digest", [story()], drafts,
                                  {"title": "Morning digest"}, now=AT)
+    assert result.folder == box / DIGEST
     ids = {d.path: d.id for d in outbox.load_digest(result.folder).drafts}
     outbox.set_status(box, list(ids.values()), outbox.APPROVED, by="ed", now=AT)
     return ids

@@ -12,7 +12,7 @@ from email.policy import default
 
 import pytest
 
-from conftest import ENV, FROM, email_id, settings, status_of, write_config, write_outbox
+from conftest import DIGEST, ENV, FROM, email_id, settings, status_of, write_config, write_outbox
 from pipeline import outbox
 from pipeline.cli import main
 from pipeline.deliver import deliver
@@ -62,7 +62,7 @@ def test_the_email_is_one_draft_and_edits_of_both_parts_reach_the_readers(tmp_pa
 def test_a_part_changed_after_approval_goes_back_to_review(tmp_path, smtp):
     box = tmp_path / "outbox"
     eml = email_id(write_outbox(box))
-    folder = next(p for p in box.iterdir() if p.is_dir())
+    folder = box / DIGEST
     with (folder / "digest.txt").open("a", encoding="utf-8") as f:
         f.write("A line added by hand.\n")
     report = deliver(settings(write_config(tmp_path, smtp=smtp)), env=ENV, channel="email")

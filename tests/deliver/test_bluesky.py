@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from conftest import BLUESKY_TEXT, ENV, LINK, settings, status_of, write_config, write_outbox
+from conftest import BLUESKY_TEXT, DIGEST, ENV, LINK, settings, status_of, write_config, write_outbox
 from delivery_servers import TID
 from pipeline import outbox
 from pipeline.deliver import deliver
@@ -65,7 +65,7 @@ def test_a_timeout_after_the_server_took_the_record_finds_it(tmp_path, bluesky):
 def test_an_edited_text_gets_its_facets_found_again(tmp_path, bluesky):
     box = tmp_path / "outbox"
     ids = write_outbox(box)
-    folder = next(box.iterdir())
+    folder = box / DIGEST
     edited = "Edited: see https://news.example.org/x and #Lupus \u00e9t\u00e9"
     (folder / PATH).write_text(edited + "\n", encoding="utf-8")
     outbox.list_digests(box)                       # records the edit: back to draft

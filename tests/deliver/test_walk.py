@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ENV, SECRETS, settings, status_of, write_config, write_outbox
+from conftest import DIGEST, ENV, SECRETS, settings, status_of, write_config, write_outbox
 from delivery_servers import free_port
 from pipeline import outbox
 from pipeline.cli import main
@@ -131,7 +131,7 @@ def test_dry_run_sends_nothing_and_changes_nothing(three, smtp, mastodon, bluesk
 def test_drafts_not_approved_are_never_touched(three, smtp, mastodon, bluesky):
     box, ids, cfg = three
     outbox.set_status(box, [ids[MASTODON]], outbox.REJECTED, by="ed", reason="off topic")
-    folder = next(box.iterdir())
+    folder = box / DIGEST
     (folder / BLUESKY).write_text("edited after approval\n", encoding="utf-8")   # back to draft
     report = deliver(settings(cfg), env=ENV)
     assert {o.channel for o in report.outcomes} == {"email", "x"}
@@ -175,7 +175,7 @@ def test_secrets_appear_in_no_file_and_no_output(three, capsys, caplog, monkeypa
         assert secret not in said
         for p in files:
             assert secret.encode() not in p.read_bytes(), p
-    manifest = json.loads((next(box.iterdir()) / "manifest.json").read_text())
+    manifest = json.loads((box / DIGEST / "manifest.json").read_text())
     assert {e["status"] for e in manifest["drafts"]} == {"sent", "approved"}   # x waits for a person
 
 
