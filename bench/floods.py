@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Copy floods: time and peak memory of `newsdesk ingest DIR --jsonl | newsdesk cluster -`.
 
-usage: floods.py [--sizes 500,2000,20000] [--kinds copies,near]
+usage: floods.py [--sizes 500,2000,20000] [--kinds copies,near,numbered]
 
-Two kinds of flood, written to a temporary folder (nothing of the bench data is used):
-- copies: tiny text files sharing one short body (a notice pasted into many files);
-- near:   one-item RSS feeds of near-identical text (one word of the body differs per feed).
+Three kinds of flood, written to a temporary folder (nothing of the bench data is used):
+- copies:   tiny text files sharing one short body (a notice pasted into many files);
+- near:     one-item RSS feeds of near-identical text (one word of the body differs per feed);
+- numbered: tiny text files that differ only in a number ("Tiny story 17 about ferries ...
+            Number 17."): no two are duplicates, every one is like every other.
 Each command runs in its own process; "peak" is the cluster process's maximum resident set. The targets: 2,000 copies cost at most 6x what 500 cost, 20,000 stay under 1 GB.
 
 example: nice bench/floods.py --sizes 500,2000
@@ -45,6 +47,17 @@ def write_near(folder: Path, n: int) -> None:
 """, encoding="utf-8")
 
 
+def write_numbered(folder: Path, n: int) -> None:
+    for i in range(n):
+        (folder / f"story-{i:06d}.txt").write_text(
+            f"Tiny story {i} about ferries\n\nDate: 2026-08-20T0{i % 10}:00:00Z\n\n"
+            f"Ferries on the northern route run late this morning after a storm. Number {i}.\n",
+            encoding="utf-8")
+
+
+WRITERS = {"copies": write_copies, "near": write_near, "numbered": write_numbered}
+
+
 def _run(cmd: list[str], stdin: bytes | None = None) -> tuple[bytes, float, float]:
     """Output, wall seconds and peak RSS (MB) of one command (os.wait4: that child's own)."""
     import os
@@ -65,7 +78,7 @@ def _run(cmd: list[str], stdin: bytes | None = None) -> tuple[bytes, float, floa
 def measure(kind: str, n: int) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        (write_copies if kind == "copies" else write_near)(folder, n)
+        WRITERS[kind](folder, n)
         with tempfile.TemporaryDirectory() as state:   # no cache from an earlier run
             ingested, t_in, _ = _run(NEWSDESK + ["ingest", str(folder), "--jsonl", "--state-dir",
                                                  state])
@@ -79,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="500,2000,20000")
-    ap.add_argument("--kinds", default="copies,near")
+    ap.add_argument("--kinds", default="copies,near,numbered")
     args = ap.parse_args(argv)
     for kind in args.kinds.split(","):
         for n in (int(s) for s in args.sizes.split(",")):

@@ -185,8 +185,11 @@ def test_cluster_stories_prints_one_merged_story_a_line(tmp_path, capsys, monkey
 def test_cluster_window_days_bounds_every_story(tmp_path, capsys):
     text = ("The Harbour Bridge stays closed after Monday's storm, the transport authority said, "
             "while engineers inspect cables damaged by winds of 120 km/h.")
-    lines = [{"id": f"d{i}", "title": f"Harbour Bridge stays closed after storm, day {i}",
-              "text": text, "published": f"2026-11-2{i}T08:00:00Z"} for i in range(3)]
+    titles = ["Harbour Bridge stays closed after storm", "Harbour Bridge remains shut after storm",
+              "Storm-hit Harbour Bridge still closed as engineers inspect cables"]
+    times = ["2026-11-20T08:00:00Z", "2026-11-20T21:00:00Z", "2026-11-21T10:00:00Z"]  # 13 h apart
+    lines = [{"id": f"d{i}", "title": t, "text": text, "published": when}
+             for i, (t, when) in enumerate(zip(titles, times))]
     f = tmp_path / "in.jsonl"
     f.write_text("".join(json.dumps(l) + "\n" for l in lines))
 

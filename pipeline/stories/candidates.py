@@ -8,8 +8,10 @@ import numpy as np
 
 from pipeline.stories.features import Weighted
 from pipeline.stories.joiner import JoinModel, load_model
-from pipeline.stories.neighbours import neighbours, undirected
+from pipeline.stories.neighbours import NOT_LISTED, neighbours, undirected
 from pipeline.stories.pairs import pair_features
+
+ACROSS_NEIGHBOURS = 5     # candidates in another language per article (names and figures)
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,20 @@ def candidate_features(w: Weighted, rows: np.ndarray
         i2, j2, _, deg2 = neighbours(w, hops, everyone)
         i, j = np.concatenate([i, i2]), np.concatenate([j, j2])
         degree = np.maximum(degree, deg2)
+    # Translations: a few candidates in another language each, by names and figures. They
+    # rank in the lists of the first search only (or not at all).
+    ia, ja, _, _ = neighbours(w, rows, everyone, ACROSS_NEIGHBOURS, across=True)
     a, b, r_ab, r_ba = undirected(len(w.ts), i, j)
+    if len(ia):
+        seen = set((a * len(w.ts) + b).tolist())
+        lo, hi = np.minimum(ia, ja), np.maximum(ia, ja)
+        key = np.unique(lo * len(w.ts) + hi)
+        new = np.array([k not in seen for k in key.tolist()], dtype=bool)
+        extra = key[new]
+        a = np.concatenate([a, extra // len(w.ts)])
+        b = np.concatenate([b, extra % len(w.ts)])
+        far = np.full(len(extra), NOT_LISTED)
+        r_ab, r_ba = np.concatenate([r_ab, far]), np.concatenate([r_ba, far])
     return a, b, pair_features(w, a, b, degree, r_ab, r_ba)
 
 

@@ -44,8 +44,7 @@ from pipeline.stories.runtext import clean_run
 
 log = logging.getLogger(__name__)
 
-# --- the named constants (B-cubed F1 figures from bench/cluster_quality.py on the dev sets;
-# those of the graph steps are in pipeline.stories.graph) ---
+# --- the named constants (the join model's threshold is fitted with it: joiner.py) ---
 STORY_WINDOW_DAYS = 7.0   # no story spans more than this (a story lives 7 days in a digest: the
                           # config's story_window_days). The 3-day neighbour search already kept
                           # every dev-set story within 2 days, so no figure moved with it
@@ -329,7 +328,9 @@ def _profile_state(p: Profiles) -> dict:
             "p_words": (p.title_words.data, p.title_words.indices, p.title_words.indptr),
             "p_cjk": p.cjk, "p_english": p.english, "p_skeleton": p.skeleton,
             "p_outlet": p.outlet, "p_title_len": p.title_len,
-            "p_numbers": ["\x1f".join(sorted(x)) for x in p.numbers]}
+            "p_numbers": ["\x1f".join(sorted(x)) for x in p.numbers],
+            "p_sounds": (p.sounds.data, p.sounds.indices, p.sounds.indptr),
+            "p_title_names": ["\x1f".join(sorted(x)) for x in p.title_names]}
 
 
 def _profile_of(state: dict, n: int) -> Profiles:
@@ -338,7 +339,10 @@ def _profile_of(state: dict, n: int) -> Profiles:
                     sp.csr_matrix(state["p_words"], shape=shape), state["p_cjk"],
                     state["p_english"], [frozenset(x.split("\x1f")) if x else frozenset()
                                          for x in state["p_numbers"]],
-                    state["p_skeleton"], state["p_outlet"], state["p_title_len"])
+                    state["p_skeleton"], state["p_outlet"], state["p_title_len"],
+                    sp.csr_matrix(state["p_sounds"], shape=shape),
+                    [frozenset(x.split("\x1f")) if x else frozenset()
+                     for x in state["p_title_names"]])
 
 
 @contextmanager

@@ -71,8 +71,15 @@ class JoinModel:
 
 @cache
 def load_model() -> JoinModel:
+    """The shipped model; refused when it was fitted on other features than the code makes
+    (fit it again: bench/train_grouping.py)."""
+    from pipeline.stories.pairs import FEATURES
     text = resources.files("pipeline.stories").joinpath(MODEL_FILE).read_text(encoding="utf-8")
-    return JoinModel.from_json(json.loads(text))
+    model = JoinModel.from_json(json.loads(text))
+    if model.features != FEATURES:
+        raise ValueError(f"{MODEL_FILE} was fitted on other features than this version makes; "
+                         "fit it again with bench/train_grouping.py")
+    return model
 
 
 def average_link(a: np.ndarray, b: np.ndarray, p: np.ndarray, labels: np.ndarray,

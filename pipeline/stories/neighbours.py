@@ -14,22 +14,34 @@ import numpy as np
 
 from pipeline.stories.features import (ENTITY_WEIGHT, NEIGHBOUR_FLOOR, NEIGHBOURS, STORY_WINDOW,
                                        Weighted)
+from pipeline.stories.pairs import other_language
 
 DEGREE_SIMILARITY = 0.2   # an article's "degree" (a model feature): its candidates this similar,
                           # before the top-k cut; a busy, template-like headline has many
 
 
-def pair_similarity(a: Weighted, ia: np.ndarray, b: Weighted, ib: np.ndarray
+def pair_similarity(a: Weighted, ia: np.ndarray, b: Weighted, ib: np.ndarray,
+                    across: bool = False
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Similarity of rows ia of `a` against rows ib of `b`, as the pairs that share a word, a
-    name or a distinctive title n-gram: (row in ia, row in ib, similarity, time gap)."""
-    prod = ((1 - ENTITY_WEIGHT) * (b.words[ib] @ a.words[ia].T)
-            + ENTITY_WEIGHT * (b.names[ib] @ a.names[ia].T))
-    if a.chars is not None and b.chars is not None:
-        prod = prod.maximum(b.chars[ib] @ a.chars[ia].T)
+    name or a distinctive title n-gram: (row in ia, row in ib, similarity, time gap).
+
+    `across`: instead, the cosine of names by sound and figures (pipeline.stories.sounds) of
+    the pairs in two languages only, which share few words or n-grams even when one is the
+    other's translation."""
+    if across:
+        prod = b.run.sounds[ib] @ a.run.sounds[ia].T
+    else:
+        prod = ((1 - ENTITY_WEIGHT) * (b.words[ib] @ a.words[ia].T)
+                + ENTITY_WEIGHT * (b.names[ib] @ a.names[ia].T))
+        if a.chars is not None and b.chars is not None:
+            prod = prod.maximum(b.chars[ib] @ a.chars[ia].T)
     prod = prod.T.tocsr()
     rows = np.repeat(np.arange(len(ia)), np.diff(prod.indptr))
     cols, s = prod.indices.astype(np.int64), np.asarray(prod.data, dtype=np.float64)
+    if across:
+        two = other_language(a.profile, ia[rows], ib[cols]) if a is b else np.ones(len(s), bool)
+        rows, cols, s = rows[two], cols[two], s[two]
     gap = np.abs(a.ts[ia][rows] - b.ts[ib][cols])
     return rows, cols, s, gap
 
@@ -44,12 +56,12 @@ def pair_hash(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     return h.astype(np.float64) / 65536.0
 
 
-def _sparse_top(w: Weighted, chunk: np.ndarray, window: np.ndarray, k: int
+def _sparse_top(w: Weighted, chunk: np.ndarray, window: np.ndarray, k: int, across: bool = False
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The k best neighbours in `window` of each of `chunk`, and each one's degree. Among equal
     scores a pair hash decides, so that a flood of near-identical items does not all list the
     same few (the graph would then grow as n^2)."""
-    r, c, s, gap = pair_similarity(w, chunk, w, window)
+    r, c, s, gap = pair_similarity(w, chunk, w, window, across)
     i, j = chunk[r], window[c]
     keep = (s >= NEIGHBOUR_FLOOR) & ~(gap > STORY_WINDOW) & (i != j)
     i, j, s, r = i[keep], j[keep], s[keep], r[keep]
@@ -60,12 +72,13 @@ def _sparse_top(w: Weighted, chunk: np.ndarray, window: np.ndarray, k: int
     return i[first], j[first], s[first], degree
 
 
-def neighbours(w: Weighted, rows: np.ndarray, pool: np.ndarray, k: int = NEIGHBOURS
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def neighbours(w: Weighted, rows: np.ndarray, pool: np.ndarray, k: int = NEIGHBOURS,
+               across: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Top-k neighbours in `pool` of each of `rows` (indices of `w`), blocked by time.
 
     Returns flat arrays (row, neighbour, similarity), best first within each row, with
     similarity >= NEIGHBOUR_FLOOR, and the degree of every row of `w` (0 for rows not searched).
+    `across`: the neighbours in another language, by names and figures (pair_similarity).
     Articles without a date are compared with every other article of the pool.
     """
     out_i, out_j, out_s = [], [], []
@@ -91,7 +104,7 @@ def neighbours(w: Weighted, rows: np.ndarray, pool: np.ndarray, k: int = NEIGHBO
             chunk = chunk[np.nan_to_num(w.ts[chunk], nan=-np.inf) <= t0 + 0.25 * STORY_WINDOW]
             chunk = chunk if len(chunk) else rows[start:start + 1]
         start += len(chunk)
-        i, j, s, deg = _sparse_top(w, chunk, window, k)
+        i, j, s, deg = _sparse_top(w, chunk, window, k, across)
         degree[chunk] = deg
         out_i.append(i)
         out_j.append(j)

@@ -19,8 +19,10 @@ import scipy.sparse as sp
 
 from pipeline.model import Article
 from pipeline.stories.vectors import TermStats, hashed
-from pipeline.stories.tokens import STOP_WORDS, _NUMBER_RE, tokens, words
+from pipeline.stories.sounds import sound_keys
+from pipeline.stories.tokens import STOP_WORDS, _NUMBER_RE, is_title_case, tokens, words
 
+LEAD_CHARS = 300          # the start of the text read for names by sound and figures
 CHAR_GRAMS = (2, 3, 4)     # title character n-grams: one channel for every script (Japanese and
                            # Chinese titles have no spaces to split words on)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af\uff66-\uff9f]")
@@ -36,7 +38,10 @@ FEATURES = (
     "hours", "undated", "same_feed", "same_outlet", "both_body", "no_body",
     "cjk_both", "cjk_one", "english_gap", "skeleton_max", "skeleton_min",
     "degree_max", "degree_min", "rank_max", "rank_min", "title_len_min", "title_len_ratio",
+    "sounds", "sounds_shared", "other_language", "title_names_shared", "title_names_conflict",
 )
+PAIR_CHUNK = 200_000       # pairs whose features are computed at once (bounds the memory)
+OTHER_LANGUAGE_GAP = 0.25   # English-word shares this far apart: one of the two is a translation
 
 
 def _fold(text: str) -> str:
@@ -52,8 +57,21 @@ def char_grams(title: str) -> dict[str, float]:
 
 
 def skeleton(title: str) -> str:
-    """The title with names and numbers masked: briefs written from one template share it."""
-    return _fold(_MASK_NAME.sub("N", _MASK_NUMBER.sub("0", unicodedata.normalize("NFKC", title))))
+    """What is left of a title without its names, numbers and small words, as a sorted set:
+    briefs written from one template share it ("X declares dividend of $N per unit for QN").
+    A title with fewer than two such words is its own skeleton."""
+    text = _MASK_NAME.sub(" ", _MASK_NUMBER.sub(" ", unicodedata.normalize("NFKC", title)))
+    kept = sorted({w for w in words(text) if w.isalpha() and w.islower() and w not in STOP_WORDS})
+    return " ".join(kept) if len(kept) >= 2 else "\x00" + _fold(title)
+
+
+def title_names(title: str) -> frozenset[str]:
+    """The names of a sentence-case title (capitalised words after the first), lower-cased;
+    nothing for a title-case headline, where every word is capitalised."""
+    ws = words(unicodedata.normalize("NFKC", title))
+    if is_title_case(title) or len(ws) < 2:
+        return frozenset()
+    return frozenset(w.lower() for w in ws[1:] if w[:1].isupper() and w.lower() not in STOP_WORDS)
 
 
 def _code(text: str | None, unique: int) -> int:
@@ -74,10 +92,12 @@ class Profiles:
     skeleton: np.ndarray           # a hash of the title's skeleton
     outlet: np.ndarray             # a hash of the outlet's name; unique negatives when unknown
     title_len: np.ndarray          # words in the title
+    sounds: sp.csr_matrix          # names by sound and figures as written (pipeline.stories.sounds)
+    title_names: list[frozenset[str]]  # capitalised words inside a sentence-case title
 
     @classmethod
     def of(cls, articles: Sequence[Article]) -> "Profiles":
-        chars, tws, cjk, eng, nums, skel, outlet, tlen = [], [], [], [], [], [], [], []
+        chars, tws, cjk, eng, nums, skel, outlet, tlen, snd, tnames = ([] for _ in range(10))
         for n, a in enumerate(articles):
             title = a.title or ""
             chars.append(char_grams(title))
@@ -92,9 +112,12 @@ class Profiles:
             skel.append(zlib.crc32(skeleton(title).encode("utf-8", "surrogatepass")))
             outlet.append(_code(a.source, n))
             tlen.append(len(words(title)) if not cjk[-1] else len(title) / 2.0)
+            snd.append(sound_keys(title, (a.text or "")[:LEAD_CHARS]))
+            tnames.append(title_names(title))
         return cls(hashed(chars), hashed(tws), np.array(cjk, dtype=np.float32),
                    np.array(eng, dtype=np.float32), nums, np.array(skel, dtype=np.int64),
-                   np.array(outlet, dtype=np.int64), np.array(tlen, dtype=np.float32))
+                   np.array(outlet, dtype=np.int64), np.array(tlen, dtype=np.float32),
+                   hashed(snd), tnames)
 
     def __len__(self) -> int:
         return len(self.cjk)
@@ -102,7 +125,8 @@ class Profiles:
     def take(self, idx: np.ndarray) -> "Profiles":
         return Profiles(self.title_chars[idx], self.title_words[idx], self.cjk[idx],
                         self.english[idx], [self.numbers[i] for i in idx], self.skeleton[idx],
-                        self.outlet[idx], self.title_len[idx])
+                        self.outlet[idx], self.title_len[idx], self.sounds[idx],
+                        [self.title_names[i] for i in idx])
 
     @staticmethod
     def concat(parts: Sequence["Profiles"]) -> "Profiles":
@@ -113,7 +137,9 @@ class Profiles:
                         [x for p in parts for x in p.numbers],
                         np.concatenate([p.skeleton for p in parts]),
                         np.concatenate([p.outlet for p in parts]),
-                        np.concatenate([p.title_len for p in parts]))
+                        np.concatenate([p.title_len for p in parts]),
+                        sp.vstack([p.sounds for p in parts]).tocsr(),
+                        [x for p in parts for x in p.title_names])
 
 
 @dataclass
@@ -123,15 +149,17 @@ class RunVectors:
     title_chars: sp.csr_matrix
     title_words: sp.csr_matrix
     skeleton_count: np.ndarray      # articles of the run sharing each one's title skeleton
+    sounds: sp.csr_matrix
 
     @classmethod
     def of(cls, p: Profiles) -> "RunVectors":
-        chars, tw = TermStats(), TermStats()
+        chars, tw, snd = TermStats(), TermStats(), TermStats()
         chars.add(p.title_chars)
         tw.add(p.title_words)
+        snd.add(p.sounds)
         _, inverse, counts = np.unique(p.skeleton, return_inverse=True, return_counts=True)
         return cls(chars.weigh(p.title_chars), tw.weigh(p.title_words),
-                   counts[inverse].astype(np.float32))
+                   counts[inverse].astype(np.float32), snd.weigh(p.sounds, sublinear=False))
 
 
 def _rowdot(a: sp.csr_matrix, b: sp.csr_matrix, i: np.ndarray, j: np.ndarray) -> np.ndarray:
@@ -148,6 +176,10 @@ def pair_features(w, i: np.ndarray, j: np.ndarray, degree: np.ndarray, rank_ij: 
     the place of j in i's candidate list (and rank_ji of i in j's; NOT_LISTED when absent)."""
     prof, vecs = w.profile, w.run
     n = len(i)
+    if n > PAIR_CHUNK:      # row products of a few hundred thousand pairs at a time
+        return np.vstack([pair_features(w, i[k:k + PAIR_CHUNK], j[k:k + PAIR_CHUNK], degree,
+                                        rank_ij[k:k + PAIR_CHUNK], rank_ji[k:k + PAIR_CHUNK])
+                          for k in range(0, n, PAIR_CHUNK)])
     out = np.zeros((n, len(FEATURES)), dtype=np.float32)
     if n == 0:
         return out
@@ -187,4 +219,18 @@ def pair_features(w, i: np.ndarray, j: np.ndarray, degree: np.ndarray, rank_ij: 
     li, lj = prof.title_len[i], prof.title_len[j]
     out[:, col["title_len_min"]] = np.log1p(np.minimum(li, lj))
     out[:, col["title_len_ratio"]] = np.minimum(li, lj) / np.maximum(np.maximum(li, lj), 1.0)
+    out[:, col["sounds"]] = _rowdot(vecs.sounds, vecs.sounds, i, j)
+    heard = prof.sounds.copy()
+    heard.data[:] = 1.0
+    out[:, col["sounds_shared"]] = np.log1p(_rowdot(heard, heard, i, j))
+    out[:, col["other_language"]] = other_language(prof, i, j)
+    named = [(prof.title_names[a], prof.title_names[b]) for a, b in zip(i.tolist(), j.tolist())]
+    out[:, col["title_names_shared"]] = [len(x & y) for x, y in named]
+    out[:, col["title_names_conflict"]] = [bool(x) and bool(y) and not x & y for x, y in named]
     return out
+
+
+def other_language(prof: Profiles, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Pairs of which one is in another script or reads far less English than the other."""
+    return (((prof.cjk[i] > 0.3) != (prof.cjk[j] > 0.3))
+            | (np.abs(prof.english[i] - prof.english[j]) > OTHER_LANGUAGE_GAP))

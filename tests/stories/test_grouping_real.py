@@ -173,20 +173,31 @@ BRIEF = ("{co} said on Wednesday it would {act}, according to a company filing. 
          "Further company coverage will follow as markets open in Europe and Asia.")
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "known defect of the join model: same-minute items of one feed with little shared text "
+    "score about 0.8 (AllSides' same-day dates teach it that 'no time apart' means one story); "
+    "strict, so this fails the suite as soon as the model gets it right"))
 def test_one_feeds_batch_of_template_briefs_is_not_one_story():
     """A wire's brief service posts many items in the same minute from one template: shared
-    furniture and one time, but each about another company and another event."""
+    furniture and one time, but each about another company and another event. (The furniture
+    is found once four or more briefs carry it: runtext.SHARED_MIN_OPENINGS.)"""
     items = [("Northwind Mining suspends Kestrel mine operations", "Northwind Mining",
               "suspend operations at its Kestrel mine after a flood"),
              ("Alder Health to appeal exchange delisting notice", "Alder Health",
               "appeal a delisting notice from the exchange"),
              ("Brightwater Medical agrees to buy 49 clinic properties", "Brightwater Medical",
-              "buy 49 clinic properties for 120 million euros")]
+              "buy 49 clinic properties for 120 million euros"),
+             ("Copperline Energy names new finance chief", "Copperline Energy",
+              "appoint Dana Reyes as its chief financial officer from September"),
+             ("Juniper Foods recalls frozen berry packs", "Juniper Foods",
+              "recall frozen berry packs sold in three states after a supplier warning")]
     arts = [Article(id=f"b{i}", title=t, text=BRIEF.format(co=co, act=act),
-                    origin="https://wire.example/briefs.xml", source="Wire", published=T0)
+                    origin="https://wire.example/briefs.xml", source="Wire",
+                    published=T0 + timedelta(minutes=7, seconds=i))
             for i, (t, co, act) in enumerate(items)]
     groups = cluster_articles(arts)
-    assert not any(_together(groups, f"b{i}", f"b{j}") for i in range(3) for j in range(i + 1, 3))
+    n = len(items)
+    assert not any(_together(groups, f"b{i}", f"b{j}") for i in range(n) for j in range(i + 1, n))
 
 
 def test_one_event_told_by_two_feeds_still_joins_and_a_copy_in_one_feed_is_a_duplicate():
