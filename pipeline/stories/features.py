@@ -46,6 +46,8 @@ NEIGHBOURS = 20           # candidates kept per article for the join model: the 
                           # pairs it can see (bench/train_grouping.py); 10 lost uci-dev's big stories
 NEIGHBOUR_FLOOR = 0.05    # below this two articles are not candidates (ecbplus-dev: the 99.9th
                           # percentile of pairs from different topics is 0.11)
+COMMON_SHARE = 0.2        # a word or name in more of the documents than this finds no candidate...
+COMMON_MIN_DOCS = 200     # ... once there are this many (bench/floods.py: 20,000 numbered notices)
 CHAR_COMMON_SHARE = 0.05  # a title n-gram in more of the run's titles than this finds no candidate
 CHAR_COMMON_MIN = 20      # ... once it is in this many
 STORY_WINDOW = 3 * 86400.0  # articles further apart than this are never compared (ecb-dev feeds
@@ -127,13 +129,28 @@ class Weighted:
     chars: sp.csr_matrix | None = None      # distinctive title n-grams, for candidates
     profile: Profiles | None = None
     run: RunVectors | None = None
+    distinct: sp.csr_matrix | None = None   # 0/1: the terms that can make two articles candidates
 
     @classmethod
     def of(cls, f: Features, word_stats: TermStats, name_stats: TermStats) -> "Weighted":
         prof = f.profiles()
         run = RunVectors.of(prof)
+        chars = distinctive_chars(run.title_chars)
+        distinct = (_uncommon(f.words, word_stats) + _uncommon(f.names, name_stats)
+                    + (chars > 0).astype(np.float32)).tocsr()
         return cls(word_stats.weigh(f.words), name_stats.weigh(f.names, sublinear=False), f.ts,
-                   f.has_body, f.feeds(), distinctive_chars(run.title_chars), prof, run)
+                   f.has_body, f.feeds(), chars, prof, run, distinct)
+
+
+def _uncommon(counts: sp.csr_matrix, stats: TermStats) -> sp.csr_matrix:
+    """0/1 rows of the terms that are not in a large share of the documents: a flood of one
+    notice shares every word, and pairs found through such words alone would be all pairs."""
+    m = counts.copy().astype(np.float32)
+    m.data[:] = 1.0
+    if stats.n_docs >= COMMON_MIN_DOCS:
+        m.data[stats.df[m.indices] > COMMON_SHARE * stats.n_docs] = 0.0
+        m.eliminate_zeros()
+    return m
 
 
 def distinctive_chars(chars: sp.csr_matrix) -> sp.csr_matrix:

@@ -39,7 +39,7 @@ from pipeline.stories.duplicates import NEAR_DUP_JACCARD, DuplicateIndex, arriva
 from pipeline.stories.candidates import Candidates, candidate_pairs
 from pipeline.stories.joiner import average_link, load_model
 from pipeline.stories.pairs import Profiles
-from pipeline.stories.why import explain
+from pipeline.stories.why import best_matches, explain
 from pipeline.stories.runtext import clean_run
 
 log = logging.getLogger(__name__)
@@ -204,13 +204,14 @@ class StoryIndex:
                 placements[i] = Placement(sid, sid, Member(sid, "seed", 1.0), True)
             else:
                 by_story.setdefault(int(new_story[r]), []).append(r)
+        best = best_matches(cands, local_story)
         order_in_pool = np.argsort(local_story, kind="stable")
         bounds = np.searchsorted(local_story[order_in_pool], sorted(by_story), side="left")
         for (s_no, rs), lo in zip(sorted(by_story.items()), bounds):
             hi = np.searchsorted(local_story[order_in_pool], s_no, side="right")
             others = order_in_pool[lo:hi]
             rows = np.array(rs) + len(pool) - new_n
-            why = explain(w, sub.keys, rows, others, cands, local_story)
+            why = explain(w, sub.keys, rows, others, cands, best)
             for r, (o, score, shared, said) in zip(rs, why):
                 a = articles[reps[r]]
                 placements[reps[r]] = Placement(a.id, self.story_ids[s_no], Member(

@@ -130,8 +130,15 @@ def average_link(a: np.ndarray, b: np.ndarray, p: np.ndarray, labels: np.ndarray
             break
         if not (alive[x] and alive[y]) or y not in adj[x]:
             continue
-        if abs(link(x, y, adj[x][y]) + neg) > 1e-12:
-            continue                       # stale: the groups changed since it was pushed
+        now = link(x, y, adj[x][y])
+        if now < -neg - 1e-12:
+            # Stale: a group grew since this was pushed, which only ever lowers a link it did
+            # not add pairs to (those are pushed anew below), so it goes back in at its value.
+            if now >= threshold:
+                heapq.heappush(heap, (-now, x, y))
+            continue
+        if now > -neg + 1e-12:
+            continue                       # a newer, higher entry of the same pair is queued
         if is_frozen[x] and is_frozen[y]:
             continue
         if max(hi_[x], hi_[y]) - min(lo_[x], lo_[y]) > window:
@@ -140,6 +147,7 @@ def average_link(a: np.ndarray, b: np.ndarray, p: np.ndarray, labels: np.ndarray
             x, y = y, x                    # a story of an earlier run keeps its label
         alive[y], parent[y] = False, x
         del adj[x][y]
+        changed = []
         for z, e in adj[y].items():
             if z == x:
                 continue
@@ -150,12 +158,15 @@ def average_link(a: np.ndarray, b: np.ndarray, p: np.ndarray, labels: np.ndarray
             else:
                 f[0] += e[0]
                 f[1] += e[1]
+            changed.append(z)
         adj[y] = {}
         size[x] += size[y]
         is_frozen[x] = is_frozen[x] or is_frozen[y]
         lo_[x], hi_[x] = min(lo_[x], lo_[y]), max(hi_[x], hi_[y])
-        for z, e in adj[x].items():
-            heapq.heappush(heap, (-link(x, z, e), min(x, z), max(x, z)))
+        # Only the links that gained pairs can have risen; the others are re-checked lazily
+        # when they come up (a flood of one group: linear, not one push per neighbour per merge).
+        for z in changed:
+            heapq.heappush(heap, (-link(x, z, adj[x][z]), min(x, z), max(x, z)))
     root = np.array(parent)
     for _ in range(g):
         nxt = root[root]

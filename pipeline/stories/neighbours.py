@@ -14,7 +14,7 @@ import numpy as np
 
 from pipeline.stories.features import (ENTITY_WEIGHT, NEIGHBOUR_FLOOR, NEIGHBOURS, STORY_WINDOW,
                                        Weighted)
-from pipeline.stories.pairs import other_language
+from pipeline.stories.pairs import rowdot, other_language
 
 DEGREE_SIMILARITY = 0.2   # an article's "degree" (a model feature): its candidates this similar,
                           # before the top-k cut; a busy, template-like headline has many
@@ -31,6 +31,16 @@ def pair_similarity(a: Weighted, ia: np.ndarray, b: Weighted, ib: np.ndarray,
     other's translation."""
     if across:
         prod = b.run.sounds[ib] @ a.run.sounds[ia].T
+    elif a.distinct is not None and b.distinct is not None:
+        # The pairs that share an uncommon term, then their similarity from all terms.
+        hit = (b.distinct[ib] @ a.distinct[ia].T).T.tocsr()
+        rows = np.repeat(np.arange(len(ia)), np.diff(hit.indptr))
+        cols = hit.indices.astype(np.int64)
+        x, y = ia[rows], ib[cols]
+        s = np.maximum((1 - ENTITY_WEIGHT) * rowdot(a.words, b.words, x, y)
+                       + ENTITY_WEIGHT * rowdot(a.names, b.names, x, y),
+                       rowdot(a.chars, b.chars, x, y))
+        return rows, cols, s, np.abs(a.ts[x] - b.ts[y])
     else:
         prod = ((1 - ENTITY_WEIGHT) * (b.words[ib] @ a.words[ia].T)
                 + ENTITY_WEIGHT * (b.names[ib] @ a.names[ia].T))

@@ -162,7 +162,7 @@ class RunVectors:
                    counts[inverse].astype(np.float32), snd.weigh(p.sounds, sublinear=False))
 
 
-def _rowdot(a: sp.csr_matrix, b: sp.csr_matrix, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+def rowdot(a: sp.csr_matrix, b: sp.csr_matrix, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """Dot products of rows i of a with rows j of b, pair by pair."""
     if len(i) == 0:
         return np.zeros(0)
@@ -184,13 +184,13 @@ def pair_features(w, i: np.ndarray, j: np.ndarray, degree: np.ndarray, rank_ij: 
     if n == 0:
         return out
     col = {name: k for k, name in enumerate(FEATURES)}
-    out[:, col["words"]] = _rowdot(w.words, w.words, i, j)
-    out[:, col["names"]] = _rowdot(w.names, w.names, i, j)
-    out[:, col["title_words"]] = _rowdot(vecs.title_words, vecs.title_words, i, j)
-    out[:, col["title_chars"]] = _rowdot(vecs.title_chars, vecs.title_chars, i, j)
+    out[:, col["words"]] = rowdot(w.words, w.words, i, j)
+    out[:, col["names"]] = rowdot(w.names, w.names, i, j)
+    out[:, col["title_words"]] = rowdot(vecs.title_words, vecs.title_words, i, j)
+    out[:, col["title_chars"]] = rowdot(vecs.title_chars, vecs.title_chars, i, j)
     named = w.names.copy()
     named.data[:] = 1.0
-    out[:, col["shared_names"]] = np.log1p(_rowdot(named, named, i, j))
+    out[:, col["shared_names"]] = np.log1p(rowdot(named, named, i, j))
     shared = np.array([len(prof.numbers[a] & prof.numbers[b]) for a, b in zip(i, j)])
     both = np.array([bool(prof.numbers[a]) and bool(prof.numbers[b]) for a, b in zip(i, j)])
     out[:, col["title_numbers_shared"]] = shared
@@ -219,10 +219,10 @@ def pair_features(w, i: np.ndarray, j: np.ndarray, degree: np.ndarray, rank_ij: 
     li, lj = prof.title_len[i], prof.title_len[j]
     out[:, col["title_len_min"]] = np.log1p(np.minimum(li, lj))
     out[:, col["title_len_ratio"]] = np.minimum(li, lj) / np.maximum(np.maximum(li, lj), 1.0)
-    out[:, col["sounds"]] = _rowdot(vecs.sounds, vecs.sounds, i, j)
+    out[:, col["sounds"]] = rowdot(vecs.sounds, vecs.sounds, i, j)
     heard = prof.sounds.copy()
     heard.data[:] = 1.0
-    out[:, col["sounds_shared"]] = np.log1p(_rowdot(heard, heard, i, j))
+    out[:, col["sounds_shared"]] = np.log1p(rowdot(heard, heard, i, j))
     out[:, col["other_language"]] = other_language(prof, i, j)
     named = [(prof.title_names[a], prof.title_names[b]) for a, b in zip(i.tolist(), j.tolist())]
     out[:, col["title_names_shared"]] = [len(x & y) for x, y in named]

@@ -34,21 +34,28 @@ def evidence(x: np.ndarray, names: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def explain(w: Weighted, keys: list[tuple[str, ...]], rows: np.ndarray, others: np.ndarray,
-            cands, label: np.ndarray
-            ) -> list[tuple[int, float, tuple[str, ...], tuple[str, ...]]]:
-    """For each of `rows`: the member of `others` (its story) it matches best, the model's
-    probability for that pair, the names they share and the evidence in words. `cands` are the
-    scored candidate pairs (None when there are none)."""
+def best_matches(cands, label: np.ndarray) -> dict[int, tuple[float, int, int]]:
+    """For every row with a scored pair inside its own story: (probability, the other row, the
+    pair's index) of its best such pair; ties go to the lower row. One pass over the pairs."""
     best: dict[int, tuple[float, int, int]] = {}
-    pairs = [] if cands is None else [(cands.a, cands.b, np.arange(len(cands.a))),
-                                      (cands.b, cands.a, np.arange(len(cands.a)))]
-    for a, b, k in pairs:
+    if cands is None:
+        return best
+    k = np.arange(len(cands.a))
+    for a, b in ((cands.a, cands.b), (cands.b, cands.a)):
         same = label[a] == label[b]
         for r, o, kk in zip(a[same].tolist(), b[same].tolist(), k[same].tolist()):
             p = float(cands.p[kk])
             if r not in best or (p, -o) > (best[r][0], -best[r][1]):
                 best[r] = (p, o, kk)
+    return best
+
+
+def explain(w: Weighted, keys: list[tuple[str, ...]], rows: np.ndarray, others: np.ndarray,
+            cands, best: dict[int, tuple[float, int, int]]
+            ) -> list[tuple[int, float, tuple[str, ...], tuple[str, ...]]]:
+    """For each of `rows`: the member of `others` (its story) it matches best, the model's
+    probability for that pair, the names they share and the evidence in words. `cands` are the
+    scored candidate pairs, `best` their best_matches."""
     out = []
     model = None
     for r in rows.tolist():
