@@ -39,6 +39,11 @@ class SourceSpec:
         return self.url if self.url else str(self.path)
 
 
+# The digest's language when neither the config nor the articles say one (a run takes that of
+# most articles; sending, which reads no article, tags posts with this).
+DEFAULT_LANGUAGE = "en"
+
+
 @dataclass(frozen=True)
 class Settings:
     sources: tuple[SourceSpec, ...]
@@ -55,7 +60,7 @@ class Settings:
     exclude: tuple[str, ...] = ()
     template_dir: Path | None = None
     timezone: str = "UTC"
-    language: str = "en"
+    language: str | None = None     # the digest's language; None: that of most articles
     from_addr: str = "Newsdesk <newsdesk@localhost>"
     to_addrs: tuple[str, ...] = ("readers@localhost",)
     unsubscribe_url: str | None = None
@@ -240,7 +245,7 @@ def load_settings(config: str | Path | None = None, *, env: Mapping[str, str] | 
         exclude=_regexes(data.get("exclude", []), "exclude", _where(path, text, "exclude")),
         template_dir=(base / data["template_dir"]) if "template_dir" in data else None,
         timezone=tz,
-        language=data.get("language", "en"),
+        language=data.get("language"),
         from_addr=data.get("from", Settings.from_addr),
         to_addrs=tuple([to] if isinstance(to, str) else to),
         unsubscribe_url=data.get("unsubscribe_url"),
@@ -304,6 +309,8 @@ max_age_hours = 48                # a digest only considers items published this
 # outbox = "outbox"               # where drafts are written for review
 # state_dir = ".newsdesk"         # SQLite state: seen articles, stories, feed health
 # timezone = "Europe/Berlin"      # for dates shown in the digest
+# language = "en"                 # the digest's language (default: that of most articles); a
+#                                 # story told only in other languages is left out of it
 # from = "Newsdesk <digest@example.org>"
 # to = ["readers@example.org"]
 # unsubscribe_url = "https://example.org/unsubscribe"
