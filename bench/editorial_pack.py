@@ -184,7 +184,8 @@ def build(bench: Path, out: Path, seed: int) -> None:
     blind, key = [], {}
     blind.append("# Blind read: headlines and summaries\n\nFor each card, score every candidate's "
                   "headline and summary 0-2 by the rubric. Answer in scores-blind.json as "
-                  '{"C01": {"A": {"headline": 2, "summary": 1, "note": "..."}, ...}, ...}.\n')
+                  '{"C01": {"headline": {"A": 2}, "summary": {"A": 1, "B": 2}, "note": "..."}, ...} '
+                  "(labels are per axis).\n")
     for n, i in enumerate(order, 1):
         c = cards[i]
         cid = f"C{n:02d}"
@@ -237,8 +238,9 @@ def build(bench: Path, out: Path, seed: int) -> None:
 
 
 def score(out: Path) -> dict:
-    cards = json.loads((out / "cards.json").read_text(encoding="utf-8"))
-    key = json.loads((out / "key.json").read_text(encoding="utf-8"))
+    keys = out / "key" if (out / "key").is_dir() else out
+    cards = json.loads((keys / "cards.json").read_text(encoding="utf-8"))
+    key = json.loads((keys / "key.json").read_text(encoding="utf-8"))
     blind = json.loads((out / "scores-blind.json").read_text(encoding="utf-8"))
     opened = json.loads((out / "scores-open.json").read_text(encoding="utf-8"))
     per_run: dict[str, dict[str, list[int]]] = collections.defaultdict(lambda: collections.defaultdict(list))
@@ -248,7 +250,7 @@ def score(out: Path) -> dict:
         got = {}
         for axis in ("headline", "summary"):
             for lab, systems in k[axis].items():
-                v = blind[cid][lab][axis]
+                v = blind[cid][axis][lab]
                 for s in systems:
                     got[(axis, s)] = v
             per_run[run][axis].append(got[(axis, "newsdesk")])
