@@ -1,7 +1,8 @@
 """SQLite state: feed validators and health, seen articles, stories, overrides, what was sent.
 
 One file (`<state_dir>/state.db`), WAL mode, a schema version in `PRAGMA user_version`; the file
-is backed up before a migration. Only this module speaks SQL.
+is backed up before a migration. Only this module speaks SQL, with its tables in
+pipeline.store_schema and pipeline.history over the story tables.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from typing import Any, Iterable, Iterator
 
 from pipeline.errors import StoreError
 from pipeline.model import Article
+from pipeline.store_schema import SCHEMA, SCHEMA_VERSION
 
 log = logging.getLogger(__name__)
 
@@ -35,71 +37,6 @@ def _chunks(items: list, n: int) -> Iterator[list]:
     """`items` in lists of at most `n`: one query's parameters stay under SQLite's limit."""
     for i in range(0, len(items), n):
         yield items[i:i + n]
-
-
-SCHEMA_VERSION = 1
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS feeds (
-    url TEXT PRIMARY KEY,
-    name TEXT,
-    etag TEXT,
-    last_modified TEXT,
-    fingerprint TEXT,            -- size:mtime:sha of a local feed file, to skip re-parsing it
-    last_attempt TEXT,
-    last_success TEXT,
-    last_status TEXT,
-    last_error TEXT,
-    consecutive_failures INTEGER NOT NULL DEFAULT 0,
-    items_seen INTEGER NOT NULL DEFAULT 0,
-    next_attempt TEXT,
-    ids TEXT                     -- JSON list of the article ids of the last successful read
-);
-CREATE TABLE IF NOT EXISTS articles (
-    id TEXT PRIMARY KEY,
-    origin TEXT NOT NULL,
-    first_seen TEXT NOT NULL,
-    published TEXT,
-    data TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS articles_origin ON articles(origin);
-CREATE INDEX IF NOT EXISTS articles_published ON articles(published);
-CREATE TABLE IF NOT EXISTS stories (
-    id TEXT PRIMARY KEY,
-    first_seen TEXT NOT NULL,
-    last_updated TEXT NOT NULL,
-    closed INTEGER NOT NULL DEFAULT 0,
-    data TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS story_members (
-    article_id TEXT PRIMARY KEY,
-    story_id TEXT NOT NULL,
-    why TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS story_members_story ON story_members(story_id);
-CREATE TABLE IF NOT EXISTS overrides (
-    n INTEGER PRIMARY KEY AUTOINCREMENT,
-    kind TEXT NOT NULL,          -- 'split' (article leaves its story) or 'merge' (two stories join)
-    a TEXT NOT NULL,
-    b TEXT,
-    created TEXT NOT NULL,
-    by TEXT
-);
-CREATE TABLE IF NOT EXISTS deliveries (
-    story_id TEXT NOT NULL,
-    channel TEXT NOT NULL,
-    digest TEXT NOT NULL,
-    status TEXT NOT NULL,        -- approved / sent
-    at TEXT NOT NULL,
-    outlets TEXT NOT NULL,       -- JSON list of outlets the story had then
-    facts TEXT NOT NULL,         -- JSON list of key facts it had then
-    PRIMARY KEY (story_id, channel, digest)
-);
-CREATE TABLE IF NOT EXISTS blobs (
-    name TEXT PRIMARY KEY,
-    data BLOB NOT NULL,
-    updated TEXT NOT NULL
-);
-"""
 
 
 @dataclass(frozen=True)
@@ -198,7 +135,7 @@ class Store:
                 self.db.backup(dst)
             log.info("backed up %s to %s before migrating", self.path, backup)
         # executescript commits first, so the script carries its own transaction.
-        self.db.executescript(f"BEGIN IMMEDIATE;\n{_SCHEMA}\nPRAGMA user_version = {SCHEMA_VERSION};\nCOMMIT;")
+        self.db.executescript(f"BEGIN IMMEDIATE;\n{SCHEMA}\nPRAGMA user_version = {SCHEMA_VERSION};\nCOMMIT;")
 
     def close(self) -> None:
         self.db.close()
