@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import pipeline.lock
-from pipeline.errors import NewsdeskError, OutboxError, StoreError
+from pipeline.errors import NewsdeskError, OutboxError, StoreError, StoreUnwritable
 from pipeline.lock import TEMP_SUFFIX
 from pipeline.model import Article, Draft
 from pipeline.outbox import APPROVED, DRAFT, JOURNAL, MANIFEST, REJECTED, load_digest, set_status, write_digest
@@ -157,9 +157,11 @@ def test_a_full_store_is_a_clear_error_and_keeps_what_it_had(tmp_path):
         s.save_articles([article(i, "x" * 2000) for i in range(10)], now=NOW)
         pages = s.db.execute("PRAGMA page_count").fetchone()[0]
         s.db.execute(f"PRAGMA max_page_count = {pages + 2}")   # SQLite's own "disk full"
-        with pytest.raises(StoreError, match="database or disk is full") as caught:
+        with pytest.raises(StoreUnwritable, match="database or disk is full") as caught:
             s.save_articles([article(100 + i, "y" * 2000) for i in range(100)], now=NOW)
-        assert str(caught.value).startswith(f"{tmp_path / 'state.db'}: cannot write the state store")
+        message = str(caught.value)
+        assert message.startswith(f"{tmp_path / 'state.db'}: cannot write the state store")
+        assert f"no room on the disk of {tmp_path}" in message and "rebuild" not in message
         assert sorted(a.id for a in s.articles()) == sorted(f"a{i}" for i in range(10))
 
 
