@@ -41,3 +41,8 @@ class OutboxError(NewsdeskError):
 
 class LockedError(NewsdeskError):
     """Another run holds the lock."""
+
+
+class ReadOnlyError(NewsdeskError):
+    """A folder Newsdesk must write in is read-only here (its permissions, a read-only mount):
+    its lock file cannot be opened for writing, so nothing was written there."""
