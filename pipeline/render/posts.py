@@ -212,6 +212,9 @@ def lead_line(story: Story) -> str:
     return headline or next((clean_text(s, strip_markup=True) for s, _ in story.summary[:1]), "")
 
 
+# Capitalized first words of a headline that are not names.
+_PLAIN_OPENERS = frozenset("the a an in on at for but and as after when while with by from to of this that "
+                           "these those how why what who where new more most top first".split())
 _CAPITALIZED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’.-]+")
 _CONTENT = re.compile(r"[A-Za-z][a-z'’-]{4,}")
 
@@ -220,12 +223,16 @@ def names_subject(sentence: str, headline: str) -> bool:
     """Whether `sentence` names what `headline` is about: one of its names (a capitalized word
     after its first), else, when it names nobody, one of its longer words (a headline in a
     script without capitals or such words: yes)."""
-    body = re.sub(r"^\W*\w+", "", headline)          # its first word is capitalized anyway
+    first = re.match(r"^\W*([A-Z][\w'’.-]+)", headline)
+    body = headline[first.end():] if first else headline
     names = {w.strip("'’.").casefold() for w in _CAPITALIZED.findall(body)}
+    if first and first.group(1).casefold() not in _PLAIN_OPENERS:
+        names.add(first.group(1).strip("'’.").casefold())      # "Trump delays ...": a name too
     names = {n.removesuffix("'s").removesuffix("’s") for n in names if len(n) > 1}
     words = sentence.casefold()
     if names:
-        return any(re.search(r"\b" + re.escape(n) + r"\b", words) for n in names)
+        # "Canada" in the headline, "Canadian" in the sentence: one subject.
+        return any(re.search(r"\b" + re.escape(n[:max(4, len(n) - 2)]), words) for n in names)
     content = _CONTENT.findall(headline)
     return not content or any(w.casefold() in words for w in content)
 

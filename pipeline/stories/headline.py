@@ -186,7 +186,9 @@ _CLAUSE = re.compile(r"\s*(?:;|:|\s[—–]\s|,\s+(?=as\b|while\b|after\b|amid\b
 
 # A short label before a colon ("Exclusive:", "Watch:") or an attribution after one (": report",
 # ": sources say") is the outlet's framing, not the news.
-_LEAD_LABEL = re.compile(r"^(?:[A-Z][\w'’-]*\s?){1,2}:\s+(?=\S)")
+_LEAD_LABEL = re.compile(r"^(?:(?:[A-Z][\w'’-]*\s?){1,2}:\s+(?=\S)"
+                         r"|(?i:exclusive|analysis|breaking|factbox|explainer|insight|update\s\d+|refile)"
+                         r"\s*[-–—]\s*(?=[A-Z]))")
 _TAIL_LABEL = re.compile(r"\s*:\s+(?:[\w'’-]+\s?){1,3}$")
 
 

@@ -12,6 +12,7 @@ from pipeline.model import Article
 from pipeline.stories.tokens import tokens
 from pipeline.stories.names import NameStats, contains, find_names, is_name
 from pipeline.stories.sentences import ends_like_prose, norm, split_sentences, unit
+from pipeline.stories.quality import unusable
 from pipeline.stories.tidy import rebuilt, tidy
 
 # The lead: the first prose sentences of an article, where news copy says what happened.
@@ -45,7 +46,8 @@ class Doc:
             para_sentences, para_vocab = _paragraph(tidy(para, joined))
             sentences += para_sentences
             vocab |= para_vocab
-        lead = [s for s in sentences if ends_like_prose(s)][:LEAD_SENTENCES]
+        # The lead: prose a summary may quote (a site's promotion lines do not take its places).
+        lead = [s for s in sentences if ends_like_prose(s) and not unusable(s)][:LEAD_SENTENCES]
         return cls(a, outlet, title, sentences, lead, vocab, tokens(title + " " + " ".join(lead)))
 
     @property

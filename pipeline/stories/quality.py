@@ -62,10 +62,20 @@ _SPUN = re.compile(
     r"|within\s+the\s+examine|the\s+examine\b|individuals['’]s)")
 
 
+# A site's own furniture written as a sentence: "Add CNA as a trusted source ...", "Read a summary
+# of this article on FAST.", "Get bite-sized news via a new cards interface."
+_PROMO = re.compile(r"(?i)\b(?:(?:preferred|trusted)\s+source|summary\s+of\s+this\s+(?:article|story)"
+                    r"|bite-sized\s+news|download\s+(?:our|the)\s+app|follow\s+us\s+on|click\s+here"
+                    r"|sign\s+up\s+for\s+(?:our|the)\s+\w*\s*newsletter|give\s+it\s+a\s+try"
+                    r"|cards\s+interface|return\s+to\s+fast|this\s+article\s+is\s+more\s+than)\b")
+
+
 def unusable(sentence: str) -> str | None:
     """Why a sentence must never be quoted in a summary, or None."""
     if _PAYWALL.search(sentence):
         return "paywall"
+    if _PROMO.search(sentence):
+        return "promotion"
     if _BYLINE.search(sentence):
         return "byline"
     if _MARKUP.search(sentence):

@@ -60,6 +60,10 @@ _ANAPHORIC = frozenset("but and however still so also yet then meanwhile instead
                        "such both even luckily now there's".split())
 
 
+_PRONOUNS = frozenset("he she they him her them his hers their theirs it its".split())
+_SUBORDINATORS = frozenset("when as after while because since if though although before once until".split())
+
+
 @dataclass
 class _Candidate:
     text: str
@@ -123,6 +127,7 @@ def choose_summary(group: DocGroup, headline: str, facts: Facts,
     alone = 0 if len(group.docs) > 1 else 1     # a one-article story has no other wording
     state = _state(headline)
     head_key = norm_words(headline)
+    topic = _topic_phrases(group, headline)
     pool: list[_Candidate] = []
     copies: dict[str, tuple] = {}       # a sentence's cleanest copy: (flaws, -quality, member, text, id)
     for i, d in enumerate(group.docs):
@@ -151,10 +156,13 @@ def choose_summary(group: DocGroup, headline: str, facts: Facts,
             relevance = (W_CENTRAL * cosine(vec, group.centroid, group.centroid_norm) + W_FACTS * min(1.0, info / 2)
                          + W_SUPPORT * support + W_EARLY / (1 + pos)
                          - PENALTY_BLEMISH * flaws - PENALTY_SPUN * (1 - q))
-            first = s.lstrip("\"'“‘(").split(" ", 1)[0].lower().rstrip(",")
-            pool.append(_Candidate(s, d.article.id, vec, relevance, first in _ANAPHORIC, i, pos,
+            opening = [w.lower().rstrip(",") for w in s.lstrip("\"'“‘(").split(" ", 4)[:4]]
+            # "But ...", "They ...", "When he posted ...": it points back to what came before.
+            anaphoric = opening[0] in _ANAPHORIC or (opening[0] in _SUBORDINATORS and opening[1:2] != []
+                                                     and opening[1] in _PRONOUNS)
+            pool.append(_Candidate(s, d.article.id, vec, relevance, anaphoric, i, pos,
                                    frozenset(found), frozenset(group.names_in.get(raw, ())),
-                                   _phrases(s)))
+                                   _phrases(s) - topic))
     if not pool:
         return _title_summary(group, headline)
     pool.sort(key=lambda c: (-c.relevance, c.text, c.article_id))
@@ -181,10 +189,13 @@ def choose_summary(group: DocGroup, headline: str, facts: Facts,
     dated = [d.article.published for d in group.docs if d.article.published]
     year = max(dated).year if dated else None
     own = [c for c in own if c is lead or not _background(c.text, year)]
-    for c in sorted((c for c in own if c.pos > lead.pos), key=lambda c: c.pos)[:OWN_MORE]:
-        if len(chosen) >= 2 and sum(len(x.text.split()) for x in chosen) + len(c.text.split()) > SUMMARY_MAX_WORDS:
+    # Its next sentence that does not repeat the lead (a shared phrase: "merchant vessels").
+    for c in sorted((c for c in own if c.pos > lead.pos), key=lambda c: c.pos)[:OWN_MORE + 1]:
+        if len(chosen) > OWN_MORE or (len(chosen) >= 2 and sum(len(x.text.split()) for x in chosen)
+                                      + len(c.text.split()) > SUMMARY_MAX_WORDS):
             break
-        if max(cosine(c.vec, x.vec) for x in chosen) < REDUNDANT_SIMILARITY:
+        if max(cosine(c.vec, x.vec) for x in chosen) < REDUNDANT_SIMILARITY and not any(
+                c.pairs & x.pairs for x in chosen):
             chosen.append(c)
     same_event = _same_event(group, anchor)
     others = [c for c in pool if c.doc != anchor and c.doc in same_event and not c.anaphoric
@@ -227,11 +238,27 @@ def _background(sentence: str, year: int | None) -> bool:
 
 
 def _phrases(sentence: str) -> frozenset[tuple[str, str]]:
-    """Adjacent content words (stop words skipped, stemmed), unless both are capitalized: a
-    sentence repeating one of another's ("fully vaccinated", "man arrested") restates it."""
+    """Adjacent content words (stop words skipped, stemmed), unless both are capitalized or one
+    is a number: a sentence repeating one of another's ("fully vaccinated", "man arrested")
+    restates it."""
     words = [(w, stem(w.lower())) for w in WORD.findall(sentence) if w.lower() not in STOP_WORDS]
     return frozenset((a[1], b[1]) for a, b in zip(words, words[1:])
-                     if not (a[0][:1].isupper() and b[0][:1].isupper()))
+                     if not (a[0][:1].isupper() and b[0][:1].isupper())
+                     and not a[0].isdigit() and not b[0].isdigit())
+
+
+# A phrase in the headline or in this share of the members' titles (two at least) is the story's
+# own term ("climate change", "debt ceiling"): saying it again restates nothing.
+TOPIC_PHRASE_SHARE = 0.5
+
+
+def _topic_phrases(group: DocGroup, headline: str) -> frozenset[tuple[str, str]]:
+    """The story's own terms: the headline's phrases, and those of TOPIC_PHRASE_SHARE of its
+    distinct member titles (two at least)."""
+    titles = list(dict.fromkeys(d.title for d in group.docs if d.title))
+    df = Counter(p for t in titles for p in _phrases(t))
+    need = max(2, TOPIC_PHRASE_SHARE * len(titles))
+    return _phrases(headline) | frozenset(p for p, n in df.items() if n >= need)
 
 
 def usable_sentence(raw: str, title: str) -> bool:

@@ -16,6 +16,7 @@ _ALWAYS = (
     (re.compile(r"\b([ap])\. m\."), r"\1.m."),
     (re.compile(r"(?<=\d) - (?=[a-z])"), "-"),
     (re.compile(r"(?<=\b[A-Z]) - (?=[A-Z][a-z])"), "-"),
+    (re.compile(r"(?<=[a-z]{2}) - (?=[a-z]+(?:ed|ing)\b)"), "-"),     # "court - mandated"
     (re.compile(r"(?<=\w) ([,;:!?)\]])(?=\s|$)"), r"\1"),
     (re.compile(r"(?<=\w) \.(?=\s|$)"), "."),
     (re.compile(r"([(\[]) (?=\w)"), r"\1"),
