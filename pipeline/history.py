@@ -23,6 +23,8 @@ def story_to_json(story) -> str:
         "entities": list(story.entities), "keywords": list(story.keywords), "tags": list(story.tags),
         "is_update": story.is_update,
     }
+    if story.image is not None:          # only when there is one: older records stay as they were
+        d["image"] = story.image.to_json()
     return json.dumps(d, ensure_ascii=False)
 
 
@@ -50,7 +52,7 @@ def _stored(cls, fields: dict):
 
 
 def story_from_json(text: str):
-    from pipeline.model import Member, SourceRef, Story
+    from pipeline.model import Image, Member, SourceRef, Story
 
     d = json.loads(text)
     return Story(
@@ -67,7 +69,7 @@ def story_from_json(text: str):
         first_seen=_stored_date(d["first_seen"]), last_updated=_stored_date(d["last_updated"]),
         key_facts=tuple(d["key_facts"]), disputed=tuple(d["disputed"]),
         entities=tuple(d["entities"]), keywords=tuple(d["keywords"]), tags=tuple(d["tags"]),
-        is_update=d.get("is_update", False),
+        is_update=d.get("is_update", False), image=Image.from_json(d.get("image")),
     )
 
 
