@@ -100,7 +100,7 @@ def _picture(story: StoryEntry | None) -> dict[str, Any] | None:
         return None
     return {"url": url, "alt": rules.clean_text(image.alt) or rules.clean_text(story.headline),
             "credit": rules.clean_text(image.credit, strip_markup=True), "width": image.width,
-            "height": image.height}
+            "height": image.height}   # review.html says "Image: ..." before the credit
 
 
 def draft_view(info: DigestInfo, d: DraftEntry, typed: Typed | None = None) -> dict[str, Any]:

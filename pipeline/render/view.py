@@ -32,6 +32,9 @@ SHOWN_OUTLETS = 3
 
 
 _ANGLES = re.compile(r"[<>]")
+# A credit that already says what it is ("Photo: ...", "© ...") is shown as it is; any other is
+# "Image: <credit>".
+_LABELLED = re.compile(r"(?i)(?:photo|image|picture|illustration|graphic|credit|foto|bild)\b|©|\(c\)")
 
 
 def _host(url: str | None) -> str | None:
@@ -55,7 +58,10 @@ def image_view(image: Image | None, headline: str, link: str | None) -> dict[str
     else:
         width, height = IMAGE_WIDTH, round(IMAGE_WIDTH * FALLBACK_RATIO[1] / FALLBACK_RATIO[0])
         ratio = f"{FALLBACK_RATIO[0]}/{FALLBACK_RATIO[1]}"
-    return {"url": url, "alt": alt, "credit": clean_text(image.credit, strip_markup=True),
+    credit = clean_text(image.credit, strip_markup=True)
+    if credit and not _LABELLED.match(credit):
+        credit = f"Image: {credit}"
+    return {"url": url, "alt": alt, "credit": credit,
             "width": width, "height": height, "ratio": ratio,
             "known": bool(image.width and image.height), "link": link}
 
