@@ -72,10 +72,12 @@ def _outlet_of(ref: SourceRef) -> str | None:
 
 def outlets_line(sources: Sequence[SourceRef]) -> tuple[list[dict[str, Any]], int]:
     """The outlets of a story, each once (its earliest article with a usable link), in source
-    order, those with a link first: (the ones named, how many more)."""
+    order, those with a link first: (the ones named, how many more). A source with neither an
+    outlet nor a link is named by its title."""
     seen: dict[str, dict[str, Any]] = {}
     for ref in sources:
-        name = _outlet_of(ref)
+        # An article file names no outlet and has no link: its title stands for it.
+        name = _outlet_of(ref) or clean_text(ref.title)
         if not name:
             continue
         entry = seen.setdefault(name.casefold(), {"name": name, "url": None})
