@@ -2,10 +2,13 @@
 """Run one digest per source folder and count what an editor would have to fix by hand.
 
 usage: digest_defects.py FOLDER [FOLDER ...] [--show] [--json]
+       digest_defects.py --bench BENCH_DIR [--show] [--json]
 
 Each FOLDER (article files or feeds) gets a digest of its own in a temporary outbox (the run's
-"now" is the newest article's date, so a past day's feeds still make a digest). Counted per
-digest, over the selected stories and their posts:
+"now" is an hour after the newest article's date, so a past day's feeds still make a digest).
+--bench BENCH_DIR makes the four dev digests of the blind editorial read instead (the seeds,
+feeds/ecb-dev, and each labelled wire day's feeds in one folder: bench/editorial_pack.py).
+Counted per digest, over the selected stories and their posts:
   summary_artefact   split tokens ("4. 6", "2: 09 a. m.", " - - "), a space before punctuation,
                      a lower-case sentence start
   summary_paywall    "Subscribe", "log in to read", "sign up to read" ...
@@ -17,6 +20,18 @@ digest, over the selected stories and their posts:
   x_is_linkedin      the X and LinkedIn posts say the same (links and tags aside), or X is
                      LinkedIn's text cut short
   seeds_002_004      (a folder with files 002_* or 004_*) summary sentences from them
+  repeated_sentence  a summary sentence that restates another (token cosine 0.5 or more, or a
+                     shared phrase of two content words that are not both names)
+  lead_off_headline  the summary's first sentence names nothing the headline names
+  headline_shape     a headline over 16 words, ending in a period, opening with a subordinate
+                     clause ("When ..."), or a label of under 4 words
+  spaced_tokens      "T - Mobile", "4. 6", "word ," in a headline or summary
+  other_language     a card whose headline is in another script than the digest's language
+  dated_by_run       a card dated later than every one of its articles
+  person_hashtag     a hashtag that is a person's name (a common given name first, or a name a
+                     role or an age marks as a person's in the card)
+  aggregator_link    a post linking an aggregator (Google News ...) where a source gives the
+                     publisher's own link
 --show prints every story card and post read.
 
 example: nice bench/digest_defects.py seeds ../shared/bench/feeds/ecb-dev --show
@@ -28,18 +43,47 @@ import json
 import re
 import sys
 import tempfile
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipeline.config import load_settings  # noqa: E402
+from pipeline.ingest.normalize import detect_language  # noqa: E402
+from pipeline.render.posts import names_subject  # noqa: E402
+from pipeline.render.tags import camel_tag, is_person  # noqa: E402
 from pipeline.run import run_digest  # noqa: E402
+from pipeline.stories.representative import aggregated, language_of  # noqa: E402
+from pipeline.stories.sentences import bag, cosine  # noqa: E402
+from pipeline.stories.summary import _phrases  # noqa: E402
 
 WIRES = ("reuters", "bloomberg", "ap", "afp", "associatedpress", "apnews", "upi", "dpa", "yahoo",
          "yahoofinance", "googlenews", "msn", "cnbc", "cnn", "bbc", "bbcnews", "guardian", "nyt")
 CHECKS = ("summary_artefact", "summary_paywall", "summary_byline", "summary_markup", "headline_site",
-          "outlet_hashtag", "outlet_fact", "x_is_linkedin", "seeds_002_004")
+          "outlet_hashtag", "outlet_fact", "x_is_linkedin", "seeds_002_004", "repeated_sentence",
+          "lead_off_headline", "headline_shape", "spaced_tokens", "other_language", "dated_by_run",
+          "person_hashtag", "aggregator_link")
+# Common given names (English and international), for the person-hashtag check only: a bench's
+# own list, independent of the heuristics the product uses to keep persons out of hashtags.
+GIVEN_NAMES = frozenset("""james john robert michael william david richard joseph thomas charles
+christopher daniel matthew anthony mark donald steven paul andrew joshua kenneth kevin brian
+george timothy ronald edward jason jeffrey ryan jacob gary nicholas eric jonathan stephen larry
+justin scott brandon benjamin samuel gregory alexander frank patrick raymond jack dennis jerry
+tyler aaron jose adam nathan henry douglas zachary peter kyle walter ethan jeremy harold keith
+christian roger noah gerald carl terry sean austin arthur lawrence jesse dylan bryan joe jordan
+billy bruce albert willie gabriel logan alan juan wayne roy ralph randy eugene vincent russell
+elijah louis bobby philip johnny mary patricia jennifer linda elizabeth barbara susan jessica
+sarah karen nancy lisa betty margaret sandra ashley kimberly emily donna michelle dorothy carol
+amanda melissa deborah stephanie rebecca sharon laura cynthia kathleen amy shirley angela helen
+anna brenda pamela nicole emma samantha katherine christine debra rachel catherine carolyn janet
+ruth maria heather diane virginia julie joyce victoria olivia kelly christina lauren joan evelyn
+judith megan cheryl andrea hannah martha jacqueline frances gloria ann teresa kathryn sara janice
+jean alice madison doris abigail julia judy grace denise amber marilyn beverly danielle theresa
+sophia marie diana brittany natalie isabella charlotte rose alexis kayla lindsay tara esther
+bettie fred hasim wladimir nick elon xi kim vladimir volodymyr emmanuel olaf rishi keir narendra
+shinzo fumio yoon moon jong hui ka sinan poonam jerome janet christine ursula giorgia pedro
+recep benjamin mohammed mohammad ali ahmed omar hassan hussein sergei sergii vitali boris
+angela friedrich jensen satya sundar tim mark elena ivan dmitri igor yuki hiroshi takeshi""".split())
 
 _ARTEFACT = re.compile(r"\d\. \d|\d: \d\d|\b[ap]\. m\.| - - |\w \s*[.,;:!?](?:\s|$)"
                        r"|(?:^|(?<![A-Z]\.[A-Z])(?<!\b[A-Z])(?<!Ltd)(?<!Inc)(?<!Corp)(?<!\bCo)(?<!\bMr)"
@@ -71,13 +115,14 @@ def run(folder: Path) -> tuple[list[dict], dict[str, str]]:
         from pipeline.ingest.collect import ingest
         arts = ingest(settings.sources, store=None, progress=False).articles
         dated = [a.published for a in arts if a.published and not a.published_guessed]
-        now = max(dated) if dated else datetime.now(timezone.utc)
+        now = (max(dated) if dated else datetime(2026, 1, 1, tzinfo=timezone.utc)) + timedelta(hours=1)
         report = run_digest(settings, now=now, progress=False)
         folder_out = Path(report.digest)
         manifest = json.loads((folder_out / "manifest.json").read_text(encoding="utf-8"))
         with st.open_store(settings.state_dir) as store:
             stories = {s.id: s for s in load_stories(store, include_closed=True)}
-            origins = {a.id: a.origin for a in store.articles(since=datetime.min.replace(tzinfo=timezone.utc))}
+            articles = {a.id: a for a in store.articles(since=datetime.min.replace(tzinfo=timezone.utc))}
+            origins = {a.id: a.origin for a in articles.values()}
         cards = []
         for entry in manifest["stories"]:
             s = stories[entry["id"]]
@@ -85,8 +130,10 @@ def run(folder: Path) -> tuple[list[dict], dict[str, str]]:
             for d in manifest["drafts"]:
                 if d.get("story") == s.id and d["path"].endswith(".txt"):
                     posts[d["channel"]] = (folder_out / d["path"]).read_text(encoding="utf-8")
-            cards.append({"story": s, "posts": posts})
-        return cards, origins
+            dates = [a.published for a in articles.values()
+                     if a.id in {m.article_id for m in s.members} and a.published and not a.published_guessed]
+            cards.append({"story": s, "posts": posts, "newest": max(dates) if dates else None})
+        return cards, {"origins": origins, "language": language_of(arts) or "en"}
 
 
 def _body(post: str) -> str:
@@ -95,7 +142,8 @@ def _body(post: str) -> str:
     return " ".join(text.split()).rstrip("…").strip()
 
 
-def count(cards: list[dict], origins: dict[str, str]) -> dict[str, int]:
+def count(cards: list[dict], run: dict) -> dict[str, int]:
+    origins = run["origins"]
     found = dict.fromkeys(CHECKS, 0)
     for card in cards:
         s = card["story"]
@@ -116,7 +164,37 @@ def count(cards: list[dict], origins: dict[str, str]) -> dict[str, int]:
         found["x_is_linkedin"] += bool(x) and (x == li or (cut and li.startswith(x)))
         found["seeds_002_004"] += sum(bool(re.search(r"(?:^|/)00[24]_", origins.get(aid, "")))
                                       for _, aid in s.summary)
+        sentences = [t for t, _ in s.summary]
+        found["repeated_sentence"] += sum(
+            1 for i, a in enumerate(sentences) for b in sentences[:i]
+            if cosine(bag(a), bag(b)) >= 0.5 or _phrases(a) & _phrases(b))
+        found["lead_off_headline"] += bool(sentences) and not names_subject(sentences[0], s.headline)
+        found["headline_shape"] += bool(_bad_headline(s.headline))
+        found["spaced_tokens"] += bool(_SPACED.search(s.headline) or _SPACED.search(s.summary_text))
+        found["other_language"] += detect_language(s.headline) not in (None, run["language"]) \
+            or (s.language not in (None, run["language"]))
+        found["dated_by_run"] += bool(s.last_updated and card["newest"] and s.last_updated > card["newest"]) \
+            or bool(s.last_updated and not card["newest"])
+        text = "\n".join([s.headline, s.summary_text, *(src.title for src in s.sources[:24])])
+        persons = {(camel_tag(e) or "").casefold() for e in s.entities if is_person(e, text, s.entities)}
+        for t in {t for p in card["posts"].values() for t in re.findall(r"#(\w+)", p)}:
+            parts = re.findall(r"[A-Z][a-z]+", t)
+            found["person_hashtag"] += bool(parts and parts[0].lower() in GIVEN_NAMES and len(parts) >= 2) \
+                or t.casefold() in persons
+        own = [src.url for src in s.sources if src.url and not aggregated(src.url, src.outlet)]
+        links = {u for p in card["posts"].values() for u in re.findall(r"https?://\S+", p)}
+        found["aggregator_link"] += bool(own) and any(aggregated(u) for u in links)
     return found
+
+
+_SPACED = re.compile(r"\w - \w|\d\. \d|\w ,|\w \.(?:\s|$)|\w ['’] ?s\b")
+_SUBORDINATE = re.compile(r"(?i)^(?:when|as|after|while|although|though|if|because|since|before)\b")
+
+
+def _bad_headline(h: str) -> bool:
+    n = len(h.split())
+    return n > 16 or n < 4 or h.rstrip().endswith(".") and not h.rstrip().endswith("..") \
+        or bool(_SUBORDINATE.match(h))
 
 
 def show(cards: list[dict]) -> None:
@@ -133,22 +211,33 @@ def show(cards: list[dict]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("folders", nargs="+", type=Path)
+    ap.add_argument("folders", nargs="*", type=Path)
+    ap.add_argument("--bench", type=Path, help="the four dev digests of the blind read, from this bench folder")
     ap.add_argument("--show", action="store_true", help="print every story card and post")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
+    if not args.folders and not args.bench:
+        ap.error("give FOLDERs or --bench BENCH_DIR")
     results = {}
-    for folder in args.folders:
-        cards, origins = run(folder)
-        if args.show:
-            show(cards)
-        results[folder.name] = {"stories": len(cards), **count(cards, origins)}
+    with tempfile.TemporaryDirectory() as work:
+        runs = [(f.name, f) for f in args.folders]
+        if args.bench:
+            from editorial_pack import _digest_inputs
+
+            runs += [(name, folder) for name, folder, _, _ in _digest_inputs(args.bench, Path(work))]
+        for name, folder in runs:
+            cards, run_info = run(folder)
+            if args.show:
+                show(cards)
+            results[name] = {"stories": len(cards), **count(cards, run_info)}
     if args.json:
         print(json.dumps(results, indent=1))
     else:
-        print(f"{'':24}" + " ".join(f"{c[:14]:>14}" for c in ("stories", *CHECKS)))
-        for name, r in results.items():
-            print(f"{name[:24]:24}" + " ".join(f"{r[c]:>14}" for c in ("stories", *CHECKS)))
+        names = list(results)
+        print(f"{'':20}" + " ".join(f"{n[:16]:>16}" for n in names) + f"{'all':>8}")
+        for c in ("stories", *CHECKS):
+            print(f"{c:20}" + " ".join(f"{results[n][c]:>16}" for n in names)
+                  + f"{sum(results[n][c] for n in names):>8}")
     return 0
 
 

@@ -123,10 +123,10 @@ def _toml_str(s: str) -> str:
 
 
 def cmd_sources_status(args: argparse.Namespace) -> int:
-    from pipeline.store import open_store
+    from pipeline.store import open_store_to_read
 
     settings = settings_of(args)
-    with open_store(settings.state_dir) as store:
+    with open_store_to_read(settings.state_dir) as store:
         states = {f.url: f for f in store.feeds() if not f.url.startswith("file:")}
     records = []
     for spec in settings.sources:

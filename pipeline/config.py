@@ -40,6 +40,11 @@ class SourceSpec:
         return self.url if self.url else str(self.path)
 
 
+# The digest's language when neither the config nor the articles say one (a run takes that of
+# most articles; sending, which reads no article, tags posts with this).
+DEFAULT_LANGUAGE = "en"
+
+
 @dataclass(frozen=True)
 class Settings:
     sources: tuple[SourceSpec, ...]
@@ -56,7 +61,7 @@ class Settings:
     exclude: tuple[str, ...] = ()
     template_dir: Path | None = None
     timezone: str = "UTC"
-    language: str = "en"
+    language: str | None = None     # the digest's language; None: that of most articles
     from_addr: str = "Newsdesk <newsdesk@localhost>"
     to_addrs: tuple[str, ...] = ("readers@localhost",)
     unsubscribe_url: str | None = None
@@ -258,7 +263,7 @@ def load_settings(config: str | Path | None = None, *, env: Mapping[str, str] | 
         exclude=_regexes(data.get("exclude", []), "exclude", _where(path, text, "exclude")),
         template_dir=(base / data["template_dir"]) if "template_dir" in data else None,
         timezone=tz,
-        language=data.get("language", "en"),
+        language=data.get("language"),
         from_addr=data.get("from", Settings.from_addr),
         to_addrs=tuple([to] if isinstance(to, str) else to),
         unsubscribe_url=data.get("unsubscribe_url"),

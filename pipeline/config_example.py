@@ -13,6 +13,8 @@ max_age_hours = 48                # a digest only considers items published this
 # outbox = "outbox"               # where drafts are written for review
 # state_dir = ".newsdesk"         # SQLite state: seen articles, stories, feed health
 # timezone = "Europe/Berlin"      # for dates shown in the digest
+# language = "en"                 # the digest's language (default: that of most articles); a
+#                                 # story told only in other languages is left out of it
 # from = "Newsdesk <digest@example.org>"
 # to = ["readers@example.org"]
 # unsubscribe_url = "https://example.org/unsubscribe"

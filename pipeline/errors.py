@@ -30,9 +30,19 @@ class StoreError(NewsdeskError):
     """The state store cannot be opened or written."""
 
 
+class StoreUnwritable(StoreError):
+    """The state store is not damaged but cannot be written: no room on its disk, or a read-only
+    folder. A command that only reads may still read what it last committed."""
+
+
 class OutboxError(NewsdeskError):
     """The outbox cannot be written, or a draft is not where the manifest says."""
 
 
 class LockedError(NewsdeskError):
     """Another run holds the lock."""
+
+
+class ReadOnlyError(NewsdeskError):
+    """A folder Newsdesk must write in is read-only here (its permissions, a read-only mount):
+    its lock file cannot be opened for writing, so nothing was written there."""

@@ -21,7 +21,7 @@ def story_to_json(story) -> str:
         "first_seen": _iso(story.first_seen), "last_updated": _iso(story.last_updated),
         "key_facts": list(story.key_facts), "disputed": list(story.disputed),
         "entities": list(story.entities), "keywords": list(story.keywords), "tags": list(story.tags),
-        "is_update": story.is_update,
+        "is_update": story.is_update, "language": story.language,
     }
     if story.image is not None:          # only when there is one: older records stay as they were
         d["image"] = story.image.to_json()
@@ -69,7 +69,8 @@ def story_from_json(text: str):
         first_seen=_stored_date(d["first_seen"]), last_updated=_stored_date(d["last_updated"]),
         key_facts=tuple(d["key_facts"]), disputed=tuple(d["disputed"]),
         entities=tuple(d["entities"]), keywords=tuple(d["keywords"]), tags=tuple(d["tags"]),
-        is_update=d.get("is_update", False), image=Image.from_json(d.get("image")),
+        is_update=d.get("is_update", False), language=d.get("language"),
+        image=Image.from_json(d.get("image")),
     )
 
 

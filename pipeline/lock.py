@@ -13,6 +13,7 @@ TEMP_SUFFIX and start with a dot, so they are found and removed, and never taken
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import logging
@@ -26,7 +27,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline.errors import LockedError, NewsdeskError, OutboxError
+from pipeline.errors import LockedError, NewsdeskError, OutboxError, ReadOnlyError
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,9 @@ TEMP_SUFFIX = ".ndtmp"
 # How often a waiting run retries; short enough that a waiter starts promptly after a release,
 # long enough not to spin (runs last seconds to minutes).
 POLL_SECONDS = 0.05
+# What opening a lock file for writing fails with in a folder this user may not write, or on a
+# read-only mount.
+READ_ONLY_ERRNOS = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,9 @@ def file_lock(path: Path, *, wait: bool = True, timeout: float | None = None) ->
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
+        if exc.errno in READ_ONLY_ERRNOS:
+            raise ReadOnlyError(f"{path.parent}: the folder is read-only here (cannot open its lock "
+                                f"file {path.name} for writing: {exc.strerror}); nothing was written there") from exc
         raise NewsdeskError(f"{path}: cannot open lock file: {exc.strerror}") from exc
     try:
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -102,6 +109,25 @@ def file_lock(path: Path, *, wait: bool = True, timeout: float | None = None) ->
         yield fd
     finally:
         os.close(fd)   # closing the descriptor releases the flock
+
+
+@contextlib.contextmanager
+def shared_lock(path: Path) -> Iterator[bool]:
+    """For a reader that may not write where the lock file is: a shared flock on the file opened
+    read-only (flock asks for no write permission), so that a writer who may (another user, the
+    scheduled run) is waited for, and waits; yields False, holding nothing, when there is no lock
+    file to open (nothing has written there with a lock)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError as exc:
+        log.debug("%s: no lock file to share (%s); reading without one", path, exc.strerror)
+        yield False
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        yield True
+    finally:
+        os.close(fd)
 
 
 @contextlib.contextmanager

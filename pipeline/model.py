@@ -143,6 +143,7 @@ class Story:
     tags: tuple[str, ...] = ()
     is_update: bool = False
     whats_new: tuple[str, ...] = ()         # for an update: new outlets and facts since it went out
+    language: str | None = None             # the language its headline and summary are in
     image: Image | None = None              # the lead image (pipeline.stories.image)
 
     @property
@@ -232,7 +233,8 @@ class RunReport:
                     "(`story_window_days`, default 7)")
         keys = {"age": "older than `max_age_hours` (or --max-age-hours)",
                 "already sent": "went out already with nothing substantially new",
-                "include/exclude": "left out by the `include` / `exclude` rules"}
+                "include/exclude": "left out by the `include` / `exclude` rules",
+                "other language": "in another language than the digest's (`language`)"}
         parts = [f"{n} {keys.get(reason, reason)}" for reason, n in self.left_out]
         return "no digest: of the stories, " + ("; ".join(parts) if parts else "none could be selected")
 

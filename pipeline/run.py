@@ -15,7 +15,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 
-from pipeline.config import Settings
+from pipeline.config import DEFAULT_LANGUAGE, Settings
+from pipeline.select import digest_language, select_stories
 from pipeline.model import Article, Draft, RunReport, Story
 from pipeline.progress import Progress
 from pipeline.render.options import digest_slug, edition_name
@@ -53,7 +54,7 @@ def digest_options(settings: Settings, day):
     return DigestOptions(date=day, title=settings.title, template_dir=settings.template_dir,
                          from_addr=settings.from_addr, to_addrs=settings.to_addrs,
                          unsubscribe_url=settings.unsubscribe_url, reply_to=settings.reply_to,
-                         language=settings.language,
+                         language=settings.language or DEFAULT_LANGUAGE,
                          timezone=settings.timezone, site_url=settings.archive_site_url,
                          edition=edition_name(day, settings.title),
                          postal_address=settings.postal_address,
@@ -91,12 +92,6 @@ class Known:
     window_start: datetime
 
 
-@dataclass(frozen=True)
-class Selection:
-    chosen: list[Story]
-    left_out: tuple[tuple[str, int], ...]   # (reason, stories) for every filter that dropped some
-
-
 def run_digest(settings: Settings, *, now: datetime | None = None, dry_run: bool = False,
                progress: bool | None = None, wait: bool = False,
                honour_backoff: bool = False, read: bool = True) -> RunReport:
@@ -113,6 +108,8 @@ def run_digest(settings: Settings, *, now: datetime | None = None, dry_run: bool
         result = ingest_sources(stack, store, settings, now=now, dry_run=dry_run, progress=progress,
                                 honour_backoff=honour_backoff) if read else _nothing_read()
         known = load_known(store, settings, result.articles, now)
+        settings = replace(settings, language=digest_language(settings, result.articles,
+                                                                known.stored.values()))
         new_articles = [a for a in result.articles if a.id not in known.previous]
         # 2. stories over the window
         with Progress("grouping stories", enabled=progress) as bar:
@@ -231,42 +228,10 @@ def group_stories(known: Known, new_articles: list[Article], store, settings: Se
     stories = build_stories(sorted(window.values(), key=lambda a: a.id),
                             previous={a: s for a, s in known.previous.items() if a in window},
                             stored=known.stored, overrides=known.overrides, now=now, index=index,
-                            window_start=known.window_start)
+                            window_start=known.window_start, language=settings.language)
     if store is not None and not dry_run:
         store.put_blob(INDEX_BLOB, index.to_bytes())
     return stories, True
-
-
-def select_stories(stories: list[Story], dates: dict[str, tuple[datetime | None, float]],
-                   sent: dict, settings: Settings,
-                   now: datetime, *, digest: str) -> Selection:
-    """Recent stories not already sent (unless they come back as updates), by the digest's rules;
-    counts what each filter left out, so an empty digest can say why."""
-    from pipeline.select import passes, select
-    from pipeline.stories.track import as_update
-
-    sent = {sid: v for sid, v in sent.items() if v[2] != digest}
-    cutoff = now - timedelta(hours=settings.max_age_hours)
-    candidates: list[Story] = []
-    old = went_out = 0
-    for s in stories:
-        if not any((dates[m.article_id][0] or now) >= cutoff
-                   for m in s.members if m.article_id in dates):
-            old += 1
-            continue
-        if s.id in sent:
-            s = as_update(s, sent[s.id][0], sent[s.id][1])
-            if s is None:
-                went_out += 1
-                continue
-        candidates.append(s)
-    ruled_out = sum(not passes(s, settings.include, settings.exclude) for s in candidates)
-    ranked = select(candidates, now=now, top_n=settings.top_n,
-                    weights={i: w for i, (_, w) in dates.items()},
-                    include=settings.include, exclude=settings.exclude, sections=settings.sections)
-    left_out = tuple((reason, n) for reason, n in (
-        ("age", old), ("already sent", went_out), ("include/exclude", ruled_out)) if n)
-    return Selection([r.story for r in ranked], left_out)
 
 
 def render_and_write(report: RunReport, settings: Settings, day, slug: str, chosen: list[Story], *,

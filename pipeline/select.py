@@ -14,11 +14,14 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
-from pipeline.model import Story
+from pipeline.model import Article, Story
 from pipeline.stories.tokens import tokens
+
+if TYPE_CHECKING:
+    from pipeline.config import Settings
 
 RECENCY_HALF_LIFE_H = 24.0
 PIN_BONUS = 1000.0
@@ -112,3 +115,63 @@ def select(stories: Iterable[Story], *, now: datetime, top_n: int = 10,
     out = [Ranked(r.story, r.score, section_of(r)) for r in chosen]
     out.sort(key=lambda r: (order.get(r.section, len(order)) if r.section else len(order), -r.score, r.story.id))
     return out
+
+
+# --- one digest's choice -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Selection:
+    chosen: list[Story]
+    left_out: tuple[tuple[str, int], ...]   # (reason, stories) for every filter that dropped some
+
+
+def digest_language(settings: "Settings", read: Iterable[Article], stored: Iterable[Story]) -> str:
+    """`language` from the config, else the language of most articles read this run, else of
+    most stored stories, else DEFAULT_LANGUAGE."""
+    from collections import Counter
+
+    from pipeline.config import DEFAULT_LANGUAGE
+    from pipeline.stories.representative import language_of
+
+    if settings.language:
+        return settings.language
+    found = language_of(read)
+    if found:
+        return found
+    counts = Counter(s.language for s in stored if s.language)
+    return min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0] if counts else DEFAULT_LANGUAGE
+
+
+def select_stories(stories: list[Story], dates: dict[str, tuple[datetime | None, float]],
+                   sent: dict, settings: "Settings",
+                   now: datetime, *, digest: str) -> Selection:
+    """Recent stories not already sent (unless they come back as updates), by the digest's rules;
+    counts what each filter left out, so an empty digest can say why."""
+    from pipeline.stories.track import as_update
+
+    sent = {sid: v for sid, v in sent.items() if v[2] != digest}
+    cutoff = now - timedelta(hours=settings.max_age_hours)
+    candidates: list[Story] = []
+    old = went_out = foreign = 0
+    want = (settings.language or "").split("-")[0].lower()
+    for s in stories:
+        if want and s.language and s.language != want:
+            foreign += 1       # told in another language: not for this digest
+            continue
+        if not any((dates[m.article_id][0] or now) >= cutoff
+                   for m in s.members if m.article_id in dates):
+            old += 1
+            continue
+        if s.id in sent:
+            s = as_update(s, sent[s.id][0], sent[s.id][1])
+            if s is None:
+                went_out += 1
+                continue
+        candidates.append(s)
+    ruled_out = sum(not passes(s, settings.include, settings.exclude) for s in candidates)
+    ranked = select(candidates, now=now, top_n=settings.top_n,
+                    weights={i: w for i, (_, w) in dates.items()},
+                    include=settings.include, exclude=settings.exclude, sections=settings.sections)
+    left_out = tuple((reason, n) for reason, n in (
+        ("age", old), ("already sent", went_out), ("include/exclude", ruled_out),
+        ("other language", foreign)) if n)
+    return Selection([r.story for r in ranked], left_out)

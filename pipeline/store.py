@@ -1,7 +1,9 @@
 """SQLite state: feed validators and health, seen articles, stories, overrides, what was sent.
 
 One file (`<state_dir>/state.db`), WAL mode, a schema version in `PRAGMA user_version`; the file
-is backed up before a migration. Only this module speaks SQL.
+is backed up before a migration. Only this module speaks SQL, with its tables in
+pipeline.store_schema, pipeline.history over the story tables, and pipeline.store_faults, which
+says why a store cannot be opened or written (only damage advises `newsdesk state rebuild`).
 """
 from __future__ import annotations
 
@@ -16,8 +18,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from pipeline.errors import StoreError
+from pipeline import store_faults as faults
+from pipeline.errors import StoreError, StoreUnwritable
 from pipeline.model import Article
+from pipeline.store_schema import SCHEMA, SCHEMA_VERSION
 
 log = logging.getLogger(__name__)
 
@@ -35,71 +39,6 @@ def _chunks(items: list, n: int) -> Iterator[list]:
     """`items` in lists of at most `n`: one query's parameters stay under SQLite's limit."""
     for i in range(0, len(items), n):
         yield items[i:i + n]
-
-
-SCHEMA_VERSION = 1
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS feeds (
-    url TEXT PRIMARY KEY,
-    name TEXT,
-    etag TEXT,
-    last_modified TEXT,
-    fingerprint TEXT,            -- size:mtime:sha of a local feed file, to skip re-parsing it
-    last_attempt TEXT,
-    last_success TEXT,
-    last_status TEXT,
-    last_error TEXT,
-    consecutive_failures INTEGER NOT NULL DEFAULT 0,
-    items_seen INTEGER NOT NULL DEFAULT 0,
-    next_attempt TEXT,
-    ids TEXT                     -- JSON list of the article ids of the last successful read
-);
-CREATE TABLE IF NOT EXISTS articles (
-    id TEXT PRIMARY KEY,
-    origin TEXT NOT NULL,
-    first_seen TEXT NOT NULL,
-    published TEXT,
-    data TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS articles_origin ON articles(origin);
-CREATE INDEX IF NOT EXISTS articles_published ON articles(published);
-CREATE TABLE IF NOT EXISTS stories (
-    id TEXT PRIMARY KEY,
-    first_seen TEXT NOT NULL,
-    last_updated TEXT NOT NULL,
-    closed INTEGER NOT NULL DEFAULT 0,
-    data TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS story_members (
-    article_id TEXT PRIMARY KEY,
-    story_id TEXT NOT NULL,
-    why TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS story_members_story ON story_members(story_id);
-CREATE TABLE IF NOT EXISTS overrides (
-    n INTEGER PRIMARY KEY AUTOINCREMENT,
-    kind TEXT NOT NULL,          -- 'split' (article leaves its story) or 'merge' (two stories join)
-    a TEXT NOT NULL,
-    b TEXT,
-    created TEXT NOT NULL,
-    by TEXT
-);
-CREATE TABLE IF NOT EXISTS deliveries (
-    story_id TEXT NOT NULL,
-    channel TEXT NOT NULL,
-    digest TEXT NOT NULL,
-    status TEXT NOT NULL,        -- approved / sent
-    at TEXT NOT NULL,
-    outlets TEXT NOT NULL,       -- JSON list of outlets the story had then
-    facts TEXT NOT NULL,         -- JSON list of key facts it had then
-    PRIMARY KEY (story_id, channel, digest)
-);
-CREATE TABLE IF NOT EXISTS blobs (
-    name TEXT PRIMARY KEY,
-    data BLOB NOT NULL,
-    updated TEXT NOT NULL
-);
-"""
 
 
 @dataclass(frozen=True)
@@ -155,22 +94,19 @@ class Store:
 
     def __init__(self, path: Path, *, timeout: float = 10.0):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise faults.from_os_error(self.path, e) from None
         try:
             self.db = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None)
             self.db.execute("PRAGMA busy_timeout = %d" % int(timeout * 1000))
             version = self.db.execute("PRAGMA user_version").fetchone()[0]
             ok = self.db.execute("PRAGMA quick_check").fetchone()[0]
-        except sqlite3.OperationalError as e:
-            if "locked" in str(e) or "busy" in str(e):   # not damage: never advise a rebuild
-                raise StoreError(self._locked_message(e)) from None
-            if "unable to open" in str(e):
-                raise StoreError(f"{self.path}: cannot open the state store ({e})") from None
-            raise StoreError(self._corrupt_message(e)) from None
-        except sqlite3.DatabaseError as e:
-            raise StoreError(self._corrupt_message(e)) from None
+        except sqlite3.Error as e:   # store_faults says which: only damage advises a rebuild
+            raise faults.explain(self.path, e) from None
         if ok != "ok":
-            raise StoreError(self._corrupt_message(ok))
+            raise faults.damaged(self.path, ok)
         try:
             self.db.execute("PRAGMA journal_mode = WAL")
             self.db.execute("PRAGMA synchronous = NORMAL")
@@ -179,17 +115,8 @@ class Store:
             elif version > SCHEMA_VERSION:
                 raise StoreError(f"{self.path}: written by a newer Newsdesk (schema {version}; "
                                  f"this one knows {SCHEMA_VERSION})")
-        except sqlite3.OperationalError as e:
-            if "locked" in str(e):
-                raise StoreError(self._locked_message(e)) from None
-            raise StoreError(f"{self.path}: {e}") from None
-
-    def _locked_message(self, detail: object) -> str:
-        return f"{self.path}: the state store is locked by another process ({detail})"
-
-    def _corrupt_message(self, detail: object) -> str:
-        return (f"{self.path}: the state store is damaged ({detail}). Move it aside and start "
-                f"afresh with `newsdesk state rebuild` (the old file is kept as a backup).")
+        except sqlite3.Error as e:
+            raise faults.explain(self.path, e, "write") from None
 
     def _migrate(self, version: int) -> None:
         if version > 0 and self.path.stat().st_size:
@@ -198,7 +125,7 @@ class Store:
                 self.db.backup(dst)
             log.info("backed up %s to %s before migrating", self.path, backup)
         # executescript commits first, so the script carries its own transaction.
-        self.db.executescript(f"BEGIN IMMEDIATE;\n{_SCHEMA}\nPRAGMA user_version = {SCHEMA_VERSION};\nCOMMIT;")
+        self.db.executescript(f"BEGIN IMMEDIATE;\n{SCHEMA}\nPRAGMA user_version = {SCHEMA_VERSION};\nCOMMIT;")
 
     def close(self) -> None:
         self.db.close()
@@ -217,7 +144,7 @@ class Store:
                 break
             except sqlite3.OperationalError as e:
                 if "locked" not in str(e) or attempt == 4:
-                    raise StoreError(f"{self.path}: cannot write the state store: {e}") from None
+                    raise faults.explain(self.path, e, "write") from None
                 time.sleep(0.2 * (attempt + 1))
         try:
             yield self.db
@@ -228,7 +155,7 @@ class Store:
             if self.db.in_transaction:
                 self.db.execute("ROLLBACK")
             if isinstance(e, sqlite3.OperationalError):   # disk full, I/O error, read-only file
-                raise StoreError(f"{self.path}: cannot write the state store: {e}") from e
+                raise faults.explain(self.path, e, "write") from e
             raise
 
     # --- feeds -------------------------------------------------------------------------------
@@ -362,17 +289,45 @@ def open_store_readonly(state_dir: Path) -> Store | None:
     path = Path(state_dir) / "state.db"
     if not path.exists():
         return None
-    store = Store.__new__(Store)
-    store.path = path
+    db = None
     try:
-        store.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
-        store.db.execute("SELECT 1 FROM articles LIMIT 1")
-    except sqlite3.DatabaseError as e:
-        raise StoreError(store._corrupt_message(e)) from None
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+        db.execute("SELECT 1 FROM articles LIMIT 1")
+    except sqlite3.Error as e:
+        if db is not None:
+            db.close()
+        fault = faults.explain(path, e)
+        if not isinstance(fault, StoreUnwritable):
+            raise fault from None
+        return _last_committed(path, fault)
+    return _wrap(path, db)
+
+
+def open_store_to_read(state_dir: Path) -> Store:
+    """For commands that only show: the store; where it cannot be written (a full disk, a
+    read-only folder), what it last committed, with a warning that says why."""
+    try:
+        return open_store(state_dir)
+    except StoreUnwritable as fault:
+        return _last_committed(Path(state_dir) / "state.db", fault)
+
+
+def _last_committed(path: Path, fault: StoreUnwritable) -> Store:
+    db = faults.last_committed(path)
+    if db is None:
+        raise fault
+    log.warning("%s Shown: what it last committed.", fault)
+    return _wrap(path, db)
+
+
+def _wrap(path: Path, db: sqlite3.Connection) -> Store:
+    """A Store over a connection opened elsewhere (read-only): no checks, no migration."""
+    store = Store.__new__(Store)
+    store.path, store.db = path, db
     return store
 
 
 __all__ = [
     "FeedState", "FeedUpdate", "SCHEMA_VERSION", "Store", "StoreError", "article_from_json",
-    "open_store", "open_store_readonly", "rebuild", "utcnow",
+    "StoreUnwritable", "open_store", "open_store_readonly", "open_store_to_read", "rebuild", "utcnow",
 ]

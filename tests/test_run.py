@@ -51,7 +51,7 @@ def test_seeds_give_one_story_with_five_sources(project):
     (story,) = manifest["stories"]
     assert len(story["sources"]) == 5
     summary = story["summary"].lower()
-    assert "lupus" in summary and "car" in summary
+    assert "lupus" in summary and "immune" in summary
     for name in ("digest.html", "digest.txt", "manifest.json", "report.json"):
         assert (folder / name).is_file(), name
     posts = sorted(p.name for p in (folder / "posts").rglob("*.txt"))

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Collection, Iterator
 
 from pipeline import outbox as ob
-from pipeline.config import Settings
+from pipeline.config import DEFAULT_LANGUAGE, Settings
 from pipeline.errors import OutboxError
 from pipeline.lock import atomic_write, file_lock
 from pipeline.model import Edition
@@ -175,7 +175,8 @@ def publish(settings: Settings, *, digest: str | None = None,
             files[f"{info.name}/{RECORD}"] = _dump(e.to_json())
         notes: list[str] = []
         if editions:
-            common = dict(title=settings.title, language=settings.language, template_dir=settings.template_dir)
+            common = dict(title=settings.title, language=settings.language or DEFAULT_LANGUAGE,
+                          template_dir=settings.template_dir)
             files[INDEX] = render_index(list(editions.values()), site_url=settings.archive_site_url,
                                         **common).encode("utf-8")
             if settings.archive_site_url:

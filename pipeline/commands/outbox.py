@@ -197,10 +197,11 @@ def cmd_edit(args: argparse.Namespace) -> int:
     """The editor works on a copy beside the draft; the copy is saved through save_edit (the
     network's rules, the payload regenerated, refused if a run changed the draft meanwhile) and
     kept when it cannot be saved, so that typed text is never lost."""
-    from pipeline.outbox.edit import EditConflict, EditRefused, save_edit, unsaved_copy
+    from pipeline.outbox.edit import EditConflict, EditRefused, check_writable, save_edit, unsaved_copy
 
     box = _outbox_dir(args)
     folder, d = outbox.find_draft(box, args.id)
+    check_writable(box)           # a read-only outbox is said before anything is typed
     if d.status == outbox.SENT:
         raise OutboxError(f"draft {d.id} was sent already; editing it would change nothing")
     if d.missing:
@@ -244,6 +245,9 @@ def cmd_edit(args: argparse.Namespace) -> int:
     except EditConflict:
         print(f"{d.id}: {safe(d.path)} changed on disk while the editor was open (a run may have "
               f"refreshed it); kept that version{kept}", file=sys.stderr)
+        return 1
+    except NewsdeskError as exc:  # e.g. the outbox became read-only meanwhile
+        print(f"newsdesk: {safe(exc)}{kept}", file=sys.stderr)
         return 1
     copy.unlink(missing_ok=True)
     if not saved.changed:

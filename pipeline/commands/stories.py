@@ -28,10 +28,10 @@ def _find_story(store, key: str):
 
 def cmd_stories_list(args: argparse.Namespace) -> int:
     from pipeline.history import load_stories
-    from pipeline.store import open_store
+    from pipeline.store import open_store_to_read
 
     settings = settings_of(args)
-    with open_store(settings.state_dir) as store:
+    with open_store_to_read(settings.state_dir) as store:
         stories = load_stories(store, include_closed=args.all)
     if args.json:
         from pipeline.history import story_to_json
@@ -47,10 +47,10 @@ def cmd_stories_list(args: argparse.Namespace) -> int:
 
 
 def cmd_stories_show(args: argparse.Namespace) -> int:
-    from pipeline.store import open_store
+    from pipeline.store import open_store_to_read
 
     settings = settings_of(args)
-    with open_store(settings.state_dir) as store:
+    with open_store_to_read(settings.state_dir) as store:
         s = _find_story(store, args.id)
     if args.json:
         from pipeline.history import story_to_json

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
-from pipeline.config import Settings, find_config, load_settings
+from pipeline.config import DEFAULT_LANGUAGE, Settings, find_config, load_settings
 from pipeline.deliver.base import NotSent
 from pipeline.deliver.http import NoReply, call
 from pipeline.errors import NewsdeskError
@@ -45,7 +45,7 @@ def _mastodon(settings: Settings, env: Mapping[str, str]) -> str:
     from pipeline.deliver.mastodon import MastodonSender
 
     c = settings.delivery_mastodon
-    sender = MastodonSender(c, env, language=settings.language)
+    sender = MastodonSender(c, env, language=settings.language or DEFAULT_LANGUAGE)
     sender.prepare()                     # the token is set; the instance answers with its limits
     try:
         reply = call("GET", f"{c.base_url}/api/v1/accounts/verify_credentials", timeout=c.timeout,
@@ -62,7 +62,7 @@ def _bluesky(settings: Settings, env: Mapping[str, str]) -> str:
     from pipeline.deliver.bluesky import BlueskySender
 
     c = settings.delivery_bluesky
-    sender = BlueskySender(c, env, language=settings.language)
+    sender = BlueskySender(c, env, language=settings.language or DEFAULT_LANGUAGE)
     sender.prepare()                     # com.atproto.server.createSession
     return f"{c.service}: a session for {c.handle}"
 

@@ -22,7 +22,7 @@ from typing import Callable, Iterator, Mapping
 
 from pipeline import outbox as ob
 from pipeline import sent as sent_record
-from pipeline.config import CHANNELS, Settings
+from pipeline.config import CHANNELS, DEFAULT_LANGUAGE, Settings
 from pipeline.deliver.base import (
     BY_HAND, FAILED, SENT, SKIPPED, STUCK, WOULD_SEND, DeliveryError, DeliveryReport, Job,
     MaybeSent, NotSent, Outcome, Refused, Sender,
@@ -49,14 +49,14 @@ def _mastodon(settings: Settings, env: Mapping[str, str]) -> Sender | None:
     from pipeline.deliver.mastodon import MastodonSender
 
     c = settings.delivery_mastodon
-    return MastodonSender(c, env, language=settings.language) if c else None
+    return MastodonSender(c, env, language=settings.language or DEFAULT_LANGUAGE) if c else None
 
 
 def _bluesky(settings: Settings, env: Mapping[str, str]) -> Sender | None:
     from pipeline.deliver.bluesky import BlueskySender
 
     c = settings.delivery_bluesky
-    return BlueskySender(c, env, language=settings.language) if c else None
+    return BlueskySender(c, env, language=settings.language or DEFAULT_LANGUAGE) if c else None
 
 
 # channel -> (factory from the settings, the config table that enables it)

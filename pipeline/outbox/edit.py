@@ -202,6 +202,13 @@ def _old_links(old: Any) -> Sequence[tuple[str, str]]:
     return links
 
 
+def check_writable(outbox_dir: Path) -> None:
+    """ReadOnlyError, naming the outbox, when this user may not write it: said before a person
+    types an edit that could not be saved."""
+    with _outbox_lock(outbox_dir):
+        pass
+
+
 def unsaved_copy(draft: Path) -> Path:
     """Where `outbox edit` keeps a reviewer's text that could not be saved (beside the draft)."""
     return draft.with_name(draft.name + UNSAVED_SUFFIX)

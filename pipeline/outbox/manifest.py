@@ -146,7 +146,8 @@ def _dump(data: dict[str, Any]) -> bytes:
 
 
 def _outbox_lock(outbox_dir: Path) -> contextlib.AbstractContextManager[int]:
-    """Serialises manifest read-modify-writes between a run and review commands."""
+    """Serialises manifest read-modify-writes between a run and review commands. ReadOnlyError,
+    naming the outbox, where this user may not write it."""
     return file_lock(Path(outbox_dir) / OUTBOX_LOCK, wait=True)
 
 
@@ -320,7 +321,10 @@ def _digest_folders(outbox_dir: Path) -> list[Path]:
         try:
             _read_json(p / MANIFEST)
         except OutboxError as exc:
-            _set_aside(p, exc)
+            try:
+                _set_aside(p, exc)
+            except OSError as move:      # a read-only outbox: leave it where it is, and say so
+                log.warning("%s; left where it is (cannot move it aside: %s)", exc, move.strerror)
             continue
         found.append(p)
     return found

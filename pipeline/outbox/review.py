@@ -2,17 +2,19 @@
 and notice a reviewer's edits."""
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from pipeline.errors import OutboxError
+from pipeline.errors import OutboxError, ReadOnlyError
+from pipeline.lock import shared_lock
 
 from pipeline.outbox.manifest import (
     APPROVED, DRAFT, FAILED, DigestInfo, DraftEntry, MANIFEST, SENDING, SENT, STATUSES, TRANSITIONS,
-    UNKNOWN_REVIEWER, _NEWEST, _digest_folders, _digest_record, _event, _load, _outbox_lock,
+    OUTBOX_LOCK, UNKNOWN_REVIEWER, _NEWEST, _digest_folders, _digest_record, _event, _load, _outbox_lock,
     _record, _save, _stamp,
 )
 
@@ -23,6 +25,23 @@ class DraftChanged(OutboxError):
     """A draft's file is no longer the text the reviewer saw: it changed on disk since."""
 
 
+@contextlib.contextmanager
+def _reading_lock(outbox_dir: Path) -> Iterator[bool]:
+    """The lock of a command that reads the outbox and records what it finds on the way (an
+    interrupted run repaired, a reviewer's edit): the outbox lock, yielding True. Where this user
+    may not write the outbox, a shared lock instead, yielding False: nothing may be saved (what
+    was found is shown from memory, and recorded by the next command that may write)."""
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(_outbox_lock(outbox_dir))
+            writable = True
+        except ReadOnlyError as exc:
+            log.debug("%s; reading it without saving", exc)
+            stack.enter_context(shared_lock(Path(outbox_dir) / OUTBOX_LOCK))
+            writable = False
+        yield writable
+
+
 def list_digests(outbox_dir: Path, *, by: str | None = None, now: datetime | None = None,
                  since: date | None = None) -> list[DigestInfo]:
     """Every digest (of `since` or later), newest first; edits found on disk and interrupted
@@ -30,12 +49,12 @@ def list_digests(outbox_dir: Path, *, by: str | None = None, now: datetime | Non
     if not _digest_folders(outbox_dir):
         return []
     at, infos = _stamp(now), []
-    with _outbox_lock(outbox_dir):
+    with _reading_lock(outbox_dir) as writable:     # a read-only outbox is listed, not changed
         for folder in _digest_folders(outbox_dir):
             if since is not None and folder.name[:10] < since.isoformat():
                 continue
             state = _load(folder, at=at, by=by or UNKNOWN_REVIEWER)
-            if state.dirty:
+            if state.dirty and writable:
                 _save(state)
             if state.manifest is not None:
                 infos.append(_digest_record(folder, state.manifest))

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Mapping, Sequence
 from urllib.parse import urlsplit
 
 from pipeline.model import Story
+from pipeline.stories.representative import aggregated
 from pipeline.render.payloads import (Link, Span, _bluesky_record, _linkedin_payload, little_escape,
                                       payload_for_text)
 from pipeline.render.rules import (ELLIPSIS, LIMITS, NETWORKS, THREAD_SEPARATOR, PostError, GRAPHEME,
@@ -42,10 +44,12 @@ class Post:
 
 
 def best_link(story: Story) -> str | None:
-    """The article the headline was taken from (its source title is the headline, or opens with
-    it when the headline was shortened), else the one the lead sentence came from, else the
-    earliest source with a usable URL."""
+    """The publisher's own page: of the sources whose URL is usable and not an aggregator's
+    (a Google News redirect, a pool), the article the headline was taken from (its source title
+    is the headline, or opens with it when the headline was shortened), else the one the lead
+    sentence came from, else the earliest; an aggregator's link only when no other exists."""
     usable = [s for s in story.sources if safe_url(s.url)]
+    usable = [s for s in usable if not aggregated(s.url, s.outlet)] or usable
     head = " ".join(story.headline.split()).rstrip(".")
     for source in usable:
         title = " ".join(source.title.split())
@@ -171,27 +175,59 @@ LINKEDIN_FACTS = 5
 
 def body_for(story: Story, network: str) -> str:
     """What a post on `network` says, from the same checked story: X a short hook (the
-    headline); Bluesky, Mastodon and Threads the summary's lead sentence; LinkedIn the headline,
-    the whole summary and the key facts."""
+    headline); Bluesky, Mastodon and Threads a sentence that names the subject (the summary's
+    lead sentence when it does, else the headline); LinkedIn the headline, the lead, then one
+    line on why it matters (the summary's further sentence, else the key facts, else how many
+    outlets cover it)."""
     headline = clean_text(story.headline, strip_markup=True)
     if network == "x":
         return headline or lead_line(story)
     if network == "linkedin":
-        parts = [headline, clean_text(story.summary_text, strip_markup=True)]
-        facts = [clean_text(f, strip_markup=True).rstrip(" .;") for f in story.key_facts[:LINKEDIN_FACTS]]
-        if any(facts):
-            parts.append("Key facts: " + "; ".join(f for f in facts if f) + ".")
+        sentences = [clean_text(s, strip_markup=True) for s, _ in story.summary]
+        parts = [headline, " ".join(sentences[:2]), _why_it_matters(story, sentences[2:])]
         return "\n\n".join(p for p in parts if p) or lead_line(story)
     return lead_line(story)
 
 
+def _why_it_matters(story: Story, further: Sequence[str]) -> str:
+    if further:
+        return further[0]
+    facts = [clean_text(f, strip_markup=True).rstrip(" .;") for f in story.key_facts[:LINKEDIN_FACTS]]
+    if any(facts):
+        return "Key facts: " + "; ".join(f for f in facts if f) + "."
+    outlets = story.outlets
+    if len(outlets) >= 3:
+        return f"Reported by {len(outlets)} outlets, among them {', '.join(outlets[:3])}."
+    return ""
+
+
 def lead_line(story: Story) -> str:
-    """The summary's first sentence; the headline only when there is no usable summary."""
+    """The summary's first sentence when it names the headline's subject; else the headline
+    (a lead that opens "The actress, 26, checked in ..." says nothing to a reader of one post)."""
+    headline = clean_text(story.headline, strip_markup=True)
     for sentence, _ in story.summary[:1]:
         lead = clean_text(sentence, strip_markup=True)
-        if lead:
+        if lead and (not headline or names_subject(lead, headline)):
             return lead
-    return clean_text(story.headline, strip_markup=True)
+    return headline or next((clean_text(s, strip_markup=True) for s, _ in story.summary[:1]), "")
+
+
+_CAPITALIZED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’.-]+")
+_CONTENT = re.compile(r"[A-Za-z][a-z'’-]{4,}")
+
+
+def names_subject(sentence: str, headline: str) -> bool:
+    """Whether `sentence` names what `headline` is about: one of its names (a capitalized word
+    after its first), else, when it names nobody, one of its longer words (a headline in a
+    script without capitals or such words: yes)."""
+    body = re.sub(r"^\W*\w+", "", headline)          # its first word is capitalized anyway
+    names = {w.strip("'’.").casefold() for w in _CAPITALIZED.findall(body)}
+    names = {n.removesuffix("'s").removesuffix("’s") for n in names if len(n) > 1}
+    words = sentence.casefold()
+    if names:
+        return any(re.search(r"\b" + re.escape(n) + r"\b", words) for n in names)
+    content = _CONTENT.findall(headline)
+    return not content or any(w.casefold() in words for w in content)
 
 
 def _link_choices(url: str | None, network: str) -> list[Link | None]:
@@ -260,14 +296,20 @@ def _post(story: Story, network: str, link: Callable[[], str | None],
         prefix = prefix.rstrip()
     pieces: list[tuple[str, tuple[Span, ...]]] = []
     error: PostError | None = None
-    # A shorter link text (Bluesky) is preferred to a lead cut short, and a cut lead to no post.
-    attempts = [(link, cut) for cut in (False, True) for link in _link_choices(url, network)]
-    for link, cut in attempts:
+    # A shorter link text (Bluesky) is preferred to a lead cut short, the whole headline to a
+    # lead cut short, and a cut lead to no post.
+    links = _link_choices(url, network)
+    headline = clean_text(story.headline, strip_markup=True)
+    attempts = [(body, link, False) for link in links]
+    if headline and headline != body and not (thread and rule.threadable):
+        attempts += [(headline, link, False) for link in links]
+    attempts += [(body, link, True) for link in links]
+    for said, link, cut in attempts:
         try:
             if thread and rule.threadable:
-                pieces = _thread(prefix, body, link, tags, ok)
+                pieces = _thread(prefix, said, link, tags, ok)
             else:
-                pieces = [_single(prefix, body, link, tags, ok, allow_cut=cut)]
+                pieces = [_single(prefix, said, link, tags, ok, allow_cut=cut)]
             break
         except PostError as exc:
             error = exc

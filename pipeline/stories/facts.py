@@ -1,22 +1,26 @@
-"""Key facts and disagreements: quantities and names at least two outlets state, and the
+"""Key facts and disagreements: figures, counts and roles at least two outlets state, and the
 same measure given differently."""
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
 from pipeline.stories.disputes import disputes
 from pipeline.stories.tokens import stem
 from pipeline.stories.members import DocGroup
-from pipeline.stories.quantities import NUMBER_WORDS, Quantity, best_noun, quantities
+from pipeline.stories.keyfacts import figures, role_facts
+from pipeline.stories.quantities import NUMBER_WORDS, TIME_STEMS, Quantity, best_noun, quantities
 
 __all__ = ["Facts", "Quantity", "find_facts", "quantities"]
 
 # A fact needs this many distinct outlets stating it.
 MIN_OUTLETS = 2
-KEY_FACTS_LIMIT = 8
+KEY_FACTS_LIMIT = 6
+ROLE_NAMES = 4
+# Words of an amount itself: "$4.5" is one word, "$4.5 billion" two.
+_AMOUNT_WORDS = {"thousand": 2, "million": 2, "billion": 2, "trillion": 2}
 
 
 @dataclass(frozen=True)
@@ -27,39 +31,68 @@ class Facts:
     names: tuple[tuple[str, ...], ...]         # agreed name keys
 
 
-def find_facts(group: DocGroup) -> Facts:
-    """Key facts: quantities (value and noun) and names stated by at least MIN_OUTLETS outlets,
-    most outlets first (then quantities before names, then alphabetical), at most
-    KEY_FACTS_LIMIT; a name part goes into the longer name it belongs to (``ranked_names``).
-
-    A count every outlet hedges the same way keeps its hedge ("less than 30 miles"). Disputed:
-    see disputes.disputes."""
+def find_facts(group: DocGroup, allowed: set[str] | None = None) -> Facts:
+    """Key facts an editor would print, each stated by at least MIN_OUTLETS outlets, most
+    outlets first, at most KEY_FACTS_LIMIT:
+    - money, shares and magnitudes with what they measure (keyfacts.figures);
+    - counts with their noun ("at least 5 deaths", "4 men"; a count every outlet hedges the same
+      way keeps its hedge), but no durations, and no count that outlets give differently (that
+      is a disagreement, not a fact);
+    - people and organisations with the role two outlets give them (keyfacts.role_facts).
+    A key fact is one outlets put up top: in a title or a lead, of `allowed` articles (those in
+    the digest's language). Bare names are not facts: they stay in `names` (what the summary's
+    sentences are weighed by). Disputed: see disputes.disputes."""
     said: dict[tuple[str, str], set[str]] = defaultdict(set)
     nouns: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)   # (outlet, noun)
     hedges: dict[tuple[str, str], set[str]] = defaultdict(set)
     samples: dict[tuple[str, str], Quantity] = {}
+    figured: dict[str, set[str]] = defaultdict(set)
+    figure_forms: dict[str, Counter[str]] = defaultdict(Counter)
+    texts: dict[str, list[str]] = defaultdict(list)
+    up_top: dict[tuple[str, str], set[str]] = defaultdict(set)
     for d in group.docs:
+        told = allowed is None or d.article.id in allowed
+        top = {d.title, *d.lead}
         for s in list(dict.fromkeys([d.title, *d.sentences])):
             for q in quantities(s):
                 said[(q.key, q.value)].add(d.outlet)
                 nouns[(q.key, q.value)].add((d.outlet, q.noun))
                 hedges[(q.key, q.value)].add(q.hedge)
                 samples.setdefault((q.key, q.value), q)
+                if told and s in top:
+                    up_top[(q.key, q.value)].add(d.outlet)
+            if not told or s not in top:
+                continue        # a key fact is one the outlets put in their title or lead
+            texts[d.outlet].append(s)
+            for key, shown in figures(s):
+                figured[key].add(d.outlet)
+                figure_forms[key][shown] += 1
     facts: list[tuple[int, int, str]] = []
+    for key, outlets in figured.items():
+        # Shown with what it measures ("$4.5 billion convertible debt sale"), the wording most
+        # copies use; a bare amount says too little to be a key fact.
+        forms = {f: n for f, n in figure_forms[key].items() if key == "magnitude" or len(f.split()) > _AMOUNT_WORDS.get(f.split()[1] if len(f.split()) > 1 else "", 1)}
+        if len(outlets) >= MIN_OUTLETS and forms:
+            form = max(forms.items(), key=lambda kv: (kv[1], -len(kv[0]), kv[0]))[0]
+            facts.append((-len(outlets), 0, form))
     agreed = frozenset(kv for kv, outlets in said.items() if len(outlets) >= MIN_OUTLETS)
+    values_of: dict[str, set[str]] = defaultdict(set)
+    for key, value in agreed:
+        values_of[key].add(value)
     for kv in agreed:
-        if _worth_a_line(samples[kv]):
+        if _worth_a_line(samples[kv]) and len(values_of[kv[0]]) == 1 and len(up_top[kv]) >= MIN_OUTLETS:
             phrase = samples[kv].phrase(best_noun(nouns[kv]))
             (hedge,) = hedges[kv] if len(hedges[kv]) == 1 else ("",)
-            facts.append((-len(said[kv]), 0, f"{hedge} {phrase}" if hedge and samples[kv].key != "aged" else phrase))
+            facts.append((-len(said[kv]), 1, f"{hedge} {phrase}" if hedge and samples[kv].key != "aged" else phrase))
     ranked = group.ranked_names("outlets", MIN_OUTLETS)
     name_keys = [k for k, _ in ranked]
     outlet_keys = _outlet_keys(group)
     long_keys = tuple(o for o in outlet_keys if len(o) > 3)
-    for k, outlets in ranked:
-        shown = group.names[k].display()
-        if _is_named_fact(shown, outlet_keys, long_keys):
-            facts.append((-len(outlets), 1, shown))
+    shown_names = [group.names[k].display() for k, _ in ranked]
+    # Roles of the story's main people only (the most supported names), not of everyone quoted.
+    named = [n for n in shown_names if _is_named_fact(n, outlet_keys, long_keys)][:ROLE_NAMES]
+    for outlets, shown in role_facts(named, texts, MIN_OUTLETS):
+        facts.append((-outlets, 2, shown))
     facts.sort(key=lambda f: (f[0], f[1], f[2].lower(), f[2]))
     key_facts = tuple(dict.fromkeys(f[2] for f in facts))[:KEY_FACTS_LIMIT]
 
@@ -112,7 +145,11 @@ def _is_named_fact(shown: str, outlets: set[str], long_outlets: tuple[str, ...] 
     return True
 
 
+# Counts that say nothing of the story: "2 sides", "2 sources", "3 times".
+_NOT_WORTH = frozenset(stem(w) for w in ("sides", "sources", "times", "people familiar", "ways", "things"))
+
+
 def _worth_a_line(q: Quantity) -> bool:
-    """A count an editor would print: not "3 times" (occasions) and not a count of one ("1
-    male", a sub-count of the patients)."""
-    return q.key != stem("times") and not (q.key != "aged" and q.high == 1)
+    """A count an editor would print: not a duration ("3 months"), not "2 sides" or "3 times",
+    and not a count of one ("1 male", a sub-count of the patients)."""
+    return q.key not in TIME_STEMS and q.key not in _NOT_WORTH and not (q.key != "aged" and q.high == 1)

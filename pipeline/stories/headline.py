@@ -10,6 +10,7 @@ from pipeline.stories.members import Doc, DocGroup
 from pipeline.stories.names import name_stems
 from pipeline.stories.quality import blemishes
 from pipeline.stories.sentences import bag, cosine, norm_words, squash
+from pipeline.stories.tidy import front_trimmed, tail_cut
 
 # A plural with a possessive 's ("individuals’s") or a doubled word ("the the"): the marks of
 # machine-rewritten or careless copy; another outlet's title reads better.
@@ -68,7 +69,8 @@ _SITE_SEPARATOR = re.compile(r"\s+(?:[-|–—•·:]|::)\s+")
 _DOMAINISH = re.compile(r"\.(?:com|net|org|co\.uk|co|io|news|info|de|fr|jp|in|au|ca)\b", re.I)
 
 
-def choose_headline(group: DocGroup) -> tuple[str, str]:
+def choose_headline(group: DocGroup, allowed: set[str] | None = None,
+                    bonus: dict[str, float] | None = None) -> tuple[str, str]:
     """The headline is the distinct member title (site suffix removed) with the highest score:
 
         score = W_CENTROID * cosine(title, centroid of titles + leads)  representative, 0..1
@@ -81,20 +83,28 @@ def choose_headline(group: DocGroup) -> tuple[str, str]:
                 fewer than 5 or more than 18 words 0.3; a site name left in it 0.3; speculation
                 ("could", "might", "suggests", "game changer") 0.15.
 
+    plus `bonus` for the article the title is taken from (representative.article_bonus: a
+    clean lead to build the summary on, a publisher over an aggregator). Only `allowed` articles
+    (those in the digest's language) give a title, unless none of them has one.
+
     Ties go to the shorter title, then alphabetical order, then the smaller article id. Returns
-    (headline, article id it came from).
+    (headline, article id it came from): the story's representative article.
     """
+    bonus = bonus or {}
     top_names = group.shared_names()[:5]
     outlets = {squash(o) for o in group.outlets} - {""}
     candidates: dict[str, list[Doc]] = defaultdict(list)
     for d in group.docs:
-        if d.title:
+        if d.title and (allowed is None or d.article.id in allowed):
             candidates[norm_words(d.title)].append(d)
+    if not candidates and allowed is not None:
+        return choose_headline(group, None, bonus)
     titles = {norm: set(tokens(ds[0].title)) for norm, ds in candidates.items()}
     best: tuple | None = None
     for norm, ds in candidates.items():
         # Copies of one title differ only in case or punctuation: show the cleanest one.
-        pick = min(ds, key=lambda d: headline_penalty(d.title, outlets))
+        pick = min(ds, key=lambda d: (headline_penalty(d.title, outlets) - bonus.get(d.article.id, 0.0),
+                                      d.article.id))
         title = shorten(strip_site(pick.title, outlets), HEADLINE_TRIM_WORDS)
         stems = set(tokens(title))
         others = [titles[o] for o in titles if o != norm]
@@ -105,6 +115,7 @@ def choose_headline(group: DocGroup) -> tuple[str, str]:
             score += 0.15 * held / len(top_names)
         score += 0.05 * math.log(len(ds))
         score -= headline_penalty(title, outlets)
+        score += bonus.get(pick.article.id, 0.0)
         key = (-round(score, 9), len(title), title.lower(), pick.article.id)
         if best is None or key < best[0]:
             best = (key, title, pick.article.id)
@@ -190,15 +201,19 @@ def _unlabelled(title: str) -> str:
 
 
 def shorten(title: str, most: int | None = None) -> str:
-    """At most `most` (HEADLINE_MAX_WORDS) words: a longer title is cut at its last clause
-    boundary that leaves HEADLINE_CUT_MIN_WORDS to `most` words; with none, it stays whole (a
-    cut in mid-clause is not a headline)."""
+    """At most `most` (HEADLINE_MAX_WORDS) words: a longer title loses what comes before its news
+    (tidy.front_trimmed), then is cut at its last clause boundary that leaves
+    HEADLINE_CUT_MIN_WORDS to `most` words; with none, trailing phrases of time, place or
+    circumstance go (tidy.tail_cut) until at most HEADLINE_MAX_WORDS are left."""
     most = HEADLINE_MAX_WORDS if most is None else most
     title = _unlabelled(title)
+    if len(title.split()) <= most:
+        return title
+    title = front_trimmed(title)
     if len(title.split()) <= most:
         return title
     for m in reversed(list(_CLAUSE.finditer(title))):
         head = title[:m.start()].rstrip(" ,")
         if HEADLINE_CUT_MIN_WORDS <= len(head.split()) <= most:
             return head
-    return title
+    return tail_cut(title, HEADLINE_MAX_WORDS)

@@ -12,6 +12,7 @@ from pipeline.model import Article
 from pipeline.stories.tokens import tokens
 from pipeline.stories.names import NameStats, contains, find_names, is_name
 from pipeline.stories.sentences import ends_like_prose, norm, split_sentences, unit
+from pipeline.stories.tidy import rebuilt, tidy
 
 # The lead: the first prose sentences of an article, where news copy says what happened.
 LEAD_SENTENCES = 5
@@ -32,13 +33,16 @@ class Doc:
         host = urlsplit(a.url).hostname if a.url else None
         outlet = a.source or host or a.id
         body = a.text if a.text.strip() else (a.summary or "")
-        title = clean_title(a.title, outlet=a.source, url=a.url) or a.title.strip()
+        # Text rebuilt from tokens is repaired as it is read ("4. 6 - magnitude"): every choice
+        # below quotes what a reader will see.
+        joined = rebuilt(body)
+        title = tidy(clean_title(a.title, outlet=a.source, url=a.url) or a.title.strip(), joined)
         sentences: list[str] = []
         vocab = set(tokens(title))
         for para in body.split("\n"):
             # No token spans a line break: the body's tokens are those of its paragraphs, and
             # copies of one article repeat paragraphs.
-            para_sentences, para_vocab = _paragraph(para)
+            para_sentences, para_vocab = _paragraph(tidy(para, joined))
             sentences += para_sentences
             vocab |= para_vocab
         lead = [s for s in sentences if ends_like_prose(s)][:LEAD_SENTENCES]

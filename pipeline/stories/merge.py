@@ -42,6 +42,7 @@ from pipeline.stories.tokens import STOP_WORDS, stem
 from pipeline.stories.headline import choose_headline
 from pipeline.stories.image import choose_image
 from pipeline.stories.members import Doc, DocGroup
+from pipeline.stories.representative import article_bonus, in_language, language_of
 from pipeline.stories.sentences import WORD, squash
 from pipeline.stories.summary import choose_summary
 
@@ -62,7 +63,8 @@ def story_id_for(articles: Sequence[Article]) -> str:
 
 def build_story(articles: Sequence[Article], members: Sequence[Member], *,
                 story_id: str | None = None, first_seen: datetime | None = None,
-                now: datetime | None = None, tags: Sequence[str] = ()) -> Story:
+                now: datetime | None = None, tags: Sequence[str] = (),
+                language: str | None = None) -> Story:
     """Merge one group of articles (as clustered, with the members explaining each join) into a
     Story. ``members`` are kept as given; when none are given the earliest article is the
     "seed" and the others join as "same story"."""
@@ -76,10 +78,17 @@ def build_story(articles: Sequence[Article], members: Sequence[Member], *,
         members = [Member(a.id, "seed" if i == 0 else "same story") for i, a in enumerate(ordered)]
     docs = [Doc.of(a) for a in _analysed(ordered)]
     group = DocGroup.of(docs)
-    headline, headline_doc = choose_headline(group)
-    facts = find_facts(group)
-    summary = choose_summary(group, headline, facts, headline_doc)
-    published = [a.published for a in ordered if a.published]
+    # The text is told in the digest's language (else the story's own): an article in another
+    # one never gives the headline or the summary while one in it can.
+    language = language or language_of(ordered)
+    allowed = in_language([d.article for d in docs], language)
+    headline, headline_doc = choose_headline(group, allowed, article_bonus(group, allowed))
+    facts = find_facts(group, allowed)
+    summary = choose_summary(group, headline, facts, headline_doc, allowed)
+    told = allowed if allowed is not None else {a.id for a in ordered}
+    # Dated by its articles (a date the feed gave), never by the run that first saw them.
+    published = [a.published for a in ordered if a.published and not a.published_guessed]
+    seen = [a.published for a in ordered if a.published]
     titles = {d.article.id: d.title for d in docs}
     tag_union = dict.fromkeys(tags)
     tag_union.update(dict.fromkeys(sorted({t for a in ordered for t in a.tags})))
@@ -92,13 +101,14 @@ def build_story(articles: Sequence[Article], members: Sequence[Member], *,
             a.title, outlet=a.source, url=a.url) or a.title.strip(), a.published, a.id)
             for a in ordered),
         members=tuple(members),
-        first_seen=first_seen or (min(published) if published else None),
-        last_updated=max(published) if published else now,
+        first_seen=first_seen or (min(seen) if seen else None),
+        last_updated=max(published) if published else None,
         key_facts=facts.key_facts,
         disputed=facts.disputed,
         entities=entities(group),
         keywords=keywords(group),
         tags=tuple(tag_union),
+        language=language_of(a for a in ordered if a.id in told),
         image=choose_image(ordered, group, headline_doc),
     )
 

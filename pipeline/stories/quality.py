@@ -44,7 +44,7 @@ _ARTEFACTS = (
     re.compile(r"\w(?:\.\.\.|…)\s+[a-z]"),        # "Up the coast... the Sixers": a blog's aside
 )
 # A dateline before the first sentence: "Aug 20 :", "LONDON, Aug 20 (Reuters) -", "NEW YORK (AP) —".
-_DATELINE = re.compile(r"^(?:[A-Z][A-Z .'’-]{1,30},\s*)?(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct"
+_DATELINE = re.compile(r"^(?:[A-Z][A-Z .'’-]{1,30},\s*(?:[A-Z][a-z.]+(?:\s[A-Z][a-z.]+)?,\s*)?)?(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct"
                        r"|Nov|Dec)[a-z]*\.?\s+\d{1,2}\s*(?:\([A-Za-z .]+\)\s*)?[:—–-]\s+"
                        r"|[A-Z][A-Z .'’-]{1,30}\s*\((?:Reuters|AP|AFP|Bloomberg|UPI)\)\s*[:—–-]\s+)")
 

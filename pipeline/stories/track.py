@@ -112,9 +112,10 @@ def group_articles(articles: Sequence[Article], index, *, stored: Mapping[str, S
 
 def build_stories(articles: Sequence[Article], *, previous: Mapping[str, str],
                   stored: Mapping[str, Story], overrides: Sequence[Override], now: datetime,
-                  index=None, window_start: datetime | None = None) -> list[Story]:
+                  index=None, window_start: datetime | None = None,
+                  language: str | None = None) -> list[Story]:
     """Group (incrementally with `index`, else from scratch), apply overrides, keep ids, and
-    build each Story (reusing an unchanged stored one)."""
+    build each Story (reusing an unchanged stored one), told in `language`."""
     from pipeline.stories.group import StoryIndex
 
     index = index if index is not None else StoryIndex()
@@ -132,7 +133,7 @@ def build_stories(articles: Sequence[Article], *, previous: Mapping[str, str],
             continue
         ms = [members.get(a.id) or Member(a.id, "seed", 1.0) for a in g]
         jobs.append((len(stories), (g, ms, sid, old.first_seen if old else None, now,
-                                    sorted({t for a in g for t in a.tags}))))
+                                    sorted({t for a in g for t in a.tags}), language)))
         stories.append(None)
     # Each story is a pure function of its articles: build them on every core when there are many.
     if len(jobs) >= PARALLEL_MIN_STORIES and (os.cpu_count() or 1) > 1:
@@ -140,10 +141,7 @@ def build_stories(articles: Sequence[Article], *, previous: Mapping[str, str],
             built = list(pool.map(_build, [job for _, job in jobs], chunksize=4))
     else:
         built = [_build(job) for _, job in jobs]
-    for (i, (g, _, sid, _, _, _)), story in zip(jobs, built):
-        old = stored.get(sid)
-        if old is not None and {a.id for a in g} - {m.article_id for m in old.members}:
-            story = replace(story, last_updated=max(now, old.last_updated or now))
+    for (i, _), story in zip(jobs, built):
         stories[i] = story
     return stories  # type: ignore[return-value]
 
@@ -155,8 +153,9 @@ PARALLEL_MIN_STORIES = 24
 def _build(job: tuple) -> Story:
     from pipeline.stories.merge import build_story
 
-    articles, members, sid, first_seen, now, tags = job
-    return build_story(articles, members, story_id=sid, first_seen=first_seen, now=now, tags=tags)
+    articles, members, sid, first_seen, now, tags, language = job
+    return build_story(articles, members, story_id=sid, first_seen=first_seen, now=now, tags=tags,
+                       language=language)
 
 
 def as_update(story: Story, delivered_outlets: set[str], delivered_facts: set[str]) -> Story | None:

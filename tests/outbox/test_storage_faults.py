@@ -5,25 +5,23 @@ nothing already written or reviewed is lost.
 from __future__ import annotations
 
 import errno
-import multiprocessing
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
-import tempfile
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
 
 import pipeline.lock
-from pipeline.errors import NewsdeskError, OutboxError, StoreError
+from pipeline.errors import NewsdeskError, OutboxError, StoreError, StoreUnwritable
 from pipeline.lock import TEMP_SUFFIX
 from pipeline.model import Article, Draft
 from pipeline.outbox import APPROVED, DRAFT, JOURNAL, MANIFEST, REJECTED, load_digest, set_status, write_digest
 from pipeline import store as st
 from pipeline.store import Store, open_store, rebuild
+from unprivileged import run_unprivileged, shared_folder
 
 NOW = datetime(2024, 5, 1, 6, 0, tzinfo=timezone.utc)
 DAY = date(2024, 5, 1)
@@ -159,9 +157,11 @@ def test_a_full_store_is_a_clear_error_and_keeps_what_it_had(tmp_path):
         s.save_articles([article(i, "x" * 2000) for i in range(10)], now=NOW)
         pages = s.db.execute("PRAGMA page_count").fetchone()[0]
         s.db.execute(f"PRAGMA max_page_count = {pages + 2}")   # SQLite's own "disk full"
-        with pytest.raises(StoreError, match="database or disk is full") as caught:
+        with pytest.raises(StoreUnwritable, match="database or disk is full") as caught:
             s.save_articles([article(100 + i, "y" * 2000) for i in range(100)], now=NOW)
-        assert str(caught.value).startswith(f"{tmp_path / 'state.db'}: cannot write the state store")
+        message = str(caught.value)
+        assert message.startswith(f"{tmp_path / 'state.db'}: cannot write the state store")
+        assert f"no room on the disk of {tmp_path}" in message and "rebuild" not in message
         assert sorted(a.id for a in s.articles()) == sorted(f"a{i}" for i in range(10))
 
 
@@ -281,47 +281,10 @@ def test_disk_full_while_writing_the_outbox_loses_nothing(tmp_path, monkeypatch,
 
 # --- a read-only outbox ----------------------------------------------------------------------------
 
-NOBODY = 65534
-
-
-def _as_nobody(target, folder: str, conn) -> None:
-    try:
-        os.setgid(NOBODY)
-        os.setuid(NOBODY)
-        conn.send(("ok", target(Path(folder))))
-    except BaseException as exc:  # noqa: BLE001 - sent back to the test to assert on
-        conn.send(("raised", f"{type(exc).__name__}: {exc}"))
-
-
-def run_unprivileged(target, folder: Path):
-    """Run target(folder) where file permissions apply: here if we are not root, else in a
-    forked child that drops to uid/gid 65534 (root's writes ignore chmod)."""
-    if os.geteuid() != 0:
-        try:
-            return ("ok", target(folder))
-        except BaseException as exc:  # noqa: BLE001
-            return ("raised", f"{type(exc).__name__}: {exc}")
-    ctx = multiprocessing.get_context("fork")
-    mine, theirs = ctx.Pipe()
-    child = ctx.Process(target=_as_nobody, args=(target, str(folder), theirs))
-    child.start()
-    child.join(60)
-    assert mine.poll(1), f"the unprivileged child died ({child.exitcode})"
-    return mine.recv()
-
-
 @pytest.fixture
 def shared_dir(tmp_path):
-    """A folder the unprivileged child can use (tmp_path's parents are root's only)."""
-    if os.geteuid() != 0:
-        yield tmp_path
-        return
-    folder = Path(tempfile.mkdtemp(prefix="newsdesk-ro-"))
-    os.chown(folder, NOBODY, NOBODY)
-    try:
+    with shared_folder(tmp_path) as folder:
         yield folder
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _write_then_lock_and_rewrite(base: Path) -> dict:

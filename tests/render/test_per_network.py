@@ -53,13 +53,35 @@ TAGS = {
         dict(headline="Man charged with murder of Kaloni Flynn in Fort Worth",
              lead="Police charged a man on Friday with the murder of Kaloni Flynn, who was found dead in Fort Worth.",
              entities=("Kaloni Flynn", "Flynn", "Fort Worth")), ("FortWorth",)),
-    "people are fine outside crime and tragedy": (
-        dict(headline="Jane Roe wins the chess title in Madrid", lead="Jane Roe won the world title in Madrid on Friday after twelve games of chess.",
-             entities=("Jane Roe", "Madrid")), ("JaneRoe", "Madrid")),
+    "a person's name is never a tag": (
+        dict(headline="Jane Roe wins the chess title in Madrid",
+             lead="Jane Roe won the world title in Madrid on Friday, and Roe said she would defend it.",
+             entities=("Jane Roe", "Madrid", "Roe")), ("Madrid",)),
+    "a person known by a role": (
+        dict(headline="Chess body names new head in Madrid",
+             lead="The federation named chairman Omar Beke on Friday at its congress in Madrid.",
+             entities=("Omar Beke", "Madrid")), ("Madrid",)),
+    "a fragment of a longer name is never a tag": (
+        dict(headline="Matt Smith to leave Doctor Who at Christmas",
+             lead="Matt Smith will leave Doctor Who in the Christmas special filmed in Cardiff, his agent said.",
+             entities=("Doctor", "Doctor Who", "Cardiff")), ("DoctorWho", "Cardiff")),
+    "acronyms keep their capitals": (
+        dict(headline="CAR-T therapy sends lupus into remission",
+             lead="A CAR-T therapy sent lupus into remission in five patients, doctors in Erlangen said.",
+             entities=("CAR-T", "Erlangen")), ("CART", "Erlangen")),
+    "an outlet glued to a name": (
+        dict(headline="Senate weighs the Clarity Act",
+             lead="The Senate on Thursday weighed the Clarity Act, a bill on crypto rules.",
+             entities=("Clarity Act Reuters", "Clarity Act"), outlet="Reuters"), ("ClarityAct",)),
     "generic keywords are never tags": (dict(entities=(), keywords=("draws", "pressures")), ()),
+    "only what the card itself names": (dict(entities=("Lennox Lewis", "Aceh")), ("Aceh",)),
+    "no adjective, no date, no legal form": (
+        dict(headline="Walmart Inc shares slump in Aug trading",
+             lead="Walmart Inc shares fell on Thursday, Korean and Japanese markets were closed in Aug.",
+             entities=("Korean", "Aug", "Walmart Inc")), ("Walmart",)),
     "no tag inside another": (dict(headline="North Korea rejects talks with the US",
-                                   lead="North Korea said on Thursday it would not hold talks with the United States this year.",
-                                   entities=("Korea", "North Korea", "Pyongyang")), ("Korea", "Pyongyang")),
+                                   lead="North Korea said in Pyongyang on Thursday it would not hold talks with the United States this year.",
+                                   entities=("Korea", "North Korea", "Pyongyang")), ("NorthKorea", "Pyongyang")),
 }
 
 

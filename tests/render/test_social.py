@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from twitter_text import parse_tweet
 
 from pipeline.model import Member, SourceRef, Story
-from pipeline.render.posts import LIMITS, NETWORKS, PostError, add_utm, camel_tag, little_escape, make_post, post_length
+from pipeline.render.posts import (LIMITS, NETWORKS, PostError, add_utm, camel_tag, clean_text, little_escape, make_post,
+                                   post_length)
 
 WHEN = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
 URL = "https://news.example.com/2026/11/20/lupus-car-t?ref=home&utm_source=rss"
@@ -56,14 +57,16 @@ def test_add_utm_keeps_and_replaces():
     assert q == {"b": ["2"], "utm_source": ["bluesky"], "utm_medium": ["social"], "utm_campaign": ["2026-11-20"]}
 
 
-@pytest.mark.parametrize("phrase,tag", [("Nature Medicine", "NatureMedicine"), ("CAR-T cell", "CarTCell"),
+@pytest.mark.parametrize("phrase,tag", [("Nature Medicine", "NatureMedicine"), ("CAR-T cell", "CARTCell"),
+                                            ("ＥＣＢ", "ECB"), ("NEW YORK", "NewYork"),
                                         ("2024 election", None), ("", None)])
 def test_camel_case_hashtags(phrase, tag):
     assert camel_tag(phrase) == tag  # a tag never starts with a digit: no tag rather than a bad one
 
 
 def test_bluesky_facets_use_utf8_byte_offsets():
-    post = make_post(story(lead="Caf\u00e9 \U0001F680 owners in M\u00fcnchen reopen after the strike ended on Monday."),
+    post = make_post(story(lead="Caf\u00e9 \U0001F680 owners in M\u00fcnchen reopen after the strike ended on Monday.",
+                           entities=("M\u00fcnchen",)),
                      "bluesky", campaign="2026-11-20", created_at=WHEN)
     record = post.payload
     assert record["$type"] == "app.bsky.feed.post" and record["text"] == post.text
@@ -117,9 +120,17 @@ def test_update_posts_say_so():
     assert make_post(story(is_update=True), "x", campaign="d").text.startswith("Update:")
 
 
-def test_no_word_or_url_is_cut():
-    lead = "Officials " + "announced " * 60 + "the result."
+def test_a_lead_too_long_gives_way_to_the_whole_headline():
+    lead = "Officials of the CAR-T trial " + "announced " * 60 + "the result."   # names the subject
     post = make_post(story(lead=lead), "bluesky", campaign="2026-11-20")
+    assert post.text.startswith("Five lupus patients in remission after CAR-T cell therapy\n\n")
+    assert "\u2026" not in post.text.split("\n\n")[0]
+
+
+def test_no_word_or_url_is_cut():
+    lead = "Officials of the CAR-T trial " + "announced " * 60 + "the result."   # names the subject
+    headline = "CAR-T trial officials " + "announced " * 40          # too long to fit whole either
+    post = make_post(story(lead=lead, headline=headline), "bluesky", campaign="2026-11-20")
     assert "\u2026" in post.text
     words = set(lead.split()) | {"\u2026"}
     link = add_utm(URL, "bluesky", "2026-11-20")
@@ -152,7 +163,7 @@ def test_no_post_ever_exceeds_its_limit(headline, lead, entities, network, threa
 
 # --- no word and no URL is ever cut ---------------------------------------------------------
 
-from pipeline.render.posts import ELLIPSIS, THREAD_SEPARATOR, body_for, lead_line  # noqa: E402
+from pipeline.render.posts import ELLIPSIS, THREAD_SEPARATOR, body_for  # noqa: E402
 
 # Where an unspaced script may be cut: between two Han/kana/CJK-punctuation characters.
 CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\u3000-\u303f\uff01-\uff60]")
@@ -229,7 +240,7 @@ def test_a_thread_loses_no_text_and_keeps_every_part_valid(lead, network, limit)
         assert post_length(part, network) <= limit
         chunks.append(part.split("\n\n")[0].removeprefix(f"{i}/{n} "))
     # The parts, put together, are the whole summary: nothing dropped, nothing cut off.
-    assert "".join(chunks).replace(" ", "") == lead_line(s).replace(" ", "")
+    assert "".join(chunks).replace(" ", "") == clean_text(s.summary_text, strip_markup=True).replace(" ", "")
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
