@@ -245,7 +245,7 @@ def _registrars() -> list[Callable[[Any], None]]:
     """Command groups that live beside the module they drive."""
     out = []
     for module in ("pipeline.commands.stages", "pipeline.commands.stories", "pipeline.commands.outbox",
-                   "pipeline.commands.schedule", "pipeline.commands.deliver"):
+                   "pipeline.commands.schedule", "pipeline.commands.deliver", "pipeline.commands.publish"):
         try:
             mod = __import__(module, fromlist=["register"])
         except ModuleNotFoundError as e:

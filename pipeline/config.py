@@ -14,6 +14,7 @@ from typing import Any, Mapping
 from pipeline.delivery_config import (  # noqa: F401  (re-exported: the Settings' field types)
     SECURITY, BlueskyDelivery, EmailDelivery, MastodonDelivery, parse_delivery,
 )
+from pipeline.config_example import EXAMPLE  # noqa: F401  (re-exported: what `init` writes)
 from pipeline.errors import ConfigError
 from pipeline.tomlcheck import _check, _is, _where
 
@@ -65,6 +66,12 @@ class Settings:
     to_addrs: tuple[str, ...] = ("readers@localhost",)
     unsubscribe_url: str | None = None
     reply_to: str | None = None
+    # The sender's postal address in the e-mail's footer (CAN-SPAM asks it of commercial mail).
+    # None: not set, and `deliver` will not send the digest to more than one recipient; "": left
+    # out on purpose (a private list, say).
+    postal_address: str | None = None
+    permission_reminder: str | None = None  # the footer's "why you get this"; None: one from the title
+    images: bool = True                    # a lead image per story in the digest and link cards
     networks: tuple[str, ...] = NETWORKS
     limits: tuple[tuple[str, int], ...] = ()  # per-network overrides, e.g. a Mastodon instance's 1000
     thread: bool = False
@@ -83,6 +90,14 @@ class Settings:
     delivery_email: EmailDelivery | None = None
     delivery_mastodon: MastodonDelivery | None = None
     delivery_bluesky: BlueskyDelivery | None = None
+    # archive: the web editions, their index and feed (pipeline.archive); None: archive/ beside
+    # the outbox (a Settings made without load_settings)
+    archive_path: Path | None = None
+    archive_site_url: str | None = None    # where that folder is served: links, feed, "view in browser"
+
+    @property
+    def archive(self) -> Path:
+        return self.archive_path if self.archive_path is not None else self.outbox.parent / "archive"
 
     def to_json(self) -> dict[str, Any]:
         """The settings as the manifest records them (no secrets are kept in Settings)."""
@@ -108,11 +123,13 @@ _TOP_KEYS = {
     "title": str, "top_n": int, "max_age_hours": (int, float), "story_window_days": (int, float),
     "sections": list, "include": list, "exclude": list, "template_dir": str, "timezone": str,
     "language": str, "from": str, "to": (str, list), "unsubscribe_url": str, "reply_to": str, "networks": list,
+    "postal_address": str, "permission_reminder": str, "images": bool,
     "limits": dict, "thread": bool, "outbox": str, "state_dir": str, "fetch_timeout": (int, float),
     "fetch_workers": int, "fetch_per_host": int, "max_bytes": int, "failure_warning": int,
 }
 _SCHEDULE_KEYS = {"at": str, "every_hours": (int, float), "grace_hours": (int, float), "timezone": str,
                   "deliver": bool}
+_ARCHIVE_KEYS = {"path": str, "site_url": str}
 _SOURCE_KEYS = {"name": str, "url": str, "path": str, "weight": (int, float), "tags": list,
                 "include": list, "exclude": list}
 
@@ -196,11 +213,11 @@ def load_settings(config: str | Path | None = None, *, env: Mapping[str, str] | 
     base = path.parent if path else cwd
 
     for key, value in data.items():
-        if key in ("sources", "schedule", "newsdesk", "delivery"):
+        if key in ("sources", "schedule", "newsdesk", "delivery", "archive"):
             continue
         if key not in _TOP_KEYS:
             raise ConfigError(f"{_where(path, text, key)}: unknown key '{key}' "
-                              f"(known: sources, schedule, delivery, {', '.join(sorted(_TOP_KEYS))})")
+                              f"(known: sources, schedule, delivery, archive, {', '.join(sorted(_TOP_KEYS))})")
         _check(value, _TOP_KEYS[key], key, _where(path, text, key))
 
     sources = (parse_sources(data["sources"], base, text, path) if "sources" in data
@@ -226,6 +243,7 @@ def load_settings(config: str | Path | None = None, *, env: Mapping[str, str] | 
             raise ConfigError(f"{_where(path, text, 'networks')}: unknown network {net!r} "
                               f"(known: {', '.join(NETWORKS)})")
     delivery = parse_delivery(data.get("delivery", {}), base, text, path)
+    archive = _archive(data.get("archive", {}), text, path)
     # One zone for the digest's dates and the schedule: the top-level `timezone` when given (it
     # was overridden by the `[schedule] timezone` line that `init` used to write), else [schedule]'s.
     tz = data.get("timezone", sched.get("timezone", "UTC"))
@@ -250,6 +268,9 @@ def load_settings(config: str | Path | None = None, *, env: Mapping[str, str] | 
         to_addrs=tuple([to] if isinstance(to, str) else to),
         unsubscribe_url=data.get("unsubscribe_url"),
         reply_to=data.get("reply_to"),
+        postal_address=data.get("postal_address"),
+        permission_reminder=data.get("permission_reminder"),
+        images=data.get("images", True),
         networks=networks,
         limits=tuple(sorted(limits.items())),
         thread=data.get("thread", False),
@@ -265,6 +286,8 @@ def load_settings(config: str | Path | None = None, *, env: Mapping[str, str] | 
         delivery_email=delivery.get("email"),
         delivery_mastodon=delivery.get("mastodon"),
         delivery_bluesky=delivery.get("bluesky"),
+        archive_path=base / archive.get("path", "archive"),
+        archive_site_url=archive.get("site_url"),
     )
     if settings.top_n <= 0:
         raise ConfigError(f"{_where(path, text, 'top_n')}: key 'top_n' must be positive")
@@ -288,6 +311,25 @@ def load_settings(config: str | Path | None = None, *, env: Mapping[str, str] | 
     return settings
 
 
+def _archive(table: Any, text: str, path: Path | None) -> dict[str, str]:
+    """[archive]: `path` (default "archive") and `site_url`, an http(s) URL kept with a final "/"
+    so that an edition's address is site_url + its folder name."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{_where(path, text, 'archive')}: 'archive' must be a table")
+    for key, value in table.items():
+        if key not in _ARCHIVE_KEYS:
+            raise ConfigError(f"{_where(path, text, key)}: unknown key '{key}' in [archive] "
+                              f"(known: {', '.join(sorted(_ARCHIVE_KEYS))})")
+        _check(value, _ARCHIVE_KEYS[key], key, _where(path, text, key))
+    out = dict(table)
+    if "site_url" in out:
+        if not re.fullmatch(r"https?://[^/\s?#]+(/[^\s?#]*)?", out["site_url"], re.I):
+            raise ConfigError(f"{_where(path, text, 'site_url')}: key 'site_url' must be an http(s) URL "
+                              f"without query or fragment, not {out['site_url']!r}")
+        out["site_url"] = out["site_url"].rstrip("/") + "/"
+    return out
+
+
 def _check_timezone(name: str, where: str) -> None:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -295,61 +337,3 @@ def _check_timezone(name: str, where: str) -> None:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"{where}: unknown time zone {name!r} (use an IANA name such as Europe/Berlin)") from None
-
-
-EXAMPLE = '''\
-# newsdesk.toml: the sources and settings of one newsletter.
-# Paths are relative to this file. Environment variables NEWSDESK_OUTBOX, NEWSDESK_STATE_DIR,
-# NEWSDESK_TOP_N and NEWSDESK_MAX_AGE_HOURS, and command-line flags, override what is here.
-
-title = "Morning digest"          # the digest's name: subject line and folder slug
-top_n = 10                        # stories in one digest
-max_age_hours = 48                # a digest only considers items published this recently
-# story_window_days = 7          # articles this close in time can join one story; older stories close
-# outbox = "outbox"               # where drafts are written for review
-# state_dir = ".newsdesk"         # SQLite state: seen articles, stories, feed health
-# timezone = "Europe/Berlin"      # for dates shown in the digest
-# language = "en"                 # the digest's language (default: that of most articles); a
-#                                 # story told only in other languages is left out of it
-# from = "Newsdesk <digest@example.org>"
-# to = ["readers@example.org"]
-# unsubscribe_url = "https://example.org/unsubscribe"
-# reply_to = "Editors <editors@example.org>"
-# include = ["(?i)lupus|autoimmune"]   # keep only stories matching one of these
-# exclude = ["(?i)sponsored"]          # drop items matching any of these
-# networks = ["x", "bluesky", "mastodon", "threads", "linkedin"]
-# [limits]
-# mastodon = 500                  # your instance's limit
-
-[schedule]
-at = "07:00"                      # every day at this local time ...
-# timezone = "UTC"                # ... in this IANA time zone (the top-level `timezone` wins)
-# every_hours = 6                 # or every N hours instead of `at`
-grace_hours = 6                   # a missed slot still runs if no later than this
-# deliver = true                  # send what reviewers approved after each run (off by default)
-
-# Delivery (`newsdesk deliver`): secrets only from the environment (or a file named here).
-# [delivery.email]
-# smtp_host = "smtp.example.org"
-# smtp_port = 587
-# security = "starttls"           # or "ssl" (port 465) or "none"
-# username = "digest@example.org"
-# password_env = "NEWSDESK_SMTP_PASSWORD"
-# [delivery.mastodon]
-# base_url = "https://mastodon.social"
-# token_env = "NEWSDESK_MASTODON_TOKEN"
-# [delivery.bluesky]
-# service = "https://bsky.social"
-# handle = "newsdesk.example.org"
-# app_password_env = "NEWSDESK_BLUESKY_APP_PASSWORD"
-
-[[sources]]
-name = "Sample articles"
-path = "seeds"                    # a feed file, or a folder of feeds / .txt .md .html articles
-
-# [[sources]]
-# name = "Example feed"
-# url = "https://example.org/feed.xml"
-# weight = 1.5                    # counts more in ranking
-# tags = ["science"]
-'''

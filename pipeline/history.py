@@ -23,6 +23,8 @@ def story_to_json(story) -> str:
         "entities": list(story.entities), "keywords": list(story.keywords), "tags": list(story.tags),
         "is_update": story.is_update, "language": story.language,
     }
+    if story.image is not None:          # only when there is one: older records stay as they were
+        d["image"] = story.image.to_json()
     return json.dumps(d, ensure_ascii=False)
 
 
@@ -50,7 +52,7 @@ def _stored(cls, fields: dict):
 
 
 def story_from_json(text: str):
-    from pipeline.model import Member, SourceRef, Story
+    from pipeline.model import Image, Member, SourceRef, Story
 
     d = json.loads(text)
     return Story(
@@ -68,6 +70,7 @@ def story_from_json(text: str):
         key_facts=tuple(d["key_facts"]), disputed=tuple(d["disputed"]),
         entities=tuple(d["entities"]), keywords=tuple(d["keywords"]), tags=tuple(d["tags"]),
         is_update=d.get("is_update", False), language=d.get("language"),
+        image=Image.from_json(d.get("image")),
     )
 
 

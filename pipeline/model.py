@@ -7,8 +7,36 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
+
+
+@dataclass(frozen=True)
+class Image:
+    """A story's lead image as a feed or page gave it: an https URL only (a reader's mail client
+    fetches it from its own host), with what the source said of it."""
+
+    url: str
+    alt: str | None = None       # the source's own text for it; the headline stands in when None
+    credit: str | None = None    # media:credit, when the feed gives one
+    width: int | None = None     # pixels, when the source states them
+    height: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"url": self.url, "alt": self.alt, "credit": self.credit, "width": self.width,
+                "height": self.height}
+
+    @classmethod
+    def from_json(cls, d: Any) -> Image | None:
+        """The record as to_json wrote it; None for anything else (an older record has none)."""
+        if not isinstance(d, dict) or not isinstance(d.get("url"), str):
+            return None
+        def text(k: str) -> str | None:
+            return d[k] if isinstance(d.get(k), str) else None
+        def size(k: str) -> int | None:
+            v = d.get(k)
+            return v if isinstance(v, int) and not isinstance(v, bool) and v > 0 else None
+        return cls(d["url"], text("alt"), text("credit"), size("width"), size("height"))
 
 
 @dataclass(frozen=True)
@@ -27,10 +55,20 @@ class Article:
     published: datetime | None = None
     published_guessed: bool = False   # True when `published` is the time first seen
     language: str | None = None
-    image: str | None = None
+    image: str | None = None     # the lead image's https URL (pipeline.ingest.images)
     summary: str | None = None   # the feed's own summary, cleaned, when it has one
     tags: tuple[str, ...] = ()
     weight: float = 1.0          # the configured weight of its source
+    image_alt: str | None = None     # what the source says of the image (its alt text)
+    image_credit: str | None = None
+    image_width: int | None = None
+    image_height: int | None = None
+
+    @property
+    def lead_image(self) -> Image | None:
+        if not self.image:
+            return None
+        return Image(self.image, self.image_alt, self.image_credit, self.image_width, self.image_height)
 
     def to_json(self) -> dict[str, Any]:
         # Field by field, not dataclasses.asdict: its deep copy was most of the cost of storing
@@ -106,6 +144,7 @@ class Story:
     is_update: bool = False
     whats_new: tuple[str, ...] = ()         # for an update: new outlets and facts since it went out
     language: str | None = None             # the language its headline and summary are in
+    image: Image | None = None              # the lead image (pipeline.stories.image)
 
     @property
     def summary_text(self) -> str:
@@ -131,6 +170,32 @@ class Draft:
     story_id: str | None = None
     status: str = "draft"
     extra: tuple[tuple[str, str], ...] = field(default=())  # more files: (relative path, content)
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One digest on the web (pipeline.archive): its folder in the archive, and what the archive's
+    index and feed say of it. Kept as <archive>/<name>/edition.json beside its page."""
+
+    name: str                    # <YYYY-MM-DD>-<slug>: the digest's folder, in the outbox and here
+    title: str
+    day: date
+    published: datetime          # when it was first put on the web: the e-mail's sending (UTC)
+    updated: datetime            # when its page last changed
+    stories: tuple[tuple[str, str, str], ...]   # (anchor in the page, headline, summary)
+    sha256: str                  # of the page, so that publishing it again can tell it is the same
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "title": self.title, "day": self.day.isoformat(),
+                "published": self.published.isoformat(), "updated": self.updated.isoformat(),
+                "stories": [list(s) for s in self.stories], "sha256": self.sha256}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Edition:
+        """Raises KeyError, TypeError or ValueError on a record that is not one."""
+        return cls(str(d["name"]), str(d["title"]), date.fromisoformat(d["day"]),
+                   datetime.fromisoformat(d["published"]), datetime.fromisoformat(d["updated"]),
+                   tuple((str(a), str(h), str(s)) for a, h, s in d["stories"]), str(d["sha256"]))
 
 
 @dataclass(frozen=True)

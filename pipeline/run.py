@@ -14,12 +14,12 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from slugify import slugify
 
 from pipeline.config import DEFAULT_LANGUAGE, Settings
 from pipeline.select import digest_language, select_stories
 from pipeline.model import Article, Draft, RunReport, Story
 from pipeline.progress import Progress
+from pipeline.render.options import digest_slug, edition_name
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,10 @@ def digest_options(settings: Settings, day):
                          from_addr=settings.from_addr, to_addrs=settings.to_addrs,
                          unsubscribe_url=settings.unsubscribe_url, reply_to=settings.reply_to,
                          language=settings.language or DEFAULT_LANGUAGE,
-                         timezone=settings.timezone)
+                         timezone=settings.timezone, site_url=settings.archive_site_url,
+                         edition=edition_name(day, settings.title),
+                         postal_address=settings.postal_address,
+                         permission_reminder=settings.permission_reminder)
 
 
 def render_all(stories: list[Story], settings: Settings, day) -> list[Draft]:
@@ -118,7 +121,7 @@ def run_digest(settings: Settings, *, now: datetime | None = None, dry_run: bool
         # 3. select
         zone = ZoneInfo(settings.timezone)
         day = now.astimezone(zone).date()
-        slug = slugify(settings.title, max_length=60) or "digest"
+        slug = digest_slug(settings.title)
         if store is not None and not dry_run:
             _sync_reviews(store, settings.outbox, since=window_start.astimezone(zone).date())
         sent = history.deliveries(store) if store is not None else {}
@@ -239,6 +242,8 @@ def render_and_write(report: RunReport, settings: Settings, day, slug: str, chos
     from pipeline.outbox.drafts import digest_folder, settled
 
     folder = digest_folder(settings.outbox, day, slug)
+    if not settings.images:       # `images = false`: no picture in the e-mail, web edition or cards
+        chosen = [replace(s, image=None) for s in chosen]
     key = _render_key(chosen, settings, day, slug)
     last = _last_render(store)
     if not dry_run and last.get("key") == key and last.get("folder") == folder.name \

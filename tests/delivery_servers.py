@@ -8,7 +8,10 @@
   the status made for it instead of a new one (PostStatusService).
 * ``BlueskyServer``: XRPC com.atproto.server.createSession, com.atproto.repo.getRecord (400
   RecordNotFound), createRecord with a TID rkey (a key that exists gives the 500 a PDS gives; an
-  older PDS's refusal of chosen post keys on request) and putRecord (an upsert).
+  older PDS's refusal of chosen post keys on request) and putRecord (an upsert);
+  com.atproto.repo.uploadBlob (the raw bytes, their Content-Type; a blob ref back), and a record's
+  link card thumbnail checked as the lexicon says (a blob of this account, image/*, at most
+  1,000,000 bytes).
 
 Each can be told to accept a post and then not answer (``hang_after``) or to run a hook right
 after accepting (``after_accept``: a test kills the client there).
@@ -16,6 +19,7 @@ after accepting (``after_accept``: a test kills the client there).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import itertools
 import json
 import re
@@ -211,6 +215,7 @@ class BlueskyServer:
     after_accept: Callable[[], None] | None = None
     jwts: set[str] = field(default_factory=set)
     custom_post_rkeys: bool = True       # False: createRecord refuses an rkey for posts (older PDS)
+    blobs: dict[str, tuple[str, bytes]] = field(default_factory=dict)   # cid -> (mimeType, bytes)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -218,6 +223,7 @@ class BlueskyServer:
         self.http.route("/xrpc/com.atproto.repo.getRecord", self._get)
         self.http.route("/xrpc/com.atproto.repo.createRecord", self._create)
         self.http.route("/xrpc/com.atproto.repo.putRecord", lambda r, h: self._create(r, h, put=True))
+        self.http.route("/xrpc/com.atproto.repo.uploadBlob", self._upload)
 
     @property
     def service(self) -> str:
@@ -251,6 +257,34 @@ class BlueskyServer:
                                "message": f"Could not locate record: {self.uri(q.get('rkey', ''))}"})
         return _json(200, {"uri": self.uri(q["rkey"]), "cid": f"bafy{q['rkey']}", "value": rec})
 
+    def _upload(self, request: RecordedRequest, h) -> Response:
+        if not self._authorized(request):
+            return _json(401, {"error": "AuthenticationRequired", "message": "Invalid token"})
+        kind = (request.header("Content-Type") or "").split(";")[0].strip()
+        if not request.body or not kind:
+            return _json(400, {"error": "InvalidRequest", "message": "no blob or no Content-Type"})
+        cid = "bafkrei" + hashlib.sha256(request.body).hexdigest()[:52]
+        with self._lock:
+            self.blobs[cid] = (kind, request.body)
+        return _json(200, {"blob": {"$type": "blob", "ref": {"$link": cid}, "mimeType": kind,
+                                    "size": len(request.body)}})
+
+    def _check_thumb(self, record: dict) -> str | None:
+        """app.bsky.embed.external#external: thumb is a blob (accept image/*, maxSize 1000000)
+        that this account uploaded."""
+        thumb = ((record.get("embed") or {}).get("external") or {}).get("thumb")
+        if thumb is None:
+            return None
+        ref = (thumb.get("ref") or {}).get("$link") if isinstance(thumb, dict) else None
+        if thumb.get("$type") != "blob" or ref not in self.blobs:
+            return "Record/embed/external/thumb must be a blob uploaded to this repository"
+        kind, data = self.blobs[ref]
+        if not kind.startswith("image/") or thumb.get("mimeType") != kind or thumb.get("size") != len(data):
+            return "Record/embed/external/thumb: wrong mimeType or size"
+        if len(data) > 1_000_000:
+            return "Record/embed/external/thumb: blob too large (maxSize 1000000)"
+        return None
+
     def _create(self, request: RecordedRequest, h, put: bool = False) -> Response | None:
         if not self._authorized(request):
             return _json(401, {"error": "AuthenticationRequired", "message": "Invalid token"})
@@ -263,7 +297,7 @@ class BlueskyServer:
                                "message": "Custom rkeys for post records are not currently supported."})
         if not TID.fullmatch(rkey):
             return _json(400, {"error": "InvalidRequest", "message": f"Invalid record key: {rkey}"})
-        problem = _check_post(record)
+        problem = _check_post(record) or self._check_thumb(record)
         if problem:
             return _json(400, {"error": "InvalidRecord", "message": problem})
         with self._lock:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import email.utils
 import gzip
 import socket
+import ssl
 import threading
 import time
 from collections import Counter
@@ -81,8 +82,10 @@ class _Server(ThreadingHTTPServer):
 class LoopbackServer:
     """A real HTTP/1.1 server on 127.0.0.1; use as a context manager or call start()/stop()."""
 
-    def __init__(self, routes: dict[str, Route] | None = None):
+    def __init__(self, routes: dict[str, Route] | None = None, *, tls: "ssl.SSLContext | None" = None):
+        """`tls`: a server-side context (a trustme certificate) to serve https instead."""
         self.routes: dict[str, Route] = dict(routes or {})
+        self.tls = tls
         self.requests: list[RecordedRequest] = []
         self.stopping = threading.Event()
         self._lock = threading.Lock()
@@ -96,6 +99,8 @@ class LoopbackServer:
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> "LoopbackServer":
         self._httpd = _Server(("127.0.0.1", 0), _RequestHandler)
+        if self.tls is not None:
+            self._httpd.socket = self.tls.wrap_socket(self._httpd.socket, server_side=True)
         self._httpd.owner = self
         self._thread = threading.Thread(target=self._httpd.serve_forever,
                                         kwargs={"poll_interval": 0.01}, daemon=True)
@@ -123,7 +128,7 @@ class LoopbackServer:
 
     def url(self, path: str = "/", host: str = "127.0.0.1") -> str:
         """The URL of `path`; host="localhost" reaches the same server under another host name."""
-        return f"http://{host}:{self.port}{path}"
+        return f"{'https' if self.tls is not None else 'http'}://{host}:{self.port}{path}"
 
     # -- routes and records ----------------------------------------------------------------
     def route(self, path: str, route: Route) -> str:

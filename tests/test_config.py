@@ -166,3 +166,39 @@ def test_the_top_level_timezone_is_not_overridden_by_the_schedule_table(tmp_path
     init = tmp_path / "init.toml"
     init.write_text('timezone = "Europe/Berlin"\n' + EXAMPLE, encoding="utf-8")   # what `init` writes, edited
     assert load_settings(init, env={}).timezone == "Europe/Berlin"
+
+
+# ---------------------------------------------------------------- the newsletter's keys (issue 26)
+
+def test_newsletter_keys_and_their_defaults(tmp_path):
+    s = load_settings(None, env={}, cwd=tmp_path)
+    assert (s.postal_address, s.permission_reminder, s.images) == (None, None, True)
+    assert (s.archive, s.archive_site_url) == (tmp_path / "archive", None)
+    cfg = write(tmp_path, 'postal_address = "1 High St\\nLeeds"\npermission_reminder = "Because."\n'
+                          'images = false\n\n[archive]\npath = "public/digest"\nsite_url = "https://ex.example/digest"\n')
+    s = load_settings(cfg, env={})
+    assert (s.postal_address, s.permission_reminder, s.images) == ("1 High St\nLeeds", "Because.", False)
+    assert s.archive == tmp_path / "public" / "digest"
+    assert s.archive_site_url == "https://ex.example/digest/"      # one final "/", for site_url + edition
+    assert s.to_json()["archive_site_url"] == "https://ex.example/digest/"
+
+
+def test_an_empty_postal_address_is_not_an_absent_one(tmp_path):
+    assert load_settings(write(tmp_path, 'postal_address = ""\n'), env={}).postal_address == ""
+    assert load_settings(write(tmp_path, 'title = "T"\n'), env={}).postal_address is None
+
+
+@pytest.mark.parametrize("text,words", [
+    ('[archive]\nsite_url = "ftp://ex.example/"\n', ("site_url", ":2")),
+    ('[archive]\nsite_url = "https://ex.example/?x=1"\n', ("site_url",)),
+    ('[archive]\nfolder = "x"\n', ("unknown key 'folder'", "[archive]")),
+    ('[archive]\npath = 3\n', ("path", "str")),
+    ('archive = "x"\n', ("'archive' must be a table",)),
+    ('images = "no"\n', ("images", "bool")),
+    ('postal_address = 1\n', ("postal_address",)),
+])
+def test_newsletter_key_errors_name_the_key(tmp_path, text, words):
+    with pytest.raises(ConfigError) as e:
+        load_settings(write(tmp_path, text), env={})
+    for w in words:
+        assert w in str(e.value)

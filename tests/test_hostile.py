@@ -26,7 +26,7 @@ from pipeline.stories.merge import build_story
 from pipeline.model import Article, Draft, Member, SourceRef, Story
 from pipeline.outbox import write_digest
 from pipeline.render.digest import DigestOptions, render_digest, render_posts, story_slug
-from rendered import rendered_email
+from rendered import rendered_email, rendered_parts
 from pipeline.render.posts import LIMITS, NETWORKS, PostError, post_length
 from pipeline.ingest.sources import read_file
 
@@ -139,9 +139,11 @@ def stories_of(arts: list[Article]) -> list[Story]:
 
 
 def check_digest(stories: list[Story], options: DigestOptions = OPTIONS, *, links: bool = False) -> str:
-    """Render the digest and check its HTML, text and .eml; returns the HTML."""
-    html_draft, text_draft, eml_draft = rendered_email(stories, options)
+    """Render the digest and check its HTML, text, .eml and web edition; returns the HTML."""
+    html_draft, text_draft, eml_draft, web = rendered_parts(stories, options)
     S.assert_safe_html(html_draft.content)
+    S.assert_safe_html(web.content, "web.html", S.WEB_TAGS)
+    assert S.markup_in_attributes(web.content) == []
     S.assert_plain_text(text_draft.content, "digest.txt", markup_ok=True, check_links=links)
     S.assert_safe_eml(eml_draft.content, html_draft.content)
     return html_draft.content
@@ -381,7 +383,7 @@ def test_source_title_with_img_text_adds_no_attribute(tmp_path):
     arts, _ = read_file(feed, now=NOW)
     page = render_digest([story_of(arts[0])], OPTIONS)[0].content
     links = [el for el in lxml.html.document_fromstring(page).iter("a") if el.get("class") == "link"]
-    assert [sorted(el.attrib) for el in links] == [["class", "href", "style"]]
+    assert links and all(sorted(el.attrib) == ["class", "href", "style"] for el in links)
 
 
 def test_attribute_values_hold_no_raw_tags():

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PIPELINE = ROOT / "pipeline"
 IO_MODULES = ("pipeline.store", "pipeline.history", "pipeline.ingest.fetch", "pipeline.ingest.collect", "pipeline.lock",
               "pipeline.outbox", "pipeline.cli", "pipeline.commands", "pipeline.run",
-              "pipeline.schedule", "pipeline.deliver")
+              "pipeline.schedule", "pipeline.deliver", "pipeline.archive")
 CORE = ("pipeline.stories", "pipeline.select", "pipeline.render")
 
 

@@ -61,8 +61,8 @@ def test_seeds_give_one_story_with_five_sources(project):
     for d in drafts:
         assert d["status"] == "draft"
         assert hashlib.sha256((folder / d["path"]).read_bytes()).hexdigest() == d["sha256"]
-    (mail,) = [d for d in drafts if d["channel"] == "email"]    # one e-mail draft: both parts
-    assert (mail["path"], [x["path"] for x in mail["extra"]]) == ("digest.html", ["digest.txt"])
+    (mail,) = [d for d in drafts if d["channel"] == "email"]    # one e-mail draft: both parts, web edition
+    assert (mail["path"], [x["path"] for x in mail["extra"]]) == ("digest.html", ["digest.txt", "web.html"])
     assert not (folder / "digest.eml").exists()                 # the message is built when sent
 
 

@@ -16,7 +16,10 @@ example:
 
 Channels are configured in [delivery.email], [delivery.mastodon] and [delivery.bluesky]; secrets
 come from the environment variables they name. X, Threads and LinkedIn get a composer link to post
-by hand (then `newsdesk outbox sent ID`; `newsdesk outbox list --by-hand` lists them). Exits 1 when a draft failed or is left in `sending`."""
+by hand (then `newsdesk outbox sent ID`; `newsdesk outbox list --by-hand` lists them). Each digest
+whose e-mail went out is published to the web archive ([archive] path, as `newsdesk publish`
+does). Exits 1 when a draft failed or is left in `sending`, or the archive could not be written.
+A digest e-mail goes to more than one recipient only with `postal_address` set (or set to "")."""
 
 
 def cmd_deliver(args: argparse.Namespace) -> int:
@@ -32,13 +35,16 @@ def cmd_deliver(args: argparse.Namespace) -> int:
                      channel=args.channel)
     if args.json:
         print(json.dumps({"dry_run": report.dry_run, "ok": report.ok,
-                          "outcomes": [dataclasses.asdict(o) for o in report.outcomes]}, ensure_ascii=False))
+                          "outcomes": [dataclasses.asdict(o) for o in report.outcomes],
+                          "archive": list(report.archive)}, ensure_ascii=False))
     elif args.quiet:
         # For cron: only what needs a person now (a refusal, a draft left in `sending`). Posts
         # to publish by hand are listed by `newsdesk outbox list --by-hand`, not on every run.
         for o in report.outcomes:
             if o.result in (FAILED, STUCK):
                 print(safe(o.line()))
+        if report.archive_failed:
+            print(safe("\n".join(f"archive: {line}" for line in report.archive)))
     elif not report.outcomes:
         print(f"nothing to deliver in {safe(settings.outbox)}")
     else:

@@ -281,7 +281,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     box = _outbox_dir(args)
     outbox.find_digest(box, args.digest)      # fails now, not in the browser, when there is none
     return serve(box, port=args.port, open_browser=not args.no_browser, by=_by(args), digest=args.digest,
-                 take_out=_take_out(args, box))
+                 take_out=_take_out(args, box), archive=_archive(args))
+
+
+def _archive(args: argparse.Namespace) -> Path | None:
+    """The configured web archive, which the review page links to and serves under /archive/."""
+    try:
+        from pipeline.commands.common import settings_of
+        return settings_of(args).archive
+    except NewsdeskError:
+        return None
 
 
 def _take_out(args: argparse.Namespace, box: Path):

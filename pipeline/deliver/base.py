@@ -110,11 +110,13 @@ class Outcome:
 class DeliveryReport:
     outcomes: tuple[Outcome, ...]
     dry_run: bool = False
+    archive: tuple[str, ...] = ()        # what publishing the sent digests did (pipeline.archive)
+    archive_failed: bool = False
 
     @property
     def ok(self) -> bool:
         """Nothing failed and nothing waits for a person's decision."""
-        return not any(o.result in (FAILED, STUCK) for o in self.outcomes)
+        return not self.archive_failed and not any(o.result in (FAILED, STUCK) for o in self.outcomes)
 
     def count(self, result: str) -> int:
         return sum(o.result == result for o in self.outcomes)
@@ -124,6 +126,7 @@ class DeliveryReport:
         counts = ", ".join(f"{self.count(r)} {r}" for r in (WOULD_SEND if self.dry_run else SENT,
                                                             FAILED, STUCK, BY_HAND, SKIPPED))
         lines.append(("dry run: " if self.dry_run else "") + counts)
+        lines += [f"archive: {line}" for line in self.archive]
         return "\n".join(lines)
 
 

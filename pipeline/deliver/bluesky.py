@@ -10,7 +10,10 @@ crash finds the post instead of posting again. So a draft left in `sending` is a
 (resume_window None).
 
 The createdAt is the time of sending (the rendered one is the digest day, kept for repeatable
-files). No image thumbnail on the card: that needs an uploadBlob of a fetched image.
+files). The card carries the story's lead image as its thumbnail: the API takes it only as a blob,
+so the picture is fetched (pipeline.deliver.thumb) and uploaded (``com.atproto.repo.uploadBlob``)
+just before the record is created, and not at all when the record is found already there; a
+picture that cannot be had leaves the card without one.
 """
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ from typing import Any, Callable, Mapping
 from pipeline.config import BlueskyDelivery
 from pipeline.deliver.base import Job, MaybeSent, NotSent, Refused, Sent, read_secret
 from pipeline.deliver.http import NoReply, Reply, call
+from pipeline.deliver.thumb import fetch_picture, home_addresses
 from pipeline.render.rules import THREAD_SEPARATOR, is_valid, post_length
 
 log = logging.getLogger(__name__)
@@ -109,6 +113,7 @@ class BlueskySender:
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         self._jwt = ""
         self.did = ""
+        self._picture: str | None = None     # the lead image of the story being sent
 
     def _xrpc(self, method: str, name: str, **kwargs: Any) -> Reply:
         return call(method, f"{self.config.service}/xrpc/{name}", timeout=self.config.timeout,
@@ -142,6 +147,8 @@ class BlueskySender:
             except (OSError, ValueError):
                 log.warning("bluesky: %s: %s unreadable; facets found in the text", job.label, companion)
         records = build_records(job, rendered, self.language)
+        story = job.digest.story(job.entry.story)
+        self._picture = story.image.url if story is not None and story.image is not None else None
         begin()
         root: dict[str, str] | None = None
         parent: dict[str, str] | None = None
@@ -181,7 +188,7 @@ class BlueskySender:
             log.info("bluesky: %s: record %s is there already", label, rkey)
             return found
         stamp = self.clock().astimezone(timezone.utc)
-        record = {**record, "createdAt": stamp.strftime("%Y-%m-%dT%H:%M:%S.")
+        record = {**self._with_thumb(record, label), "createdAt": stamp.strftime("%Y-%m-%dT%H:%M:%S.")
                   + f"{stamp.microsecond // 1000:03d}Z"}
         body = {"repo": self.did, "collection": COLLECTION, "rkey": rkey, "record": record}
         try:
@@ -206,6 +213,31 @@ class BlueskySender:
             raise kind(f"bluesky: {label}: refused: {reply.error()}")
         raise MaybeSent(f"bluesky: {label}: no clear reply to createRecord "
                         f"({reply.error() if reply is not None else 'no reply'}) and no record {rkey}")
+
+    def _with_thumb(self, record: dict[str, Any], label: str) -> dict[str, Any]:
+        """The record with its link card's picture uploaded as a blob, when it has a card and the
+        story a picture; else as it is."""
+        embed = record.get("embed")
+        if not self._picture or not isinstance(embed, dict) or "external" not in embed:
+            return record
+        got = fetch_picture(self._picture, timeout=min(self.config.timeout, 20.0),
+                            home=home_addresses(self.config.service))
+        if got is None:
+            return record
+        data, kind = got
+        try:
+            reply = self._xrpc("POST", "com.atproto.repo.uploadBlob", body=data,
+                               headers={"Content-Type": kind})
+        except NoReply as exc:
+            log.warning("bluesky: %s: picture not uploaded (%s); the card goes without it", label, exc)
+            return record
+        blob = reply.json().get("blob") if isinstance(reply.json(), dict) else None
+        if reply.status != 200 or not isinstance(blob, dict) or blob.get("$type") != "blob":
+            log.warning("bluesky: %s: picture not uploaded (%s); the card goes without it", label,
+                        reply.error())
+            return record
+        external = {**embed["external"], "thumb": blob}
+        return {**record, "embed": {**embed, "external": external}}
 
     def _put_record(self, body: dict[str, Any], label: str) -> dict[str, str]:
         try:

@@ -29,6 +29,34 @@ MESSAGE = "digest.html"           # the e-mail draft's main file; digest.txt, it
 TEXT_PART = "digest.txt"
 
 
+def postal_refusal(settings: Settings, recipients: int) -> str | None:
+    """Why the digest may not go out for want of the sender's postal address (CAN-SPAM asks it of
+    commercial mail, and mailing services enforce it): none configured and more than one
+    recipient. `postal_address = ""` says there is none on purpose (a private list)."""
+    if settings.postal_address is None and recipients > 1:
+        return (f"email: no postal address for the footer, and {recipients} recipients: set "
+                "`postal_address` in newsdesk.toml (the sender's address, shown in every e-mail), "
+                "or `postal_address = \"\"` to send without one on purpose")
+    return None
+
+
+def missing_address(settings: Settings, html: bytes) -> list[str]:
+    """The lines of the configured postal address that the approved e-mail does not show (it was
+    rendered before the address was set)."""
+    import lxml.html
+
+    from pipeline.render.plain import clean_text
+
+    lines = [clean_text(x) for x in (settings.postal_address or "").splitlines()]
+    if not any(lines):
+        return []
+    try:
+        shown = " ".join(lxml.html.document_fromstring(html).text_content().split())
+    except (ValueError, lxml.etree.ParserError):
+        shown = ""
+    return [line for line in lines if line and line not in shown]
+
+
 def compose(info: DigestInfo, html: bytes, text: bytes, settings: Settings, now: datetime) -> bytes:
     """The message as it goes on the wire: the approved parts, the subject the reviewer saw (the
     title the digest was rendered with, its day), the current addresses, Date: now."""
@@ -70,6 +98,9 @@ class EmailSender:
         if self.settings.from_addr == Settings.from_addr:
             raise NotSent(f"email: `from` is still the default {Settings.from_addr}: set the "
                           "sender's address in newsdesk.toml")
+        refusal = postal_refusal(self.settings, len(self.recipients))
+        if refusal:
+            raise NotSent(refusal)
         if self.config.username:
             self._password = read_secret(CHANNEL, self.config.password_env, self.config.password_file,
                                          self.env)
@@ -81,6 +112,12 @@ class EmailSender:
                 raise NotSent(f"email: cannot read the CA file {self.config.ca_file}: {exc}") from None
 
     def validate(self, job: Job) -> None:
+        missing = missing_address(self.settings, (job.digest.folder / MESSAGE).read_bytes())
+        if missing and len(self.recipients) > 1:
+            raise NotSent(f"email: {job.label}: its footer lacks the postal address (it was rendered "
+                          f"before `postal_address` was set: {missing[0]!r} is not in it); add it to "
+                          "digest.html and digest.txt by hand and approve it again, or set "
+                          "`postal_address = \"\"` to send it as it is")
         headers = BytesHeaderParser(policy=SMTP_POLICY).parsebytes(job.data)
         if not headers.get("Message-ID"):
             raise NotSent(f"email: {job.label} has no Message-ID header")

@@ -57,11 +57,12 @@ _OPENER = urllib.request.build_opener(_NoRedirect)
 
 def call(method: str, url: str, *, timeout: float, token: str | None = None,
          json_body: Any = None, query: Mapping[str, str] | None = None,
-         headers: Mapping[str, str] | None = None) -> Reply:
-    """One request; any HTTP status is a Reply, no reply at all raises NoReply."""
+         headers: Mapping[str, str] | None = None, body: bytes | None = None) -> Reply:
+    """One request; any HTTP status is a Reply, no reply at all raises NoReply. `body`: raw bytes
+    to send as they are (their Content-Type in `headers`), instead of `json_body`."""
     if query:
         url = f"{url}?{urlencode(query)}"
-    data = None
+    data = body
     all_headers = {"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})}
     if json_body is not None:
         data = json.dumps(json_body, ensure_ascii=False).encode("utf-8")

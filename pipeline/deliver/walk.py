@@ -300,7 +300,27 @@ def deliver(settings: Settings, *, env: Mapping[str, str] | None = None, dry_run
             if todo and not dry_run:
                 run.ledger = Ledger(stack.enter_context(_open_store(settings)), now)
             _walk(run, todo)
-    return DeliveryReport(tuple(run.outcomes), dry_run)
+    archive, failed = (), False
+    if channel in (None, "email"):
+        archive, failed = _publish(settings, run, digest, dry_run, now)
+    return DeliveryReport(tuple(run.outcomes), dry_run, archive, failed)
+
+
+def _publish(settings: Settings, run: _Run, digest: str | None, dry_run: bool,
+             now: datetime | None) -> tuple[tuple[str, ...], bool]:
+    """The web editions of the digests whose e-mail went out (pipeline.archive): written when
+    changed, so a second `deliver` rewrites nothing. A failure here is reported, after the
+    sending it cannot undo."""
+    from pipeline.archive import publish
+
+    would = {o.digest for o in run.outcomes if o.channel == "email" and o.result == WOULD_SEND}
+    try:
+        done = publish(settings, digest=digest, statuses=(ob.SENT,), also=would, dry_run=dry_run,
+                       now=now, by=BY)
+    except (NewsdeskError, OSError) as exc:
+        log.error("archive: %s", exc)
+        return (f"FAILED: {exc}; `newsdesk publish` writes it again",), True
+    return tuple(done.lines()), False
 
 
 def _open_store(settings: Settings) -> Store:

@@ -31,7 +31,7 @@ from typing import Any
 
 from pipeline.errors import OutboxError
 from pipeline.lock import atomic_write, file_lock, fsync_dir, temp_files
-from pipeline.model import SourceRef, Story
+from pipeline.model import Image, SourceRef, Story
 from pipeline.outbox.records import (  # noqa: F401  (the records, importable from here as before)
     Action, DigestInfo, DraftEntry, Event, StoryEntry, WriteResult,
 )
@@ -187,7 +187,8 @@ def _digest_record(folder: Path, m: dict[str, Any]) -> DigestInfo:
                                    datetime.fromisoformat(r["published"]) if r.get("published") else None,
                                    r.get("article_id", "")) for r in s.get("sources", [])),
                    tuple((w.get("article_id", ""), w.get("reason", ""), float(w.get("score", 1.0)),
-                          tuple(w.get("shared", ()))) for w in s.get("members", [])))
+                          tuple(w.get("shared", ()))) for w in s.get("members", [])),
+                   Image.from_json(s.get("image")))
         for s in m.get("stories", []))
     return DigestInfo(folder.name, folder, m.get("created"), m.get("updated"),
                       tuple(_record(folder, e) for e in m.get("drafts", [])), stories,
@@ -201,6 +202,8 @@ def _story_json(s: Story) -> dict[str, Any]:
         out["members"] = [{"article_id": m.article_id, "reason": m.reason, "score": round(m.score, 3),
                            "shared": list(m.shared), "evidence": list(m.evidence)}
                           for m in s.members]
+    if s.image is not None:      # the card's picture on the review page, Bluesky's thumbnail
+        out["image"] = s.image.to_json()
     return out
 
 

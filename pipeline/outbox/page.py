@@ -43,13 +43,23 @@ from pipeline.outbox.view import Typed, digest_view
 
 log = logging.getLogger(__name__)
 
-PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+# Pictures: the stories' lead images, https only, from the hosts the feeds named (what every
+# reader of the e-mail loads too), sent no Referer (Referrer-Policy below, referrerpolicy on each
+# <img>): a reviewer judges the picture that goes out, not a grey box.
+PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https:; "
             "connect-src 'self'; frame-src 'self'; form-action 'self'; base-uri 'none'; "
             "frame-ancestors 'none'")
 # The digest itself: no script at all (the CSP sandbox as well as the iframe's), its own inline
-# styles, no remote images (a review must not tell a tracker that someone looked).
-DIGEST_CSP = ("sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+# styles, https pictures only (as the e-mail shows them), nothing else fetched.
+DIGEST_CSP = ("sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src https:; "
               "base-uri 'none'; form-action 'none'; frame-ancestors 'self'")
+# The archive's pages (web editions, index, feed) as a static host serves them: no script, their
+# inline styles, https pictures. Not sandboxed: a sandboxed page's links would arrive without the
+# session cookie (an opaque origin is another site), so one page could not lead to the next.
+ARCHIVE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src https:; base-uri 'none'; "
+               "form-action 'none'; frame-ancestors 'none'")
+ARCHIVE_TYPES = {".html": "text/html; charset=utf-8", ".xml": "application/atom+xml; charset=utf-8",
+                 ".json": "application/json"}
 STATIC = {"review.css": "text/css; charset=utf-8", "review.js": "text/javascript; charset=utf-8"}
 DONE = {"approved": "Approved.", "rejected": "Rejected.", "saved": "Saved.", "unchanged": "No change to save.",
         "approved-all": "Approved every draft still in draft.",
@@ -148,8 +158,9 @@ class Review:
     """The routes over one outbox folder (`digest`: the one shown at /, else the newest)."""
 
     def __init__(self, outbox_dir: Path, *, by: str, digest: str | None = None,
-                 take_out: Callable[[str, str], str] | None = None):
+                 take_out: Callable[[str, str], str] | None = None, archive: Path | None = None):
         self.box, self.by, self.digest, self.take_out = Path(outbox_dir), by, digest, take_out
+        self.archive = Path(archive) if archive is not None else None
 
     def _draft(self, draft_id: str) -> tuple[Path, outbox.DraftEntry]:
         try:
@@ -169,7 +180,7 @@ class Review:
         info = self._digest(name or self.digest)
         names = sorted((f.name for f in _digest_folders(self.box)), reverse=True)   # read only
         html = _environment().get_template("review.html").render(
-            d=digest_view(info, typed), digests=names, notice=notice, by=self.by,
+            d=digest_view(info, typed, archive=self.archive), digests=names, notice=notice, by=self.by,
             take_out=self.take_out is not None)
         return HTMLResponse(html, status)
 
@@ -178,6 +189,32 @@ class Review:
 
     async def digest_page(self, request: Request) -> Response:
         return self._page(request.path_params["name"], notice=DONE.get(request.query_params.get("done", "")))
+
+    async def web_html(self, request: Request) -> Response:
+        """The web edition as rendered (before it is published): its links lead into the archive."""
+        info = self._digest(request.path_params["name"])
+        try:
+            html = (info.folder / "web.html").read_text(encoding="utf-8")
+        except OSError:
+            return PlainTextResponse("This digest has no web edition (web.html).", 404)
+        return HTMLResponse(html, headers={"content-security-policy": DIGEST_CSP})
+
+    async def archive_file(self, request: Request) -> Response:
+        """The archive folder ([archive] path), read only, as a static host would serve it."""
+        rel = request.path_params.get("path", "")
+        if self.archive is None:
+            return PlainTextResponse("No archive folder is configured for this review page.", 404)
+        root = self.archive.resolve()
+        target = (root / rel).resolve()
+        if target.is_dir():
+            if rel and not rel.endswith("/"):
+                return RedirectResponse(f"/archive/{rel}/", 303)
+            target = target / "index.html"
+        if not target.is_relative_to(root) or not target.is_file() or target.suffix not in ARCHIVE_TYPES \
+                or any(part.startswith(".") for part in target.relative_to(root).parts):
+            return PlainTextResponse("Not in the archive (`newsdesk publish` writes it).", 404)
+        return Response(target.read_bytes(), media_type=ARCHIVE_TYPES[target.suffix],
+                        headers={"content-security-policy": ARCHIVE_CSP})
 
     async def digest_html(self, request: Request) -> Response:
         info = self._digest(request.path_params["name"])
@@ -305,14 +342,19 @@ async def _refused(request: Request, exc: Exception) -> Response:
 
 
 def create_app(outbox_dir: Path, *, port: int, token: str, session: str, key: str, by: str,
-               digest: str | None = None, take_out: Callable[[str, str], str] | None = None) -> ASGIApp:
-    """The review page for `outbox_dir`, answering only on 127.0.0.1:`port` / localhost:`port`."""
-    r = Review(outbox_dir, by=by, digest=digest, take_out=take_out)
+               digest: str | None = None, take_out: Callable[[str, str], str] | None = None,
+               archive: Path | None = None) -> ASGIApp:
+    """The review page for `outbox_dir`, answering only on 127.0.0.1:`port` / localhost:`port`;
+    `archive`: the web archive's folder, served read only under /archive/."""
+    r = Review(outbox_dir, by=by, digest=digest, take_out=take_out, archive=archive)
     routes = [
         Route("/", r.index, methods=["GET"]),
         Route("/static/{file}", r.static, methods=["GET"]),
         Route("/d/{name}", r.digest_page, methods=["GET"]),
         Route("/d/{name}/digest.html", r.digest_html, methods=["GET"]),
+        Route("/d/{name}/web.html", r.web_html, methods=["GET"]),
+        Route("/archive/", r.archive_file, methods=["GET"]),
+        Route("/archive/{path:path}", r.archive_file, methods=["GET"]),
         Route("/d/{name}/approve-all", r.approve_all, methods=["POST"]),
         Route("/drafts/{id}/approve", r.approve, methods=["POST"]),
         Route("/drafts/{id}/reject", r.reject, methods=["POST"]),

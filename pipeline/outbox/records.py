@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.model import SourceRef
+from pipeline.model import Image, SourceRef
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,7 @@ class StoryEntry:
     sources: tuple[SourceRef, ...]
     # Why each article joined: (article id, reason, score, shared terms); empty in older manifests.
     members: tuple[tuple[str, str, float, tuple[str, ...]], ...] = ()
+    image: Image | None = None   # the story's lead image (none in older manifests)
 
 
 @dataclass(frozen=True)

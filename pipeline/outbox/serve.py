@@ -65,12 +65,12 @@ def _open_browser(url: str, folder: Path) -> None:
 
 def serve(outbox_dir: Path, *, port: int = 0, open_browser: bool = True, by: str,
           digest: str | None = None, out: TextIO = sys.stdout,
-          take_out: Callable[[str, str], str] | None = None) -> int:
+          take_out: Callable[[str, str], str] | None = None, archive: Path | None = None) -> int:
     sock = bind(port)
     port = sock.getsockname()[1]
     token, session, key = secrets.token_urlsafe(24), secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     app = create_app(Path(outbox_dir), port=port, token=token, session=session, key=key, by=by, digest=digest,
-                     take_out=take_out)
+                     take_out=take_out, archive=archive)
     url = f"http://{HOST}:{port}/?token={token}#key={key}"
     print(f"Review page: {url}", file=out, flush=True)
     print("Ctrl-C stops it.", file=out, flush=True)

@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -20,6 +21,7 @@ from pipeline.deliver.composer import SHARE_URLS
 from pipeline.render import rules
 from pipeline.render.mail import build_message
 from pipeline.render.options import DigestOptions
+from pipeline.render.plain import safe_image_url
 
 from pipeline.outbox.edit import measure
 from pipeline.outbox.manifest import APPROVED, DRAFT, REJECTED, STATUSES, DigestInfo, DraftEntry, StoryEntry
@@ -90,6 +92,17 @@ def _history(d: DraftEntry) -> list[dict[str, str]]:
              "reason": h.reason or ""} for h in d.history]
 
 
+def _picture(story: StoryEntry | None) -> dict[str, Any] | None:
+    """The story's lead image as the page shows it (https only, as the e-mail does)."""
+    image = story.image if story is not None else None
+    url = safe_image_url(image.url) if image is not None else None
+    if url is None:
+        return None
+    return {"url": url, "alt": rules.clean_text(image.alt) or rules.clean_text(story.headline),
+            "credit": rules.clean_text(image.credit, strip_markup=True), "width": image.width,
+            "height": image.height}   # review.html says "Image: ..." before the credit
+
+
 def draft_view(info: DigestInfo, d: DraftEntry, typed: Typed | None = None) -> dict[str, Any]:
     data = _read(info, d.path)
     disk = data.decode("utf-8", errors="replace") if data is not None else ""
@@ -102,6 +115,9 @@ def draft_view(info: DigestInfo, d: DraftEntry, typed: Typed | None = None) -> d
         "missing": d.missing, "text": text, "sha": sha, "base": typed.base if typed else sha,
         "measure": m, "parts": list(zip(pieces, m.parts)) if len(pieces) > 1 else [],
         "history": _history(d), "card": _card(info.story(d.story), _links(info, d, text)),
+        # Bluesky's card carries the picture we upload (pipeline.deliver.bluesky); the other
+        # networks build theirs from the page.
+        "card_picture": _picture(info.story(d.story)) if d.channel == "bluesky" else None,
         "unsaved": typed is not None and text != disk,   # the box holds text not on disk
         "error": typed.error if typed else None, "conflict": typed.conflict if typed else None,
         "editable": d.channel in rules.LIMITS and not d.missing and d.status in (DRAFT, APPROVED, REJECTED),
@@ -149,8 +165,21 @@ def _email(info: DigestInfo) -> dict[str, Any]:
             "text": txt.decode("utf-8", errors="replace") if txt is not None else None}
 
 
-def digest_view(info: DigestInfo, typed: Mapping[str, Typed] | None = None) -> dict[str, Any]:
-    """Everything review.html shows of `info`; `typed` holds texts to show instead of the files'."""
+def _archive(info: DigestInfo, archive: Path | None) -> dict[str, Any]:
+    """Where this digest's web edition is (or will be): its address under [archive] site_url,
+    and whether `deliver` / `publish` has written it into the archive folder yet."""
+    site = rules.safe_url(info.settings.get("archive_site_url"))
+    site = site if site and site.endswith("/") else None
+    return {"web_url": f"{site}{info.name}/" if site else None, "index_url": site,
+            "published": archive is not None and (archive / info.name / "index.html").is_file(),
+            "served": archive is not None and (archive / "index.html").is_file(),
+            "has_web": (info.folder / "web.html").is_file()}
+
+
+def digest_view(info: DigestInfo, typed: Mapping[str, Typed] | None = None, *,
+                archive: Path | None = None) -> dict[str, Any]:
+    """Everything review.html shows of `info`; `typed` holds texts to show instead of the files';
+    `archive`: the web archive's folder (links to this digest's web edition)."""
     typed = typed or {}
     views = {d.id: draft_view(info, d, typed.get(d.id)) for d in info.drafts}
     stories = []
@@ -168,11 +197,12 @@ def digest_view(info: DigestInfo, typed: Mapping[str, Typed] | None = None) -> d
         # clean_text: no control or bidi-override characters from a feed reorder what is shown.
         stories.append({"id": s.id, "headline": rules.clean_text(s.headline) or "(untitled)",
                         "summary": rules.clean_text(s.summary), "sources": sources,
-                        "drafts": drafts})
+                        "picture": _picture(s), "drafts": drafts})
     told = {v["id"] for s in stories for v in s["drafts"]}
     mail = [views[d.id] for d in info.drafts if d.path in EMAIL_FILES]
     others = [views[d.id] for d in info.drafts if d.id not in told and d.path not in EMAIL_FILES]
     pending = [d for d in info.drafts if d.status == "draft" and not d.missing]
     return {"name": info.name, "email": _email(info), "mail_drafts": mail, "stories": stories,
+            "archive": _archive(info, archive),
             "other_drafts": others, "pending": [(d.id, views[d.id]["sha"]) for d in pending],
             "counts": {s: sum(d.status == s for d in info.drafts) for s in STATUSES}}

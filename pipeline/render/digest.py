@@ -13,19 +13,18 @@ import re
 from datetime import datetime, time, timezone
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
-from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 import css_inline
 import jinja2
 from slugify import slugify
 
-from pipeline.render.options import DigestOptions, format_day, format_when
+from pipeline.render.options import DigestOptions, format_day
 from pipeline.render.templates import template_dirs
 from pipeline.render.text import TEXT_WIDTH, overlong_lines, wrap_text
 from pipeline.model import Draft, Story
 from pipeline.render.plain import clean_text, safe_url
-from pipeline.render.posts import NETWORKS, best_link, make_posts
+from pipeline.render.posts import NETWORKS, make_posts
+from pipeline.render.view import footer_view, story_view
 
 log = logging.getLogger(__name__)
 
@@ -63,48 +62,17 @@ def environment(user_dir: Path | None = None) -> jinja2.Environment:
     return env
 
 
-# --- the view of a story --------------------------------------------------------------------
-
-def _host(url: str | None) -> str | None:
-    return urlsplit(url).hostname if url else None
-
-
-def story_view(story: Story, zone: ZoneInfo) -> dict[str, Any]:
-    """What the templates see of one story: cleaned text, safe links only, dates as shown."""
-    sources = []
-    for ref in story.sources:
-        url = safe_url(ref.url)
-        outlet, title = clean_text(ref.outlet) or _host(url), clean_text(ref.title)
-        # "Outlet — title": entries that can be told apart, and who said what.
-        label = f"{outlet} \u2014 {title}" if outlet and title else (outlet or title or "source")
-        sources.append({"label": label, "url": url, "title": title, "outlet": outlet,
-                        "date_text": format_when(ref.published, zone)})
-    outlets = {s["outlet"].casefold() for s in sources if s["outlet"]}   # real outlets only
-    shown = story.last_updated or story.first_seen or max(
-        (r.published for r in story.sources if r.published), default=None)
-    return {
-        "id": story.id,
-        "headline": clean_text(story.headline) or "(untitled)",
-        "summary": clean_text(story.summary_text),
-        "key_facts": [t for t in (clean_text(f) for f in story.key_facts) if t],
-        "disputed": [t for t in (clean_text(f) for f in story.disputed) if t],
-        "sources": sources,
-        "outlet_count": len(outlets),
-        "date_text": format_when(shown, zone),
-        "is_update": story.is_update,
-        "whats_new": [t for t in (clean_text(w) for w in story.whats_new) if t]
-        if story.is_update else [],
-        "link": best_link(story),
-    }
-
+# --- what the templates see -------------------------------------------------------------
 
 def _context(stories: Sequence[Story], options: DigestOptions) -> dict[str, Any]:
     views = [story_view(s, options.zone) for s in stories]
     preheader = clean_text(options.preheader) if options.preheader else ""
     if not preheader and views:
         preheader = "; ".join(v["headline"] for v in views[:2])
+    title = clean_text(options.title) or "Newsdesk digest"
+    site_url = safe_url(options.site_url)
     return {
-        "title": clean_text(options.title) or "Newsdesk digest",
+        "title": title,
         "date_text": format_day(options.date),
         "date_iso": options.date.isoformat(),
         "language": options.language,
@@ -112,7 +80,9 @@ def _context(stories: Sequence[Story], options: DigestOptions) -> dict[str, Any]
         "preheader_pad": PREHEADER_PAD,
         "stories": views,
         "unsubscribe_url": safe_url(options.unsubscribe_url),
-        "site_url": safe_url(options.site_url),
+        "site_url": site_url,
+        "web_url": safe_url(options.web_url) if site_url else None,   # "View in your browser"
+        "footer": footer_view(options, title),
         "palette": PALETTE,
     }
 
@@ -148,18 +118,28 @@ def _text(context: dict[str, Any], options: DigestOptions) -> str:
     return text
 
 
-EMAIL_HTML, EMAIL_TEXT = "digest.html", "digest.txt"
+def render_web(stories: Sequence[Story], options: DigestOptions) -> str:
+    return _web(_context(stories, options), options)
+
+
+def _web(context: dict[str, Any], options: DigestOptions) -> str:
+    """The web edition: the e-mail's stories as a page of the archive, every source listed."""
+    return environment(options.template_dir).get_template("web.html").render(context)
+
+
+EMAIL_HTML, EMAIL_TEXT, WEB_EDITION = "digest.html", "digest.txt", "web.html"
 
 
 def render_digest(stories: Sequence[Story], options: DigestOptions) -> tuple[Draft]:
     """The e-mail as one draft for review: digest.html with digest.txt beside it (its plain-text
-    part), approved once. `newsdesk deliver` builds the message from them when it sends
+    part) and web.html (its web edition, which `deliver` and `publish` copy into the archive),
+    approved once. `newsdesk deliver` builds the message from them when it sends
     (pipeline.render.mail.build_message); ids are the outbox's to assign."""
-    # One view of the stories for both templates (templates only read it).
+    # One view of the stories for every template (templates only read it).
     context = _context(stories, options)
-    html, text = _html(context, options), _text(context, options)
+    html, text, web = _html(context, options), _text(context, options), _web(context, options)
     return (Draft(id="", channel="email", path=EMAIL_HTML, content=html,
-                  extra=((EMAIL_TEXT, text),)),)
+                  extra=((EMAIL_TEXT, text), (WEB_EDITION, web))),)
 
 
 _RESERVED_NAMES = frozenset(

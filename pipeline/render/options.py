@@ -10,6 +10,8 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from slugify import slugify
+
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December")
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -27,7 +29,10 @@ class DigestOptions:
     preheader: str | None = None
     language: str = "en"
     timezone: str = "UTC"           # IANA name, for showing dates only
-    site_url: str | None = None
+    site_url: str | None = None     # where the archive is served ([archive] site_url), ending in "/"
+    edition: str | None = None      # this digest's folder name: its web edition is site_url + edition/
+    postal_address: str | None = None       # the footer's sender address ("" or None: none shown)
+    permission_reminder: str | None = None  # the footer's "why you get this" (None: from the title)
 
     def __post_init__(self) -> None:
         try:
@@ -40,6 +45,25 @@ class DigestOptions:
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def web_url(self) -> str | None:
+        """The web edition's address, when the archive has one (site_url) and this is an edition."""
+        if not self.site_url or not self.edition:
+            return None
+        return self.site_url.rstrip("/") + "/" + self.edition + "/"
+
+
+SLUG_MAX = 60    # characters of the title kept in a digest's folder name
+
+
+def digest_slug(title: str) -> str:
+    return slugify(title, max_length=SLUG_MAX) or "digest"
+
+
+def edition_name(day: date, title: str) -> str:
+    """A digest's folder name, in the outbox and in the archive: <YYYY-MM-DD>-<slug of title>."""
+    return f"{day.isoformat()}-{digest_slug(title)}"
 
 
 def format_when(moment: datetime | None, zone: ZoneInfo) -> str:

@@ -86,6 +86,13 @@ def _check_url(url: str) -> str | None:
     return url
 
 
+def safe_image_url(url: str | None) -> str | None:
+    """safe_url, and https only: a picture in the e-mail is fetched by the reader's client, which
+    refuses or flags http: (mixed content); data: never reaches here (not http)."""
+    url = safe_url(url)
+    return url if url and urlsplit(url).scheme.lower() == "https" else None
+
+
 def add_utm(url: str, network: str, campaign: str) -> str:
     """Append utm_source/medium/campaign; other parameters are kept byte for byte."""
     parts = urlsplit(url)

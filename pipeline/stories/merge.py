@@ -17,6 +17,8 @@ ids, never on input order.
 - ``key_facts`` / ``disputed`` (stories/facts.py): numbers with their noun, and names, that at
   least two outlets state (never an outlet); the same measure given differently by outlets'
   latest articles, hedges as written.
+- ``image`` (stories/image.py): the lead image of the headline's article, else of the member
+  closest to the centroid that has one.
 - ``entities``: names (runs of capitalized words) supported by at least two articles;
   ``keywords``: content words weighted by how many articles use them and how often.
 
@@ -38,6 +40,7 @@ from pipeline.model import Article, Member, SourceRef, Story
 from pipeline.stories.facts import find_facts
 from pipeline.stories.tokens import STOP_WORDS, stem
 from pipeline.stories.headline import choose_headline
+from pipeline.stories.image import choose_image
 from pipeline.stories.members import Doc, DocGroup
 from pipeline.stories.representative import article_bonus, in_language, language_of
 from pipeline.stories.sentences import WORD, squash
@@ -106,6 +109,7 @@ def build_story(articles: Sequence[Article], members: Sequence[Member], *,
         keywords=keywords(group),
         tags=tuple(tag_union),
         language=language_of(a for a in ordered if a.id in told),
+        image=choose_image(ordered, group, headline_doc),
     )
 
 

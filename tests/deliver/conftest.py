@@ -93,8 +93,10 @@ def write_outbox(box: Path, *, mastodon_text: str = MASTODON_TEXT) -> dict[str, 
 
 def write_config(tmp_path: Path, *, smtp: SmtpServer | None = None, mastodon: MastodonServer | None = None,
                  bluesky: BlueskyServer | None = None, timeout: float = 5.0, extra: str = "") -> Path:
+    # postal_address = "": no address on purpose (the test digest's footer has none); the rule
+    # for an absent one has its own tests (test_archive.py).
     lines = [f'from = "{FROM}"', f"to = {json.dumps(list(TO))}", f'unsubscribe_url = "{UNSUBSCRIBE}"',
-             'outbox = "outbox"', 'state_dir = "state"', extra]
+             'outbox = "outbox"', 'state_dir = "state"', 'postal_address = ""', extra]
     if smtp:
         lines += ["[delivery.email]", 'smtp_host = "127.0.0.1"', f"smtp_port = {smtp.port}",
                   'security = "starttls"', 'username = "digest@example.org"',

@@ -13,7 +13,8 @@ import feedparser
 
 from pipeline.ingest.boilerplate import remove_boilerplate
 from pipeline.ingest.extract import html_to_text
-from pipeline.model import Article, SourceError
+from pipeline.ingest.images import image_of_entry, image_of_json_item
+from pipeline.model import Article, Image, SourceError
 from pipeline.ingest.bodyclean import clean_body
 from pipeline.ingest.normalize import (canonical_url, clean_inline, clean_text, clean_title,
                                 detect_language, parse_date, stable_id)
@@ -50,24 +51,6 @@ def _is_http(url: str | None) -> bool:
         return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
     except ValueError:
         return False
-
-
-def _image_of(entry: Mapping[str, Any]) -> str | None:
-    candidates: list[str] = []
-    for m in entry.get("media_content") or []:
-        if m.get("medium") == "image" or str(m.get("type", "")).startswith("image/"):
-            candidates.append(m.get("url", ""))
-    candidates += [m.get("url", "") for m in entry.get("media_thumbnail") or []]
-    for enc in entry.get("enclosures") or []:
-        if str(enc.get("type", "")).startswith("image/"):
-            candidates.append(enc.get("href", ""))
-    image = entry.get("image")
-    if isinstance(image, Mapping):
-        candidates.append(image.get("href", ""))
-    for c in candidates:
-        if _is_http(c):
-            return c
-    return None
 
 
 def _published(entry: Mapping[str, Any]) -> datetime | None:
@@ -142,7 +125,7 @@ def _outlet(entry: Mapping[str, Any], feed_title: str, fallback: str | None, lin
 
 def make_article(*, origin: str, feed_key: str, guid: str | None, link: str | None, title: str,
                  body: str, summary: str, outlet: str | None, author: str | None,
-                 published: datetime | None, language: str | None, image: str | None,
+                 published: datetime | None, language: str | None, image: Image | None,
                  now: datetime, weight: float = 1.0, tags: tuple[str, ...] = ()) -> Article:
     """The one place a feed item becomes an Article (RSS, Atom, RDF and JSON Feed alike)."""
     url = canonical_url(link)
@@ -170,10 +153,14 @@ def make_article(*, origin: str, feed_key: str, guid: str | None, link: str | No
         published=published or now,
         published_guessed=published is None,
         language=detect_language(f"{title}\n{text}", language),
-        image=image,
+        image=image.url if image else None,
         summary=summary or None,
         tags=tags,
         weight=weight,
+        image_alt=image.alt if image else None,
+        image_credit=image.credit if image else None,
+        image_width=image.width if image else None,
+        image_height=image.height if image else None,
     )
 
 
@@ -262,7 +249,7 @@ def parse_feed(content: bytes, origin: str, *, headers: Mapping[str, str] | None
                 title=title, body=body, summary=summary,
                 outlet=_outlet(entry, feed_title, name, link, aggregator),
                 author=entry.get("author"), published=_published(entry), language=lang,
-                image=_image_of(entry), now=now, weight=weight, tags=tags))
+                image=image_of_entry(entry, link), now=now, weight=weight, tags=tags))
         except Exception as e:  # noqa: BLE001 - one bad entry never loses the rest of the feed
             log.debug("entry %d of %s failed", i, origin, exc_info=True)
             errors.append(SourceError(origin, f"entry {i + 1}: {type(e).__name__}: {e}"))
@@ -312,8 +299,7 @@ def _json_item(item: dict, *, origin: str, feed_key: str, outlet: str | None, la
     author = next((a.get("name") for a in authors if isinstance(a, dict) and isinstance(a.get("name"), str)), None)
     link = s("url") or s("external_url")
     link = link if _is_http(link) else None
-    image = s("image") or s("banner_image")
-    image = image if _is_http(image) else None
+    image = image_of_json_item(item, link)
     guid = item.get("id")
     guid = str(guid) if isinstance(guid, (str, int)) and not isinstance(guid, bool) else None
     return make_article(

@@ -6,6 +6,7 @@ import os
 from datetime import datetime, timezone
 from pathlib import Path
 
+from pipeline.ingest.images import https_url
 from pipeline.model import Article, SourceError
 from pipeline.ingest.normalize import (canonical_url, clean_inline, clean_text, clean_title,
                                 detect_language, parse_date, stable_id, to_utc)
@@ -108,6 +109,6 @@ def read_html_article(raw: bytes, origin: str, path: Path, *, name: str | None =
         published=to_utc(published) or undated_time(path, now),
         published_guessed=published is None,
         language=detect_language(f"{title}\n{text}", page.language),
-        image=page.image if page.image and str(page.image).startswith(("http://", "https://")) else None,
+        image=https_url(page.image),     # og:image; https only, as from a feed (ingest.images)
         tags=tags, weight=weight,
     )], []
