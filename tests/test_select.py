@@ -71,3 +71,38 @@ def test_no_two_selected_stories_tell_one_event():
     # A reviewer's pin stands first; the other telling of its event goes.
     pinned = [r.story.id for r in select([split, TANKER, chess], now=NOW, top_n=3, pins=["tanker-2"])]
     assert pinned == ["tanker-2", "chess"]
+
+
+# --- the digest's language ------------------------------------------------------------------------
+def _settings(tmp_path, language: str | None = None):
+    from pipeline.config import load_settings
+
+    cfg = tmp_path / "newsdesk.toml"
+    cfg.write_text((f'language = "{language}"\n' if language else "") + "top_n = 5\n", encoding="utf-8")
+    return load_settings(cfg, env={})
+
+
+def test_a_story_told_only_in_another_language_is_left_out_and_counted(tmp_path):
+    from dataclasses import replace
+
+    from pipeline.select import select_stories
+
+    english, japanese = replace(TANKER, language="en"), replace(story("jp", "東京で地震訓練", [
+        ("ロイター", "東京で地震訓練"), ("日本ニュース", "東京で大規模な地震訓練")]), language="ja")
+    unknown = story("plain", "Chess champion retains title", [("Board Weekly", "Chess champion retains title")])
+    dates = {m.article_id: (NOW - timedelta(hours=1), 1.0) for s in (english, japanese, unknown) for m in s.members}
+    chosen = select_stories([english, japanese, unknown], dates, {}, replace(_settings(tmp_path), language="en"),
+                            NOW, digest="d")
+    assert {s.id for s in chosen.chosen} == {"tanker", "plain"}
+    assert ("other language", 1) in chosen.left_out
+
+
+def test_the_digests_language_comes_from_the_config_else_most_articles(tmp_path):
+    from pipeline.model import Article
+    from pipeline.select import digest_language
+
+    read = [Article(id=str(i), title="t", text="", origin="x", language=lang)
+            for i, lang in enumerate(["ja", "ja", "ja", "en", None])]
+    assert digest_language(_settings(tmp_path, "de"), read, []) == "de"
+    assert digest_language(_settings(tmp_path), read, []) == "ja"
+    assert digest_language(_settings(tmp_path), [], [TANKER]) == "en"     # nothing known: the default

@@ -138,8 +138,7 @@ def _title_word(word: str) -> bool:
     dateline in capitals ("KYIV") nor the end of a clause."""
     if word == "St.":
         return True
-    return word[:1].isupper() and not word.endswith((",", ".", ":")) and not (len(word) > 1 and word.isupper()
-                                                                           and len(word) > 4)
+    return word[:1].isupper() and not word.endswith((",", ".", ":")) and not (word.isupper() and len(word) > 3)
 
 
 def _role_key(shown: str, name: str) -> str:

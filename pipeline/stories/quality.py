@@ -46,7 +46,8 @@ _ARTEFACTS = (
 # A dateline before the first sentence: "Aug 20 :", "LONDON, Aug 20 (Reuters) -", "NEW YORK (AP) —".
 _DATELINE = re.compile(r"^(?:[A-Z][A-Z .'’-]{1,30},\s*(?:[A-Z][a-z.]+(?:\s[A-Z][a-z.]+)?,\s*)?)?(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct"
                        r"|Nov|Dec)[a-z]*\.?\s+\d{1,2}\s*(?:\([A-Za-z .]+\)\s*)?[:—–-]\s+"
-                       r"|[A-Z][A-Z .'’-]{1,30}\s*\((?:Reuters|AP|AFP|Bloomberg|UPI)\)\s*[:—–-]\s+)")
+                       r"|[A-Z][A-Z .'’-]{1,30}\s*\((?:Reuters|AP|AFP|Bloomberg|UPI)\)\s*[:—–-]\s+"
+                       r"|[A-Z][A-Z'’-]{2,}(?:\s[A-Z][A-Z'’-]{2,})?:\s+)")   # "SINGAPORE: "
 
 
 def undated(sentence: str) -> str:

@@ -178,9 +178,11 @@ def choose_summary(group: DocGroup, headline: str, facts: Facts,
     openers = [c for c in own if not c.anaphoric] or own
     lead = max(openers, key=lambda c: (opening(c), -c.pos, c.text))
     # The representative's lead tells the news unless it is background (a profile, a history):
-    # then the member of the same event whose sentence does, by more than OPENER_MARGIN.
+    # then the sentence of a member of the same event that is closer to the headline and scores
+    # more than OPENER_MARGIN higher.
     told = _same_event(group, anchor, need_names=False)
-    rivals = [c for c in pool if c.doc in told and not c.anaphoric]
+    near = cosine(lead.vec, head_vec)
+    rivals = [c for c in pool if c.doc in told and not c.anaphoric and cosine(c.vec, head_vec) > near]
     best = max(rivals, key=lambda c: (opening(c), -c.pos, c.text), default=lead)
     if opening(best) > opening(lead) + OPENER_MARGIN:
         lead, anchor = best, best.doc

@@ -16,7 +16,9 @@ _ALWAYS = (
     (re.compile(r"\b([ap])\. m\."), r"\1.m."),
     (re.compile(r"(?<=\d) - (?=[a-z])"), "-"),
     (re.compile(r"(?<=\b[A-Z]) - (?=[A-Z][a-z])"), "-"),
-    (re.compile(r"(?<=[a-z]{2}) - (?=[a-z]+(?:ed|ing)\b)"), "-"),     # "court - mandated"
+    # "court - mandated", "high - ranking": a short word before a participle, itself none.
+    (re.compile(r"\b([a-z]{2,6}) - ([a-z]+(?:ed|ing))\b"),
+     lambda m: m.group(0) if m.group(1).endswith(("ed", "ing")) else f"{m.group(1)}-{m.group(2)}"),
     (re.compile(r"(?<=\w) ([,;:!?)\]])(?=\s|$)"), r"\1"),
     (re.compile(r"(?<=\w) \.(?=\s|$)"), "."),
     (re.compile(r"([(\[]) (?=\w)"), r"\1"),

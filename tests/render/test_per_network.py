@@ -96,3 +96,37 @@ def test_body_for_each_network():
     assert body_for(s, "x") == s.headline
     assert body_for(s, "mastodon") == body_for(s, "threads") == body_for(s, "bluesky") == s.summary[0][0]
     assert body_for(s, "linkedin").split("\n\n")[:2] == [s.headline, s.summary[0][0]]
+
+
+def test_the_publishers_link_over_an_aggregators():
+    from pipeline.render.posts import best_link
+
+    s = story()
+    s = Story(id=s.id, headline=s.headline, summary=s.summary, members=s.members, sources=(
+        SourceRef("Google News", "https://news.google.com/rss/articles/CBMiXYZ", s.headline, WHEN, "a1"),
+        SourceRef("Harbour Times", "https://harbourtimes.example/world/aceh-floods", "Aceh floods", WHEN, "a2")))
+    assert best_link(s) == "https://harbourtimes.example/world/aceh-floods"
+    only = Story(id=s.id, headline=s.headline, summary=s.summary, members=s.members, sources=s.sources[:1])
+    assert best_link(only).startswith("https://news.google.com/")      # nothing else to link
+
+
+def test_a_lead_that_names_nothing_of_the_headline_gives_way_to_it():
+    from pipeline.render.posts import lead_line, names_subject
+
+    vague = story(lead="The actress, 26, checked in late on Thursday night, barely making the deadline set by the court.")
+    assert lead_line(vague) == vague.headline
+    assert names_subject("The Trump administration delayed the tariffs on Canadian goods.",
+                         "Trump delays Canada tariffs at last minute")        # "Canadian" names "Canada"
+    assert lead_line(story()) == story().summary[0][0]
+
+
+def test_linkedin_says_why_it_matters():
+    further = "Aid agencies warned that more rain was forecast for the week and that roads to the coast were cut."
+    s = story()
+    s = Story(id=s.id, headline=s.headline, summary=(*s.summary, ("A second sentence about the floods in Aceh.", "a1"),
+                                                    (further, "a1")),
+              sources=s.sources, members=s.members, key_facts=s.key_facts, entities=s.entities)
+    post = make_post(s, "linkedin", campaign="2026-11-20")
+    blocks = post.text.split("\n\n")
+    assert blocks[0] == s.headline and blocks[2] == further and "Key facts" not in post.text
+    assert len([t for t in post.text.split() if t.startswith("#")]) <= 3
