@@ -5,7 +5,8 @@ score = coverage x weight x recency (+ a large bonus for reviewer pins), where
 - weight   = mean configured weight of the sources' feeds;
 - recency  = 0.5 ** (hours since the story was last updated / RECENCY_HALF_LIFE_H);
 - cohesion = COHESION_FLOOR + (1 - COHESION_FLOOR) x the share of its sources whose title shares
-  an event's words with another source's title: a group of different events sinks.
+  an event's words with another source's title: a group of different events sinks;
+- a story with no summary (a title alone) keeps UNTOLD_SHARE of its score.
 Of two stories whose headlines tell the same event (the grouping split it), only the better one
 is selected.
 """
@@ -31,6 +32,9 @@ COHESION_SHARED_TOKENS = 2
 # A story none of whose titles agree keeps this share of its score (half: coverage by many
 # outlets of a mixed group must not outrank a clean story of a few).
 COHESION_FLOOR = 0.5
+# A story with no summary in the digest's language (headlines only, or text in another) keeps this
+# share of its score: a card of a title alone tells the reader least.
+UNTOLD_SHARE = 0.5
 # Two selected stories whose headlines overlap this much (Jaccard of content tokens) are one event.
 SAME_EVENT_JACCARD = 0.6
 
@@ -85,7 +89,8 @@ def score(story: Story, *, now: datetime, weights: Mapping[str, float] | None = 
     hours = max(0.0, (now - updated).total_seconds() / 3600)
     recency = 0.5 ** (hours / RECENCY_HALF_LIFE_H)
     together = COHESION_FLOOR + (1.0 - COHESION_FLOOR) * cohesion(story)
-    return coverage * weight * recency * together + (PIN_BONUS if pinned else 0.0)
+    told = 1.0 if story.summary else UNTOLD_SHARE
+    return coverage * weight * recency * together * told + (PIN_BONUS if pinned else 0.0)
 
 
 def select(stories: Iterable[Story], *, now: datetime, top_n: int = 10,

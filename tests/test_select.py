@@ -106,3 +106,10 @@ def test_the_digests_language_comes_from_the_config_else_most_articles(tmp_path)
     assert digest_language(_settings(tmp_path, "de"), read, []) == "de"
     assert digest_language(_settings(tmp_path), read, []) == "ja"
     assert digest_language(_settings(tmp_path), [], [TANKER]) == "en"     # nothing known: the default
+
+
+def test_a_title_alone_ranks_below_a_told_story_of_equal_coverage():
+    from dataclasses import replace
+
+    told = replace(TANKER, id="told", summary=(("A tanker ran aground at Valdora on Monday, closing the port.", "x"),))
+    assert score(told, now=NOW) == 2 * score(TANKER, now=NOW)
