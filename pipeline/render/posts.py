@@ -220,9 +220,9 @@ _CONTENT = re.compile(r"[A-Za-z][a-z'’-]{4,}")
 
 
 def names_subject(sentence: str, headline: str) -> bool:
-    """Whether `sentence` names what `headline` is about: one of its names (a capitalized word
-    after its first), else, when it names nobody, one of its longer words (a headline in a
-    script without capitals or such words: yes)."""
+    """Whether `sentence` names what `headline` is about: one of its names (a capitalized word;
+    its first word too unless a plain opener), else one of its longer words ("launch" of "Rocket
+    launch delayed"); a headline in a script without capitals or such words: yes."""
     first = re.match(r"^\W*([A-Z][\w'’.-]+)", headline)
     body = headline[first.end():] if first else headline
     names = {w.strip("'’.").casefold() for w in _CAPITALIZED.findall(body)}
@@ -230,11 +230,13 @@ def names_subject(sentence: str, headline: str) -> bool:
         names.add(first.group(1).strip("'’.").casefold())      # "Trump delays ...": a name too
     names = {n.removesuffix("'s").removesuffix("’s") for n in names if len(n) > 1}
     words = sentence.casefold()
-    if names:
-        # "Canada" in the headline, "Canadian" in the sentence: one subject.
-        return any(re.search(r"\b" + re.escape(n[:max(4, len(n) - 2)]), words) for n in names)
-    content = _CONTENT.findall(headline)
-    return not content or any(w.casefold() in words for w in content)
+    # "Canada" in the headline, "Canadian" in the sentence: one subject.
+    if any(re.search(r"\b" + re.escape(n[:max(4, len(n) - 2)]), words) for n in names):
+        return True
+    content = [w.casefold() for w in _CONTENT.findall(headline)]
+    if not content:
+        return not names        # a script without capitals or such words: no telling
+    return any(re.search(r"\b" + re.escape(w[:max(5, len(w) - 2)]), words) for w in content)
 
 
 def _link_choices(url: str | None, network: str) -> list[Link | None]:
