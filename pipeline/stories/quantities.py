@@ -166,9 +166,17 @@ def _casualty(low: list[str], i: int, j: int, key: str) -> str | None:
 
 def _noun_after(toks: list[str], low: list[str], j: int, x: float) -> str | None:
     """The counted noun: for one, the next word; for more, the first plural among the next three
-    lowercase words ("5 severely ill patients"); stop words and punctuation end the search."""
-    for k in range(j, min(j + 3, len(toks))):
+    lowercase words ("5 severely ill patients", "10 short-range missiles": a hyphen inside a word
+    is no end); stop words and other punctuation end the search."""
+    seen = 0
+    for k in range(j, min(j + 6, len(toks))):
         w = toks[k]
+        if w == "-" and seen:
+            seen -= 1           # "short - range" in "10 short-range missiles": one adjective
+            continue
+        seen += 1
+        if seen > 3:
+            return None
         if low[k] in _PLURALS:
             return w
         if not w.isalpha() or not w.islower() or low[k] in STOP_WORDS:

@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from pipeline.stories.facts import Facts, quantities
+from pipeline.stories.quantities import TIME_STEMS
 from pipeline.stories.headline import headline_penalty
 from pipeline.stories.members import DocGroup
 from pipeline.stories.names import name_stems
@@ -197,11 +198,11 @@ def choose_summary(group: DocGroup, headline: str, facts: Facts,
                                       + len(c.text.split()) > SUMMARY_MAX_WORDS):
             break
         if max(cosine(c.vec, x.vec) for x in chosen) < REDUNDANT_SIMILARITY and not any(
-                c.pairs & x.pairs for x in chosen):
+                c.pairs & x.pairs for x in chosen) and not _one_for_many(c, lead.text):
             chosen.append(c)
     same_event = _same_event(group, anchor)
     others = [c for c in pool if c.doc != anchor and c.doc in same_event and not c.anaphoric
-              and not _background(c.text, year)]
+              and not _background(c.text, year) and not _CITED_BACK.search(c.text)]
     while len(chosen) < SUMMARY_MAX_SENTENCES:
         words = sum(len(c.text.split()) for c in chosen)
         figures = frozenset().union(*(c.figures for c in chosen))
@@ -214,8 +215,14 @@ def choose_summary(group: DocGroup, headline: str, facts: Facts,
                 continue
             closest = max(cosine(c.vec, x.vec) for x in chosen)
             if len(chosen) >= 2 or closest >= REDUNDANT_SIMILARITY:
-                if closest >= NEW_INFO_MAX_SIMILARITY or not (c.figures - figures or c.names - names):
+                # A third sentence must bring a figure the summary lacks (a name alone is how a
+                # restatement looks too: "... inside the Dean Smith Center").
+                counts = {(k, v) for k, v in c.figures - figures if k not in TIME_STEMS}   # not "30 days"
+                new = counts if len(chosen) >= 2 else (counts or c.names - names)
+                if closest >= NEW_INFO_MAX_SIMILARITY or not new:
                     continue
+            if _one_for_many(c, " ".join(x.text for x in chosen)):
+                continue        # "a suspected missile", then "more than 10 missiles"
             if any(k in counted and (k, v) not in figures for k, v in c.figures):
                 continue        # another figure for what the summary already counts
             if c.pairs & pairs:
@@ -231,6 +238,19 @@ def choose_summary(group: DocGroup, headline: str, facts: Facts,
 
 
 _YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
+# "..., the report said": a source its own article introduced, unknown in another's summary.
+_CITED_BACK = re.compile(r"(?i)\b(?:the|that|this)\s+(?:report|statement|newspaper|paper|filing|memo|letter"
+                         r"|document|survey|study)\s+(?:said|says|added|showed|shows|found)\b")
+_ONE = re.compile(r"(?i)\b(?:a|an|one|single)\s+((?:[\w-]+\s+){0,3}[\w-]+)")
+
+
+def _one_for_many(c: "_Candidate", said: str) -> bool:
+    """Whether `c` counts several of what the summary already calls one ("fired a suspected
+    ballistic missile" against "launched more than 10 missiles")."""
+    many = {k for k, v in c.figures if v not in ("1", "one")}
+    if not many:
+        return False
+    return any(stem(w.lower()) in many for m in _ONE.finditer(said) for w in m.group(1).split())
 
 
 def _background(sentence: str, year: int | None) -> bool:

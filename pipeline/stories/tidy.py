@@ -61,9 +61,11 @@ _PARENTHESIS = re.compile(r"\s*\((?:[^()]{1,60})\)")
 _SUBORDINATE = re.compile(r"(?i)^(?:when|as|after|while|although|though|if|because|since|before"
                           r"|despite|following|amid|once|until)\b[^,]{3,120},\s+(?=\S)")
 _PRONOUN = re.compile(r"(?i)(?:he|she|it|they|we|i|you|this|that|his|her|their|its)\b")
-# Where a long headline may end: before a trailing phrase of time, place or circumstance.
+# Where a long headline may end: before a trailing phrase of time, place or circumstance ("by"
+# only before a gerund, "by scoring ...": before a noun it names the actor of a passive).
 _TAIL_PHRASE = re.compile(r"(?:,\s+|\s+)(?=(?:on|in|at|after|before|during|for|from|with|near|amid"
-                          r"|as|while|following|over|against|by|to|since|despite|which|who|where"
+                          r"|as|while|following|over|against|to|since|despite|which|who|where"
+                          r"|by\s+\w+ing"
                           r"|when|but|saying|according)\b)")
 
 
