@@ -177,8 +177,8 @@ def body_for(story: Story, network: str) -> str:
     """What a post on `network` says, from the same checked story: X a short hook (the
     headline); Bluesky, Mastodon and Threads a sentence that names the subject (the summary's
     lead sentence when it does, else the headline); LinkedIn the headline, the lead, then one
-    line on why it matters (the summary's further sentence, else the key facts, else how many
-    outlets cover it)."""
+    line on why it matters (the summary's further sentence, else the key figures it does not
+    give already)."""
     headline = clean_text(story.headline, strip_markup=True)
     if network == "x":
         return headline or lead_line(story)
@@ -190,15 +190,14 @@ def body_for(story: Story, network: str) -> str:
 
 
 def _why_it_matters(story: Story, further: Sequence[str]) -> str:
+    """The summary's further sentence, else the key figures the headline and lead do not give
+    already; else nothing (a padded line costs the post more than none: the editors' read)."""
     if further:
         return further[0]
+    told = (story.headline + " " + " ".join(s for s, _ in story.summary[:2])).casefold()
     facts = [clean_text(f, strip_markup=True).rstrip(" .;") for f in story.key_facts[:LINKEDIN_FACTS]]
-    if any(facts):
-        return "Key facts: " + "; ".join(f for f in facts if f) + "."
-    outlets = story.outlets
-    if len(outlets) >= 3:
-        return f"Reported by {len(outlets)} outlets, among them {', '.join(outlets[:3])}."
-    return ""
+    figures = [f for f in facts if f and any(ch.isdigit() for ch in f) and f.casefold() not in told]
+    return "Key facts: " + "; ".join(figures) + "." if figures else ""
 
 
 def lead_line(story: Story) -> str:

@@ -95,7 +95,8 @@ def _quantities(sentence: str) -> tuple[Quantity, ...]:
         x = _number(toks[i])
         prev = toks[i - 1] if i else ""
         if x is None or (toks[i][0].isupper() and i > 0) or (
-                any(c.isupper() for c in prev) and prev.lower() not in FUNCTION_WORDS | _APPROX):
+                any(c.isupper() for c in prev) and prev.lower() not in FUNCTION_WORDS | _APPROX) or (
+                prev == "-" and i > 1 and toks[i - 2].isupper()):     # "AK-47 rifles": a model
             i += 1          # "Xbox One", "iOS 7", "Flight 370", "September 15": not counts
             continue
         j, hi = i + 1, None

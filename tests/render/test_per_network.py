@@ -24,11 +24,12 @@ def story(headline="Floods in Aceh kill at least 24 as rivers burst their banks"
                  first_seen=WHEN, last_updated=WHEN, entities=tuple(entities), key_facts=tuple(facts), **kw)
 
 
-def test_x_and_linkedin_differ_and_linkedin_carries_the_facts():
-    s = story()
+def test_x_and_linkedin_differ_and_linkedin_carries_the_figures_the_lead_does_not_give():
+    s = story(facts=("24 people", "Aceh", "3 bridges"))
     x, linkedin = (make_post(s, n, campaign="2026-11-20") for n in ("x", "linkedin"))
     assert x.text.startswith(s.headline)                       # X: a short hook with the link
-    assert s.summary[0][0] in linkedin.text and "Key facts: 24 people; Aceh." in linkedin.text
+    # "24 people" is in the lead already and "Aceh" is no figure: only "3 bridges" adds.
+    assert s.summary[0][0] in linkedin.text and "Key facts: 3 bridges." in linkedin.text
     assert x.text != linkedin.text and len(linkedin.text) > len(x.text)
 
 
