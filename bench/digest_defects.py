@@ -45,17 +45,14 @@ import json
 import re
 import sys
 import tempfile
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipeline.config import load_settings  # noqa: E402
 from pipeline.ingest.normalize import detect_language  # noqa: E402
 from pipeline.render.posts import names_subject  # noqa: E402
 from pipeline.render.tags import camel_tag, is_person  # noqa: E402
-from pipeline.run import run_digest  # noqa: E402
-from pipeline.stories.representative import aggregated, language_of  # noqa: E402
+from pipeline.stories.representative import aggregated  # noqa: E402
 from pipeline.stories.sentences import bag, cosine  # noqa: E402
 from pipeline.stories.summary import _phrases  # noqa: E402
 
@@ -105,40 +102,22 @@ def squash(s: str | None) -> str:
     return re.sub(r"[\W_]+", "", (s or "").casefold())
 
 
-def run(folder: Path) -> tuple[list[dict], dict[str, str]]:
-    """The selected stories as manifest entries with key facts, posts by network, and each
-    article's origin."""
-    from pipeline import store as st
-    from pipeline.history import load_stories
+def run(folder: Path) -> tuple[list[dict], dict]:
+    """The selected stories, each with its posts by network and its newest article date; and the
+    run's article origins and language."""
+    from editorial_pack import digest_of
 
-    with tempfile.TemporaryDirectory() as tmp:
-        cfg = Path(tmp) / "newsdesk.toml"
-        cfg.write_text(f'outbox = "out"\nstate_dir = "state"\nmax_age_hours = 1000000\n'
-                       f'[[sources]]\npath = {json.dumps(str(folder.resolve()))}\n', encoding="utf-8")
-        settings = load_settings(cfg, env={})
-        # First a dry run for the newest date, then the run itself at that date.
-        from pipeline.ingest.collect import ingest
-        arts = ingest(settings.sources, store=None, progress=False).articles
-        dated = [a.published for a in arts if a.published and not a.published_guessed]
-        now = (max(dated) if dated else datetime(2026, 1, 1, tzinfo=timezone.utc)) + timedelta(hours=1)
-        report = run_digest(settings, now=now, progress=False)
-        folder_out = Path(report.digest)
-        manifest = json.loads((folder_out / "manifest.json").read_text(encoding="utf-8"))
-        with st.open_store(settings.state_dir) as store:
-            stories = {s.id: s for s in load_stories(store, include_closed=True)}
-            articles = {a.id: a for a in store.articles(since=datetime.min.replace(tzinfo=timezone.utc))}
-            origins = {a.id: a.origin for a in articles.values()}
-        cards = []
-        for entry in manifest["stories"]:
-            s = stories[entry["id"]]
-            posts = {}
-            for d in manifest["drafts"]:
-                if d.get("story") == s.id and d["path"].endswith(".txt"):
-                    posts[d["channel"]] = (folder_out / d["path"]).read_text(encoding="utf-8")
-            dates = [a.published for a in articles.values()
-                     if a.id in {m.article_id for m in s.members} and a.published and not a.published_guessed]
-            cards.append({"story": s, "posts": posts, "newest": max(dates) if dates else None})
-        return cards, {"origins": origins, "language": language_of(arts) or "en"}
+    made = digest_of(folder, extra="max_age_hours = 1000000\n")
+    articles = made["articles"]
+    cards = []
+    for entry in made["manifest"]["stories"]:
+        s = made["stories"][entry["id"]]
+        ids = {m.article_id for m in s.members}
+        dates = [a.published for a in articles.values()
+                 if a.id in ids and a.published and not a.published_guessed]
+        cards.append({"story": s, "posts": made["posts"].get(s.id, {}),
+                      "newest": max(dates) if dates else None})
+    return cards, {"origins": {a.id: a.origin for a in articles.values()}, "language": made["language"]}
 
 
 def _body(post: str) -> str:

@@ -119,14 +119,18 @@ def _digest_inputs(bench: Path, work: Path) -> list[tuple[str, Path, dict[str, s
     return runs
 
 
-def digest_cards(name: str, folder: Path, gold: dict[str, str], key: str, top: int) -> list[dict]:
+def digest_of(folder: Path, extra: str = "") -> dict:
+    """One digest of `folder` as `newsdesk digest` makes it (default settings, `extra` config
+    lines added), with the run's clock an hour after the newest dated item: its manifest, the
+    stored stories and articles, each story's posts by network, the articles' language."""
     from pipeline import store as st
     from pipeline.history import load_stories
     from pipeline.ingest.collect import ingest
+    from pipeline.stories.representative import language_of
 
     with tempfile.TemporaryDirectory() as tmp:
         cfg = Path(tmp) / "newsdesk.toml"
-        cfg.write_text(f'outbox = "out"\nstate_dir = "state"\n[[sources]]\n'
+        cfg.write_text(f'outbox = "out"\nstate_dir = "state"\n{extra}[[sources]]\n'
                        f'path = {json.dumps(str(folder.resolve()))}\n', encoding="utf-8")
         settings = load_settings(cfg, env={})
         arts = ingest(settings.sources, store=None, progress=False).articles
@@ -138,34 +142,42 @@ def digest_cards(name: str, folder: Path, gold: dict[str, str], key: str, top: i
         with st.open_store(settings.state_dir) as store:
             stories = {s.id: s for s in load_stories(store, include_closed=True)}
             articles = {a.id: a for a in store.articles(since=datetime.min.replace(tzinfo=timezone.utc))}
-        cards = []
-        for rank, entry in enumerate(manifest["stories"][:top], 1):
-            s = stories[entry["id"]]
-            members = []
-            for m in s.members:
-                a = articles.get(m.article_id)
-                if a is None:
-                    continue
-                label = gold.get(a.guid if key == "guid" else (a.link or a.url)) if key else None
-                members.append({"id": a.id, "title": a.title, "outlet": a.source, "text": a.text,
-                                "url": a.url, "language": a.language, "story": label,
-                                "duplicate": m.reason == "duplicate"})
-            posts = {}
-            for d in manifest["drafts"]:
-                if d.get("story") == s.id and d["path"].endswith(".txt"):
-                    posts[d["channel"]] = (out / d["path"]).read_text(encoding="utf-8")
-            distinct = [m for m in members if not m["duplicate"]] or members
-            cards.append({
-                "run": name, "rank": rank, "story": s.id,
-                "newsdesk": {"headline": s.headline, "summary": s.summary_text},
-                "baseline_headline": baseline_headline(distinct),
-                "baseline_lead": baseline_lead(distinct),
-                "key_facts": list(s.key_facts), "disputed": list(s.disputed),
-                "sources": [{"outlet": r.outlet, "title": r.title, "url": r.url} for r in s.sources],
-                "posts": posts, "members": [{k: v for k, v in m.items() if k != "text"} for m in members],
-                "labelled_stories": len({m["story"] for m in members if m["story"]}),
-            })
-        return cards
+        posts: dict[str, dict[str, str]] = {}
+        for d in manifest["drafts"]:
+            if d.get("story") and d["path"].endswith(".txt"):
+                posts.setdefault(d["story"], {})[d["channel"]] = (out / d["path"]).read_text(encoding="utf-8")
+        return {"manifest": manifest, "stories": stories, "articles": articles, "posts": posts,
+                "language": language_of(arts) or "en"}
+
+
+def digest_cards(name: str, folder: Path, gold: dict[str, str], key: str, top: int) -> list[dict]:
+    made = digest_of(folder)
+    stories, articles = made["stories"], made["articles"]
+    cards = []
+    for rank, entry in enumerate(made["manifest"]["stories"][:top], 1):
+        s = stories[entry["id"]]
+        members = []
+        for m in s.members:
+            a = articles.get(m.article_id)
+            if a is None:
+                continue
+            label = gold.get(a.guid if key == "guid" else (a.link or a.url)) if key else None
+            members.append({"id": a.id, "title": a.title, "outlet": a.source, "text": a.text,
+                            "url": a.url, "language": a.language, "story": label,
+                            "duplicate": m.reason == "duplicate"})
+        distinct = [m for m in members if not m["duplicate"]] or members
+        cards.append({
+            "run": name, "rank": rank, "story": s.id,
+            "newsdesk": {"headline": s.headline, "summary": s.summary_text},
+            "baseline_headline": baseline_headline(distinct),
+            "baseline_lead": baseline_lead(distinct),
+            "key_facts": list(s.key_facts), "disputed": list(s.disputed),
+            "sources": [{"outlet": r.outlet, "title": r.title, "url": r.url} for r in s.sources],
+            "posts": made["posts"].get(s.id, {}),
+            "members": [{k: v for k, v in m.items() if k != "text"} for m in members],
+            "labelled_stories": len({m["story"] for m in members if m["story"]}),
+        })
+    return cards
 
 
 def build(bench: Path, out: Path, seed: int) -> None:
