@@ -28,6 +28,9 @@ _ALWAYS = (
     (re.compile(r"\bU\. S\."), "U.S."),
     (re.compile(r"(?<=[a-z.!?])(\?)(?=[A-Z][a-z])"), r"\1 "),   # "stalled?Although": glued subhead
     (re.compile(r"(?<=[a-z])'(?=[A-Z][^'\s]*(?:\s[^'\s]+){0,4}'(?:\s|$|[,.:;]))"), " '"),  # Vincent'The Chin'
+    (re.compile(r"(?<=[a-z])'(?=\d0s\b)"), " '"),                          # "and'50s"
+    # A wire's instrument codes are for terminals, not readers: "Moderna's (MRNA.O) vaccine".
+    (re.compile(r"\s\((?:[A-Z0-9]{1,6}\.[A-Z]{1,3}|(?:NYSE|NASDAQ|Nasdaq|LSE|TSE):\s?[A-Z0-9.]{1,8})\)"), ""),
 )
 # A hyphen spaced between two words: a dash in ordinary copy, an artefact in text rebuilt from
 # tokens. Joined only in a text that has several of them and no real dash anywhere.

@@ -40,6 +40,10 @@ TIDY = {
     "a dash in ordinary copy stays": ("The deal - which was signed - failed", False, "The deal - which was signed - failed"),
     "every hyphen in rebuilt text": ("box - office and anti - piracy", True, "box-office and anti-piracy"),
     "a contraction is no quote": ("l'Oréal and O'Neil's shop", False, "l'Oréal and O'Neil's shop"),
+    "a decade glued on": ("musicals of the 1940s and'50s", False, "musicals of the 1940s and '50s"),
+    "instrument codes": ("Moderna's (MRNA.O) vaccine with Merck's (NYSE: MRK) drug", False,
+                         "Moderna's vaccine with Merck's drug"),
+    "a parenthesis that is no code stays": ("the agency (ITIA) said", False, "the agency (ITIA) said"),
 }
 
 
