@@ -54,7 +54,7 @@ from pipeline.render.posts import names_subject  # noqa: E402
 from pipeline.render.tags import camel_tag, is_person  # noqa: E402
 from pipeline.stories.representative import aggregated  # noqa: E402
 from pipeline.stories.sentences import bag, cosine  # noqa: E402
-from pipeline.stories.summary import _phrases  # noqa: E402
+from pipeline.stories.novelty import phrases as _phrases  # noqa: E402
 
 WIRES = ("reuters", "bloomberg", "ap", "afp", "associatedpress", "apnews", "upi", "dpa", "yahoo",
          "yahoofinance", "googlenews", "msn", "cnbc", "cnn", "bbc", "bbcnews", "guardian", "nyt")

@@ -7,13 +7,13 @@ from collections import Counter
 from dataclasses import dataclass
 
 from pipeline.stories.facts import Facts, quantities
+from pipeline.stories.novelty import CITED_BACK, background, one_for_many, phrases, topic_phrases
 from pipeline.stories.quantities import TIME_STEMS
 from pipeline.stories.headline import headline_penalty
 from pipeline.stories.members import DocGroup
 from pipeline.stories.names import name_stems
 from pipeline.stories.quality import blemishes, source_quality, undated, unusable
-from pipeline.stories.sentences import WORD, bag, cosine, norm_words, squash
-from pipeline.stories.tokens import STOP_WORDS, stem
+from pipeline.stories.sentences import bag, cosine, norm_words, squash
 
 # A summary sentence is a whole sentence of readable length; shorter ones are fragments or
 # attributions ("he said on Tuesday."), longer ones run-ons from text rebuilt without punctuation.
@@ -128,7 +128,7 @@ def choose_summary(group: DocGroup, headline: str, facts: Facts,
     alone = 0 if len(group.docs) > 1 else 1     # a one-article story has no other wording
     state = _state(headline)
     head_key = norm_words(headline)
-    topic = _topic_phrases(group, headline)
+    topic = topic_phrases(group, headline)
     pool: list[_Candidate] = []
     copies: dict[str, tuple] = {}       # a sentence's cleanest copy: (flaws, -quality, member, text, id)
     for i, d in enumerate(group.docs):
@@ -163,7 +163,7 @@ def choose_summary(group: DocGroup, headline: str, facts: Facts,
                                                      and opening[1] in _PRONOUNS)
             pool.append(_Candidate(s, d.article.id, vec, relevance, anaphoric, i, pos,
                                    frozenset(found), frozenset(group.names_in.get(raw, ())),
-                                   _phrases(s) - topic))
+                                   phrases(s) - topic))
     if not pool:
         return _title_summary(group, headline)
     pool.sort(key=lambda c: (-c.relevance, c.text, c.article_id))
@@ -191,18 +191,18 @@ def choose_summary(group: DocGroup, headline: str, facts: Facts,
     chosen = [lead]
     dated = [d.article.published for d in group.docs if d.article.published]
     year = max(dated).year if dated else None
-    own = [c for c in own if c is lead or not _background(c.text, year)]
+    own = [c for c in own if c is lead or not background(c.text, year)]
     # Its next sentence that does not repeat the lead (a shared phrase: "merchant vessels").
     for c in sorted((c for c in own if c.pos > lead.pos), key=lambda c: c.pos)[:OWN_MORE + 1]:
         if len(chosen) > OWN_MORE or (len(chosen) >= 2 and sum(len(x.text.split()) for x in chosen)
                                       + len(c.text.split()) > SUMMARY_MAX_WORDS):
             break
         if max(cosine(c.vec, x.vec) for x in chosen) < REDUNDANT_SIMILARITY and not any(
-                c.pairs & x.pairs for x in chosen) and not _one_for_many(c, lead.text):
+                c.pairs & x.pairs for x in chosen) and not one_for_many(c.figures, lead.text):
             chosen.append(c)
     same_event = _same_event(group, anchor)
     others = [c for c in pool if c.doc != anchor and c.doc in same_event and not c.anaphoric
-              and not _background(c.text, year) and not _CITED_BACK.search(c.text)]
+              and not background(c.text, year) and not CITED_BACK.search(c.text)]
     while len(chosen) < SUMMARY_MAX_SENTENCES:
         words = sum(len(c.text.split()) for c in chosen)
         figures = frozenset().union(*(c.figures for c in chosen))
@@ -221,7 +221,7 @@ def choose_summary(group: DocGroup, headline: str, facts: Facts,
                 new = counts if len(chosen) >= 2 else (counts or c.names - names)
                 if closest >= NEW_INFO_MAX_SIMILARITY or not new:
                     continue
-            if _one_for_many(c, " ".join(x.text for x in chosen)):
+            if one_for_many(c.figures, " ".join(x.text for x in chosen)):
                 continue        # "a suspected missile", then "more than 10 missiles"
             if any(k in counted and (k, v) not in figures for k, v in c.figures):
                 continue        # another figure for what the summary already counts
@@ -235,52 +235,6 @@ def choose_summary(group: DocGroup, headline: str, facts: Facts,
         chosen.append(best)
     # Each sentence as its cleanest copy says it, credited to the earliest member that does.
     return tuple(copies[norm_words(c.text)][3:] for c in chosen)
-
-
-_YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
-# "..., the report said": a source its own article introduced, unknown in another's summary.
-_CITED_BACK = re.compile(r"(?i)\b(?:the|that|this)\s+(?:report|statement|newspaper|paper|filing|memo|letter"
-                         r"|document|survey|study)\s+(?:said|says|added|showed|shows|found)\b")
-_ONE = re.compile(r"(?i)\b(?:a|an|one|single)\s+((?:[\w-]+\s+){0,3}[\w-]+)")
-
-
-def _one_for_many(c: "_Candidate", said: str) -> bool:
-    """Whether `c` counts several of what the summary already calls one ("fired a suspected
-    ballistic missile" against "launched more than 10 missiles")."""
-    many = {k for k, v in c.figures if v not in ("1", "one")}
-    if not many:
-        return False
-    return any(stem(w.lower()) in many for m in _ONE.finditer(said) for w in m.group(1).split())
-
-
-def _background(sentence: str, year: int | None) -> bool:
-    """A sentence about an earlier year than the story's ("In 2001 he beat Lennox Lewis", "During
-    the spring of 1977"): background, not this story's news."""
-    return year is not None and any(int(y) < year for y in _YEAR.findall(sentence))
-
-
-def _phrases(sentence: str) -> frozenset[tuple[str, str]]:
-    """Adjacent content words (stop words skipped, stemmed), unless both are capitalized or one
-    is a number: a sentence repeating one of another's ("fully vaccinated", "man arrested")
-    restates it."""
-    words = [(w, stem(w.lower())) for w in WORD.findall(sentence) if w.lower() not in STOP_WORDS]
-    return frozenset((a[1], b[1]) for a, b in zip(words, words[1:])
-                     if not (a[0][:1].isupper() and b[0][:1].isupper())
-                     and not a[0].isdigit() and not b[0].isdigit())
-
-
-# A phrase in the headline or in this share of the members' titles (two at least) is the story's
-# own term ("climate change", "debt ceiling"): saying it again restates nothing.
-TOPIC_PHRASE_SHARE = 0.5
-
-
-def _topic_phrases(group: DocGroup, headline: str) -> frozenset[tuple[str, str]]:
-    """The story's own terms: the headline's phrases, and those of TOPIC_PHRASE_SHARE of its
-    distinct member titles (two at least)."""
-    titles = list(dict.fromkeys(d.title for d in group.docs if d.title))
-    df = Counter(p for t in titles for p in _phrases(t))
-    need = max(2, TOPIC_PHRASE_SHARE * len(titles))
-    return _phrases(headline) | frozenset(p for p, n in df.items() if n >= need)
 
 
 def usable_sentence(raw: str, title: str) -> bool:

@@ -1,0 +1,56 @@
+"""What makes another outlet's sentence new to a summary, or not: a shared phrase (a
+restatement), the story's own terms (no restatement), an earlier year (background), a report only
+its own article introduced, one thing counted as many."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from pipeline.stories.members import DocGroup
+from pipeline.stories.sentences import WORD
+from pipeline.stories.tokens import STOP_WORDS, stem
+
+_YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
+# "..., the report said": a source its own article introduced, unknown in another's summary.
+CITED_BACK = re.compile(r"(?i)\b(?:the|that|this)\s+(?:report|statement|newspaper|paper|filing|memo|letter"
+                        r"|document|survey|study)\s+(?:said|says|added|showed|shows|found)\b")
+_ONE = re.compile(r"(?i)\b(?:a|an|one|single)\s+((?:[\w-]+\s+){0,3}[\w-]+)")
+
+
+def one_for_many(figures: frozenset[tuple[str, str]], said: str) -> bool:
+    """Whether a sentence's `figures` count several of what `said` calls one ("fired a suspected
+    ballistic missile" against "launched more than 10 missiles")."""
+    many = {k for k, v in figures if v not in ("1", "one")}
+    if not many:
+        return False
+    return any(stem(w.lower()) in many for m in _ONE.finditer(said) for w in m.group(1).split())
+
+
+def background(sentence: str, year: int | None) -> bool:
+    """A sentence about an earlier year than the story's ("In 2001 he beat Lennox Lewis", "During
+    the spring of 1977"): background, not this story's news."""
+    return year is not None and any(int(y) < year for y in _YEAR.findall(sentence))
+
+
+def phrases(sentence: str) -> frozenset[tuple[str, str]]:
+    """Adjacent content words (stop words skipped, stemmed), unless both are capitalized or one
+    is a number: a sentence repeating one of another's ("fully vaccinated", "man arrested")
+    restates it."""
+    words = [(w, stem(w.lower())) for w in WORD.findall(sentence) if w.lower() not in STOP_WORDS]
+    return frozenset((a[1], b[1]) for a, b in zip(words, words[1:])
+                     if not (a[0][:1].isupper() and b[0][:1].isupper())
+                     and not a[0].isdigit() and not b[0].isdigit())
+
+
+# A phrase in the headline or in this share of the members' titles (two at least) is the story's
+# own term ("climate change", "debt ceiling"): saying it again restates nothing.
+TOPIC_PHRASE_SHARE = 0.5
+
+
+def topic_phrases(group: DocGroup, headline: str) -> frozenset[tuple[str, str]]:
+    """The story's own terms: the headline's phrases, and those of TOPIC_PHRASE_SHARE of its
+    distinct member titles (two at least)."""
+    titles = list(dict.fromkeys(d.title for d in group.docs if d.title))
+    df = Counter(p for t in titles for p in phrases(t))
+    need = max(2, TOPIC_PHRASE_SHARE * len(titles))
+    return phrases(headline) | frozenset(p for p, n in df.items() if n >= need)
