@@ -14,6 +14,7 @@ from pipeline.model import Image, SourceRef, Story
 from pipeline.render.options import DigestOptions, format_when
 from pipeline.render.plain import clean_text, safe_image_url, safe_url
 from pipeline.render.posts import best_link
+from pipeline.stories.representative import aggregated
 
 # The picture's width in the e-mail: the 600 px column less the card's 20 px padding each side.
 # On a narrower screen it shrinks with the card (width:100%, height:auto).
@@ -70,20 +71,49 @@ def _outlet_of(ref: SourceRef) -> str | None:
     return clean_text(ref.outlet) or _host(safe_url(ref.url))
 
 
+def _outlet_key(name: str, ref: SourceRef) -> str:
+    """One outlet however its feeds name it: by the host of its link when that is the
+    publisher's own ("CNA", "CNA Business" and "channelnewsasia.com" all link
+    channelnewsasia.com), else by its name, a domain's "www." off ("Bloomberg.com" through Google
+    News is bloomberg.com, as Bloomberg's own links are)."""
+    host = _host(safe_url(ref.url))
+    if host and not aggregated(ref.url, ref.outlet):
+        return host.casefold().removeprefix("www.")
+    folded = name.casefold()
+    return folded.removeprefix("www.") if "." in folded and " " not in folded else folded
+
+
+def _better_name(name: str, shown: str) -> bool:
+    """An outlet's name over a domain ("Reuters" over "reuters.com"), then the shorter ("CNA"
+    over "CNA Business")."""
+    def rank(n: str) -> tuple[bool, int]:
+        return ("." in n and " " not in n, len(n))
+    return rank(name) < rank(shown)
+
+
 def outlets_line(sources: Sequence[SourceRef]) -> tuple[list[dict[str, Any]], int]:
     """The outlets of a story, each once (its earliest article with a usable link), in source
-    order, those with a link first: (the ones named, how many more). A source with neither an
-    outlet nor a link is named by its title."""
+    order, those with a link first: (the ones named, how many more). One outlet is one site
+    however its feeds name it (_outlet_key). A source with neither an outlet nor a link is named
+    by its title."""
     seen: dict[str, dict[str, Any]] = {}
     for ref in sources:
         # An article file names no outlet and has no link: its title stands for it.
         name = _outlet_of(ref) or clean_text(ref.title)
         if not name:
             continue
-        entry = seen.setdefault(name.casefold(), {"name": name, "url": None})
+        entry = seen.setdefault(_outlet_key(name, ref), {"name": name, "url": None})
         entry["url"] = entry["url"] or safe_url(ref.url)
+        if _better_name(name, entry["name"]):
+            entry["name"] = name
+    # Two keys that came to show one name are one outlet too ("Reuters" linking reuters.com and
+    # "Reuters" through Google News).
+    named: dict[str, dict[str, Any]] = {}
+    for entry in seen.values():
+        kept = named.setdefault(entry["name"].casefold(), entry)
+        kept["url"] = kept["url"] or entry["url"]
     # Those a reader can follow are named first (stable: source order among them).
-    outlets = sorted(seen.values(), key=lambda o: o["url"] is None)
+    outlets = sorted(named.values(), key=lambda o: o["url"] is None)
     shown = outlets if len(outlets) <= SHOWN_OUTLETS + 1 else outlets[:SHOWN_OUTLETS]
     return shown, len(outlets) - len(shown)
 

@@ -214,3 +214,20 @@ def test_ten_stories_with_pictures_stay_under_gmail_clipping():
           f"over {GMAIL_CLIP // 1024} KB)")
     assert size < GMAIL_CLIP
     assert html.count("<img") == 10
+
+
+def test_one_outlet_however_its_feeds_name_it():
+    t0 = datetime(2026, 8, 20, 6, tzinfo=timezone.utc)
+    refs = (SourceRef("CNA", "https://www.channelnewsasia.com/singapore/radiant", "Police look into trader", t0, "a"),
+            SourceRef("CNA Business", "https://www.channelnewsasia.com/singapore/radiant", "Police look into trader",
+                      t0, "b"),
+            SourceRef("channelnewsasia.com", "https://www.channelnewsasia.com/singapore/radiant", "Police …", t0, "c"),
+            SourceRef("Reuters", "https://www.reuters.com/world/radiant", "Police probe trader", t0, "d"),
+            SourceRef("Reuters", "https://news.google.com/rss/articles/CBMi", "Police probe trader", t0, "e"),
+            SourceRef("reuters.com", "https://www.reuters.com/world/radiant", "Police probe trader", t0, "f"),
+            SourceRef("Bloomberg", "https://www.bloomberg.com/news/radiant", "Singapore police look", t0, "g"),
+            SourceRef("Bloomberg.com", "https://news.google.com/rss/articles/CBMj", "Singapore police look", t0, "h"))
+    shown, more = outlets_line(refs)
+    assert (outlets_text(shown, more), more) == ("CNA, Reuters and Bloomberg", 0)
+    assert [o["url"] for o in shown] == ["https://www.channelnewsasia.com/singapore/radiant",
+                                         "https://www.reuters.com/world/radiant", "https://www.bloomberg.com/news/radiant"]
