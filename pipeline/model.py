@@ -231,12 +231,15 @@ class RunReport:
         if not self.stories:
             return ("no digest: no article is recent enough for the story window "
                     "(`story_window_days`, default 7)")
+        parts = self._left_out()
+        return "no digest: of the stories, " + ("; ".join(parts) if parts else "none could be selected")
+
+    def _left_out(self) -> list[str]:
         keys = {"age": "older than `max_age_hours` (or --max-age-hours)",
                 "already sent": "went out already with nothing substantially new",
                 "include/exclude": "left out by the `include` / `exclude` rules",
                 "other language": "in another language than the digest's (`language`)"}
-        parts = [f"{n} {keys.get(reason, reason)}" for reason, n in self.left_out]
-        return "no digest: of the stories, " + ("; ".join(parts) if parts else "none could be selected")
+        return [f"{n} {keys.get(reason, reason)}" for reason, n in self.left_out]
 
     def summary(self) -> str:
         """A few lines for a person: what this run found and wrote."""
@@ -251,6 +254,8 @@ class RunReport:
             lines.append(f"digest: {self.digest}")
         if not self.selected:
             lines.append(self.why_empty())
+        elif self.left_out:
+            lines.append("left out: " + "; ".join(self._left_out()))
         if hard:
             lines.append(f"{len(hard)} sources failed: " + "; ".join(str(e) for e in hard[:5])
                          + (" ..." if len(hard) > 5 else ""))

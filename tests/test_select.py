@@ -113,3 +113,13 @@ def test_a_title_alone_ranks_below_a_told_story_of_equal_coverage():
 
     told = replace(TANKER, id="told", summary=(("A tanker ran aground at Valdora on Monday, closing the port.", "x"),))
     assert score(told, now=NOW) == 2 * score(TANKER, now=NOW)
+
+
+def test_the_run_report_says_what_the_filters_left_out_of_a_digest():
+    from pipeline.model import RunReport
+
+    report = RunReport(started=NOW, articles=20, stories=9, selected=3,
+                       left_out=(("age", 2), ("other language", 4)))
+    said = report.summary()
+    assert "left out: 2 older than `max_age_hours`" in said
+    assert "4 in another language than the digest's (`language`)" in said
