@@ -132,18 +132,11 @@ class Selection:
 def digest_language(settings: "Settings", read: Iterable[Article], stored: Iterable[Story]) -> str:
     """`language` from the config, else the language of most articles read this run, else of
     most stored stories, else DEFAULT_LANGUAGE."""
-    from collections import Counter
-
     from pipeline.config import DEFAULT_LANGUAGE
     from pipeline.stories.representative import language_of
 
-    if settings.language:
-        return settings.language
-    found = language_of(read)
-    if found:
-        return found
-    counts = Counter(s.language for s in stored if s.language)
-    return min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0] if counts else DEFAULT_LANGUAGE
+    # A stored story has a `language` as an article has: one majority rule for both.
+    return settings.language or language_of(read) or language_of(stored) or DEFAULT_LANGUAGE
 
 
 def select_stories(stories: list[Story], dates: dict[str, tuple[datetime | None, float]],

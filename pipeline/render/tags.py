@@ -118,7 +118,7 @@ def is_person(phrase: str, text: str, names: Iterable[str] = ()) -> bool:
     words = phrase.split()
     if not words or phrase.isupper() or any(w.casefold() in _NOT_A_PERSON for w in words):
         return False
-    if regex.search(r"\b(?:in|at|near|across|outside|from)\s+(?:the\s+)?" + regex.escape(phrase) + r"\b", text):
+    if _written_as_place(phrase, text, "from"):
         return False        # written as a place: "in Erlangen"
     for m in regex.finditer(r"(?<![\p{L}\p{M}])" + regex.escape(phrase) + r"(?![\p{L}\p{M}])", text):
         if _PERSON_BEFORE.search(text[max(0, m.start() - 40):m.start()]) or _PERSON_AFTER.match(text[m.end():m.end() + 12]):
@@ -159,7 +159,14 @@ def _may_be_person(phrase: str, text: str) -> bool:
     words = phrase.split()
     if phrase.isupper() or any(w.casefold() in _NOT_A_PERSON for w in words):
         return False
-    return not regex.search(r"\b(?:in|at|near|across|outside)\s+(?:the\s+)?" + regex.escape(phrase) + r"\b", text)
+    return not _written_as_place(phrase, text)
+
+
+def _written_as_place(phrase: str, text: str, *more: str) -> bool:
+    """Whether `text` writes the name as a place: "in Aceh", "near Fort Worth" (and after any of
+    `more` prepositions)."""
+    before = "|".join(("in", "at", "near", "across", "outside", *more))
+    return bool(regex.search(rf"\b(?:{before})\s+(?:the\s+)?" + regex.escape(phrase) + r"\b", text))
 
 
 def is_fragment(phrase: str, text: str) -> bool:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from pipeline.ingest.normalize import detect_language
-from pipeline.model import Article
+from pipeline.model import Article, Story
 from pipeline.stories.members import DocGroup
 from pipeline.stories.quality import unusable
 from pipeline.stories.sentences import bag, cosine
@@ -50,8 +50,9 @@ def aggregated(url: str | None, outlet: str | None = None) -> bool:
     return bool(outlet and _AGGREGATOR_NAME.search(outlet))
 
 
-def language_of(articles: Iterable[Article]) -> str | None:
-    """The language most of the articles are in (those whose language is known), else None."""
+def language_of(articles: Iterable[Article | Story]) -> str | None:
+    """The language most of the articles (or stories) are in, of those whose language is known;
+    ties to the first in alphabetical order; else None."""
     counts = Counter(_primary(a.language) for a in articles if a.language)
     if not counts:
         return None
