@@ -122,7 +122,7 @@ _CAPTION_TRIGGERS = frozenset(
 _CAPTION = re.compile(
     r"""(?ix)
     \b(?:photo(?:graph)?|image|picture|illustration|video|graphic|foto|bild)s?\s*(?:credit\s*)?(?:[:|]|by\b|courtesy\b)
-    | (?:\b|(?<=[a-z]))(?-i:[Cc])redit(?:s|ed)?\s*(?::|to\b|\w+\s*,)
+    | (?:\b|(?<=[a-z]))(?-i:[Cc])redit(?:s|ed)?\b\s*(?::|to\b|(?-i:[A-Z])\w*\s*,)
     | \bcc[\s-]by(?:-\w+)*\b | \b(?:representational|representative|file|stock)\s+(?:image|photo|picture)\b
     """
 )

@@ -208,6 +208,12 @@ MUST_STAY = {
     "quote": "“We are relieved it is finally open,” said Ana Ruiz, who runs a cafe near the ramp.",
     "reply-in-story": "The minister did not reply to questions about the cost overrun.",
     "by-in-story": "By the end of the week, traffic had returned to normal on both approaches.",
+    # "credit" followed by a word and a comma is a caption credit ("credit John Smith, CC BY")
+    # only when the word is a name: creditors and credit lines are story text.
+    "creditors-in-story": "Regulators are examining trades involving the contractor and its creditors, "
+                          "citing people familiar with the matter.",
+    "credit-lines-in-story": "Two banks have frozen the contractor's accounts, while other lenders "
+                             "have suspended credit lines, the newspaper reported.",
 }
 
 
