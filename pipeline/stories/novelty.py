@@ -50,7 +50,8 @@ TOPIC_PHRASE_SHARE = 0.5
 def topic_phrases(group: DocGroup, headline: str) -> frozenset[tuple[str, str]]:
     """The story's own terms: the headline's phrases, and those of TOPIC_PHRASE_SHARE of its
     distinct member titles (two at least)."""
-    titles = list(dict.fromkeys(d.title for d in group.docs if d.title))
+    # Titles are often in Title Case, where capitals mark no name: read in lower case.
+    titles = list(dict.fromkeys(d.title.lower() for d in group.docs if d.title))
     df = Counter(p for t in titles for p in phrases(t))
     need = max(2, TOPIC_PHRASE_SHARE * len(titles))
-    return phrases(headline) | frozenset(p for p, n in df.items() if n >= need)
+    return phrases(headline.lower()) | frozenset(p for p, n in df.items() if n >= need)

@@ -14,11 +14,16 @@ from pipeline.stories.members import DocGroup
 from pipeline.stories.names import name_stems
 from pipeline.stories.quality import blemishes, source_quality, undated, unusable
 from pipeline.stories.sentences import bag, cosine, norm_words, squash
+from pipeline.stories.tidy import whole_clause
 
 # A summary sentence is a whole sentence of readable length; shorter ones are fragments or
 # attributions ("he said on Tuesday."), longer ones run-ons from text rebuilt without punctuation.
 # 55 rather than 45: wire leads run long; on allsides-dev (--given story) ROUGE-1 41.31 vs 40.90.
 SENTENCE_MIN_WORDS = 15
+# A shorter sentence (8-14 words: "Walmart Inc.'s earnings disappointed, pressuring shares of the
+# retail giant and peers.") is whole too, but as often an aside; it is quoted only from the
+# representative: the sentence after its lead, or its first one when nothing else opens it.
+SHORT_MIN_WORDS = 8
 SENTENCE_MAX_WORDS = 55
 SUMMARY_MAX_SENTENCES = 3
 # A third sentence is added only while the summary stays this short (a short paragraph; the
@@ -72,6 +77,7 @@ class _Candidate:
     vec: dict[str, float]
     relevance: float
     anaphoric: bool
+    short: bool                 # SHORT_MIN_WORDS to SENTENCE_MIN_WORDS words
     doc: int                    # index of the member it came from
     pos: int                    # its place in that member's lead
     figures: frozenset[tuple[str, str]]     # its quantities as (key, value)
@@ -140,8 +146,8 @@ def choose_summary(group: DocGroup, headline: str, facts: Facts,
         titled = [d.title] if (_SENTENCE_END.search(d.title) and norm_words(d.title) != head_key
                                and d.title not in d.lead) else []
         for pos, raw in enumerate(titled + d.lead):
-            s = undated(_unglued(raw, d.title))
-            if not _is_summary_sentence(s) or unusable(s) or _contradicts(s, state):
+            s = whole_clause(undated(_unglued(raw, d.title)))
+            if s is None or not _is_summary_sentence(s, SHORT_MIN_WORDS) or unusable(s) or _contradicts(s, state):
                 continue
             vec = bag(s)
             if not vec:
@@ -161,7 +167,10 @@ def choose_summary(group: DocGroup, headline: str, facts: Facts,
             # "But ...", "They ...", "When he posted ...": it points back to what came before.
             anaphoric = opening[0] in _ANAPHORIC or (opening[0] in _SUBORDINATORS and opening[1:2] != []
                                                      and opening[1] in _PRONOUNS)
-            pool.append(_Candidate(s, d.article.id, vec, relevance, anaphoric, i, pos,
+            short = len(s.split()) < SENTENCE_MIN_WORDS
+            if short and d.article.id != headline_article:
+                continue
+            pool.append(_Candidate(s, d.article.id, vec, relevance, anaphoric, short, i, pos,
                                    frozenset(found), frozenset(group.names_in.get(raw, ())),
                                    phrases(s) - topic))
     if not pool:
@@ -176,14 +185,16 @@ def choose_summary(group: DocGroup, headline: str, facts: Facts,
     def opening(c: _Candidate) -> float:
         return c.relevance + 0.3 * cosine(c.vec, head_vec)
 
-    openers = [c for c in own if not c.anaphoric] or own
+    openers = ([c for c in own if not c.anaphoric and not c.short]
+               or [c for c in own if not c.anaphoric] or own)
     lead = max(openers, key=lambda c: (opening(c), -c.pos, c.text))
     # The representative's lead tells the news unless it is background (a profile, a history):
     # then the sentence of a member of the same event that is closer to the headline and scores
     # more than OPENER_MARGIN higher.
     told = _same_event(group, anchor, need_names=False)
     near = cosine(lead.vec, head_vec)
-    rivals = [c for c in pool if c.doc in told and not c.anaphoric and cosine(c.vec, head_vec) > near]
+    rivals = [c for c in pool if c.doc in told and not c.anaphoric and not c.short
+              and cosine(c.vec, head_vec) > near]
     best = max(rivals, key=lambda c: (opening(c), -c.pos, c.text), default=lead)
     if opening(best) > opening(lead) + OPENER_MARGIN:
         lead, anchor = best, best.doc
@@ -201,7 +212,7 @@ def choose_summary(group: DocGroup, headline: str, facts: Facts,
                 c.pairs & x.pairs for x in chosen) and not one_for_many(c.figures, lead.text):
             chosen.append(c)
     same_event = _same_event(group, anchor)
-    others = [c for c in pool if c.doc != anchor and c.doc in same_event and not c.anaphoric
+    others = [c for c in pool if c.doc != anchor and c.doc in same_event and not c.anaphoric and not c.short
               and not background(c.text, year) and not CITED_BACK.search(c.text)]
     while len(chosen) < SUMMARY_MAX_SENTENCES:
         words = sum(len(c.text.split()) for c in chosen)
@@ -288,9 +299,9 @@ def _contradicts(sentence: str, state: int | None) -> bool:
     return state is not None and bool(_STATES[state][1].search(sentence))
 
 
-def _is_summary_sentence(s: str) -> bool:
+def _is_summary_sentence(s: str, min_words: int = SENTENCE_MIN_WORDS) -> bool:
     n = len(s.split())
-    if not SENTENCE_MIN_WORDS <= n <= SENTENCE_MAX_WORDS:
+    if not min_words <= n <= SENTENCE_MAX_WORDS:
         return False
     first = s[0]
     if not (first.isupper() or (first in "\"'“‘" and s[1:2].isupper())):

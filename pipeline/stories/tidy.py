@@ -94,3 +94,36 @@ def tail_cut(title: str, most: int) -> str:
         if len(head.split()) > HEADLINE_MIN_WORDS:
             title = head
     return title
+
+
+# A feed's snippet cut off mid-sentence ("... by a Chinese court, which ..."): its words up to
+# the last comma are a whole sentence when what the cut takes off is a trailing clause (at most
+# CUT_TAIL_MAX_WORDS words, opening as an attribution, a relative or an adverbial does), what
+# remains holds its commas in pairs (an apposition closed: "Hui Ka Yan, founder of Evergrande,
+# has been ..."), and it ends on a word that can end one.
+CUT_TAIL_MAX_WORDS = 8
+_CUT_OFF = re.compile(r"\s*(?:\.\.\.|…)\s*$")
+_TAIL_OPENERS = frozenset(
+    "which who whose where when a an the according said says told citing including as while after "
+    "amid with bringing sending making adding in on at".split())
+_NO_END = frozenset(
+    "a an the of to in on at by for with from and or but as that which who whose is are was were "
+    "be been has have had will would its their his her".split())
+
+
+def whole_clause(sentence: str) -> str | None:
+    """The whole sentence a snippet cut off with "..." still holds, or None when it holds none
+    (a sentence that is not cut off is returned as it is)."""
+    m = _CUT_OFF.search(sentence)
+    if not m:
+        return sentence
+    text = sentence[:m.start()]
+    cut = text.rfind(", ")
+    if cut < 0:
+        return None
+    kept, tail = text[:cut].rstrip(), text[cut + 2:].split()
+    words = kept.split()
+    if (not tail or len(tail) > CUT_TAIL_MAX_WORDS or tail[0].lower() not in _TAIL_OPENERS
+            or kept.count(",") % 2 or not words or words[-1].lower().strip("\"'”’") in _NO_END):
+        return None
+    return kept + "."

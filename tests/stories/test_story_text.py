@@ -15,7 +15,7 @@ from pipeline.stories.keyfacts import figures, role_of
 from pipeline.stories.merge import build_story
 from pipeline.stories.quality import undated, unusable
 from pipeline.stories.representative import aggregated, in_language, language_of
-from pipeline.stories.tidy import rebuilt, tidy
+from pipeline.stories.tidy import rebuilt, tidy, whole_clause
 
 T0 = datetime(2026, 8, 20, 6, 0, tzinfo=timezone.utc)
 
@@ -180,6 +180,75 @@ def test_the_summary_is_the_representatives_lead_then_only_what_is_new():
     assert said[:2] == [LEAD_A, NEXT_A] and story.summary[0][1] == "a"
     assert RESTATED not in said and BACKGROUND not in said     # a restatement, and history
     assert said[2:] == [NEW]
+
+
+CUT = {
+    "a relative clause cut off": (
+        "The billionaire founder of China Evergrande Group, the world's most-indebted property developer, was "
+        "sentenced to life in prison on Thursday by a Chinese court, which ...",
+        "The billionaire founder of China Evergrande Group, the world's most-indebted property developer, was "
+        "sentenced to life in prison on Thursday by a Chinese court."),
+    "an attribution cut off": (
+        "Hui Ka Yan, founder of the Evergrande group, was sentenced to life and the companies were fined more "
+        "than US$2 billion, a court in the \u2026",
+        "Hui Ka Yan, founder of the Evergrande group, was sentenced to life and the companies were fined more "
+        "than US$2 billion."),
+    "no comma to cut at": ("Deputy Governor Poonam Gupta flagged a possible rate hike later this year despite "
+                           "retaining a neutral stance ...", None),
+    "an apposition left open": ("The company, which makes memory chips for phones, said it would ...", None),
+    "a long clause cut off": ("Prices rose sharply in the week, with analysts at several large banks in London "
+                              "and New York now expecting ...", None),
+    "a whole sentence stays": ("Prices rose.", "Prices rose."),
+}
+
+
+@pytest.mark.parametrize("case", CUT)
+def test_a_snippet_cut_off_keeps_only_a_whole_sentence(case):
+    text, want = CUT[case]
+    assert whole_clause(text) == want
+
+
+def test_a_snippet_cut_off_gives_its_whole_first_clause_to_the_summary():
+    lead = ("China Evergrande Group's founder Hui Ka Yan has been sentenced to life in prison, bringing an end to "
+            "one of the most dramatic rise and fall stories in China's corporate history.")
+    snippet = ("Hui's Evergrande group was ordered to pay fines of more than 4.1 billion yuan to thousands of "
+               "creditors across the country, a court in the ...")
+    story = build_story([
+        art("a", "China Sentences Evergrande Founder Hui to Life in Prison", lead, source="Bloomberg"),
+        art("b", "Evergrande founder Hui Ka Yan sentenced to life in prison", snippet, source="BNN", hours=1),
+    ], [])
+    assert [s for s, _ in story.summary] == [lead, snippet.split(", a court")[0] + "."]
+
+
+def test_the_representatives_short_second_sentence_is_quoted_and_a_feature_opens_on_its_first():
+    lead = ("US stock futures were lower ahead of the market open on Thursday as a rally in government bonds "
+            "sputtered, sending yields higher, and oil prices rose.")
+    short = "Walmart's earnings disappointed, pressuring shares of the retail giant and peers."
+    story = build_story([art("a", "US Stock Futures Fall as Oil, Yields Climb While Walmart Slumps",
+                             f"{lead} {short}", source="Bloomberg")], [])
+    assert [s for s, _ in story.summary] == [lead, short]
+    first = "Sinan Can Demir wanted to spend the last week of July burnishing his resume."
+    then = ("Instead, he engaged in a battle of wits with an artificial-intelligence agent unleashed by a "
+            "British government lab.")
+    after = ("It started after Demir, a computer science student in Dallas, stumbled across an attempt to "
+             "sabotage a piece of open-source software on GitHub.")
+    story = build_story([art("a", "How a Texas student blew the whistle on a rogue AI hacking attempt",
+                             f"{first} {then} {after}", source="Reuters")], [])
+    assert [s for s, _ in story.summary][:2] == [first, then]
+
+
+def test_a_title_case_headline_still_names_the_storys_own_terms():
+    lead = ("Samsung and SK Hynix are preparing record shareholder returns after investors sent their stocks "
+            "tumbling over concerns around the sustainability of AI hardware spending.")
+    other = ("Samsung Electronics is set to announce a new shareholder return policy later this month worth more "
+             "than 100 trillion won ($71.75 billion), media reported on Thursday.")
+    story = build_story([
+        art("a", "Samsung, SK Hynix Prepare Record Shareholder Returns", lead, source="Bloomberg"),
+        art("b", "Samsung to announce $72 billion shareholder return programme", other + " Local rival SK Hynix "
+            "on Wednesday unveiled a 40 trillion won share buyback and cancellation plan, the largest such "
+            "programme in South Korea.", source="CNA", hours=1),
+    ], [])
+    assert [s for s, _ in story.summary] == [lead, other]      # "shareholder return" restates nothing
 
 
 def test_a_title_written_as_a_sentence_leads_when_the_headline_was_cut_from_it():
