@@ -134,7 +134,7 @@ _AGENCIES = frozenset(
 _CREDIT_TAIL = re.compile(
     r"""(?ix)
     (?:[|/(]\s*|\b)(?:getty\s+images|shutterstock|istock(?:photo)?|alamy|afp|ap\s+photo|epa(?:-efe)?|
-       reuters/[\w .-]+|wikimedia(?:\s+commons)?|unsplash|pexels|pixabay|courtesy(?:\s+of)?\s+[\w .-]+)\)?\s*$
+       reuters/(?-i:[A-Z][\w./-]*(?:\s[A-Z][\w./-]*){0,3})|wikimedia(?:\s+commons)?|unsplash|pexels|pixabay|courtesy(?:\s+of)?\s+[\w .-]+)\)?\s*$
     """
 )
 # Wire-photo captions can run long ("In this Dec. 12, 2006, file photo, made available by ...").

@@ -187,6 +187,7 @@ MUST_GO = {
     "caption-credit": "The bridge at dusk – credit John Smith, CC BY-SA 4.0",
     "caption-agency": "Traffic crosses the bridge on Monday | Shutterstock",
     "caption-photo": "Photo: Getty Images",
+    "caption-wire-credit": "Traffic crosses the harbour bridge on Monday. REUTERS/Edgar Su/File Photo",
     "caption-wire": "In this March 3, 2024, file photo, workers inspect cables on the harbour bridge. "
                     "(AP Photo/Jane Doe, File)",
     "byline": "By Jane Smith",
@@ -212,6 +213,9 @@ MUST_STAY = {
     # only when the word is a name: creditors and credit lines are story text.
     "creditors-in-story": "Regulators are examining trades involving the contractor and its creditors, "
                           "citing people familiar with the matter.",
+    # An agency's poll is no photo credit ("REUTERS/Jane Doe").
+    "agency-poll-in-story": "Most residents believe the repairs took too long and cost too much, a new "
+                            "Reuters/Ipsos poll found.",
     "credit-lines-in-story": "Two banks have frozen the contractor's accounts, while other lenders "
                              "have suspended credit lines, the newspaper reported.",
 }
