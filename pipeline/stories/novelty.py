@@ -14,16 +14,26 @@ _YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
 # "..., the report said": a source its own article introduced, unknown in another's summary.
 CITED_BACK = re.compile(r"(?i)\b(?:the|that|this)\s+(?:report|statement|newspaper|paper|filing|memo|letter"
                         r"|document|survey|study)\s+(?:said|says|added|showed|shows|found)\b")
+_COUNT_WORDS = frozenset("dozen score hundred thousand million billion trillion".split())
 _ONE = re.compile(r"(?i)\b(?:a|an|one|single)\s+((?:[\w-]+\s+){0,3}[\w-]+)")
 
 
-def one_for_many(figures: frozenset[tuple[str, str]], said: str) -> bool:
-    """Whether a sentence's `figures` count several of what `said` calls one ("fired a suspected
-    ballistic missile" against "launched more than 10 missiles")."""
+def one_for_many(figures: frozenset[tuple[str, str]], said: str, text: str = "") -> bool:
+    """Whether a sentence (its `figures`, its `text`) counts several of what `said` calls one
+    ("fired a suspected ballistic missile" against "launched more than 10 missiles" or "The
+    missiles flew 300 km")."""
+    ones = [w.lower() for m in _ONE.finditer(said) for w in m.group(1).split()]
     many = {k for k, v in figures if v not in ("1", "one")}
-    if not many:
-        return False
-    return any(stem(w.lower()) in many for m in _ONE.finditer(said) for w in m.group(1).split())
+    if many and any(stem(w) in many for w in ones):
+        return True
+    # The thing called one is a noun that ends its phrase ("a suspected ballistic missile towards
+    # the sea"), not one that qualifies the next ("a Russian missile attack": many missiles).
+    heads = [w for m in _ONE.finditer(said) for w, after in zip(m.group(1).lower().split(),
+                                                                 m.group(1).lower().split()[1:] + [""])
+             if (not after or after in STOP_WORDS) and len(w) > 3 and not w.endswith("s")
+             and w not in STOP_WORDS and w not in _COUNT_WORDS]
+    plurals = {w.lower() for w in WORD.findall(text) if w.endswith("s")}
+    return any(w + "s" in plurals or w + "es" in plurals for w in heads)
 
 
 def background(sentence: str, year: int | None) -> bool:

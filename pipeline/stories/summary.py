@@ -209,7 +209,7 @@ def choose_summary(group: DocGroup, headline: str, facts: Facts,
                                       + len(c.text.split()) > SUMMARY_MAX_WORDS):
             break
         if max(cosine(c.vec, x.vec) for x in chosen) < REDUNDANT_SIMILARITY and not any(
-                c.pairs & x.pairs for x in chosen) and not one_for_many(c.figures, lead.text):
+                c.pairs & x.pairs for x in chosen) and not one_for_many(c.figures, lead.text, c.text):
             chosen.append(c)
     same_event = _same_event(group, anchor)
     others = [c for c in pool if c.doc != anchor and c.doc in same_event and not c.anaphoric and not c.short
@@ -232,7 +232,7 @@ def choose_summary(group: DocGroup, headline: str, facts: Facts,
                 new = counts if len(chosen) >= 2 else (counts or c.names - names)
                 if closest >= NEW_INFO_MAX_SIMILARITY or not new:
                     continue
-            if one_for_many(c.figures, " ".join(x.text for x in chosen)):
+            if one_for_many(c.figures, " ".join(x.text for x in chosen), c.text):
                 continue        # "a suspected missile", then "more than 10 missiles"
             if any(k in counted and (k, v) not in figures for k, v in c.figures):
                 continue        # another figure for what the summary already counts

@@ -12,7 +12,9 @@ from pipeline.ingest.normalize import detect_language
 from pipeline.model import Article
 from pipeline.stories.headline import shorten
 from pipeline.stories.keyfacts import figures, role_of
+from pipeline.stories.facts import quantities
 from pipeline.stories.merge import build_story
+from pipeline.stories.novelty import one_for_many
 from pipeline.stories.quality import undated, unusable
 from pipeline.stories.representative import aggregated, in_language, language_of
 from pipeline.stories.tidy import rebuilt, tidy, whole_clause
@@ -249,6 +251,26 @@ def test_a_title_case_headline_still_names_the_storys_own_terms():
             "programme in South Korea.", source="CNA", hours=1),
     ], [])
     assert [s for s, _ in story.summary] == [lead, other]      # "shareholder return" restates nothing
+
+
+ONE_FOR_MANY = {
+    "a count of the one": ("North Korea fired a suspected ballistic missile towards the sea on Thursday.",
+                           "Seoul condemned the launch of more than 10 short-range missiles.", True),
+    "the plural of the one": ("North Korea fired a suspected ballistic missile towards the sea on Thursday.",
+                              "The missiles flew around 300 kilometres toward the sea, Seoul said.", True),
+    "one attack of many missiles": ("More than a dozen people were killed in a Russian missile attack "
+                                    "targeting Kyiv.",
+                                    "Russia launched dozens of cruise missiles and 168 drones in the attack.", False),
+    "a count word is no thing": ("More than a dozen people were killed in the attack.",
+                                 "Rescuers said dozens of people were still missing.", False),
+}
+
+
+@pytest.mark.parametrize("case", ONE_FOR_MANY)
+def test_a_sentence_that_counts_many_of_what_the_summary_calls_one_is_left_out(case):
+    said, sentence, want = ONE_FOR_MANY[case]
+    found = frozenset((q.key, q.value) for q in quantities(sentence))
+    assert one_for_many(found, said, sentence) is want
 
 
 def test_a_title_written_as_a_sentence_leads_when_the_headline_was_cut_from_it():
