@@ -89,13 +89,20 @@ def tail_cut(title: str, most: int) -> str:
     end until at most `most` words are left, never fewer than HEADLINE_MIN_WORDS + 1; a title no
     cut brings under the limit keeps the shortest such head."""
     cuts = [m.start() for m in _TAIL_PHRASE.finditer(title)]
+    whole = title
     while len(title.split()) > most and cuts:
-        head = title[:cuts.pop()].rstrip(" ,;:")
+        cut = cuts.pop()
+        if _AUXILIARY.search(whole[cut:]):
+            break       # the main verb is in what would go: "A fire that ... church in Wasilla, may have been set"
+        head = title[:cut].rstrip(" ,;:")
         if len(head.split()) > HEADLINE_MIN_WORDS:
             title = head
     return title
 
 
+# An auxiliary or modal verb: what follows it is a clause's verb, not a trailing phrase.
+_AUXILIARY = re.compile(r"(?i)\b(?:is|are|was|were|has|have|had|will|would|may|might|can|could"
+                        r"|should|must|did|does)\s+\w")
 # A feed's snippet cut off mid-sentence ("... by a Chinese court, which ..."): its words up to
 # the last comma are a whole sentence when what the cut takes off is a trailing clause (at most
 # CUT_TAIL_MAX_WORDS words, opening as an attribution, a relative or an adverbial does), what

@@ -74,6 +74,12 @@ HEADLINES = {
         "When the storm reached the coast on Tuesday night after days at sea, officials in Aceh ordered "
         "thousands of families to leave their villages.",
         "Officials in Aceh ordered thousands of families to leave their villages"),
+    # Cutting at "in Wasilla" would leave a subject without its verb ("may have been set").
+    "the main verb is never cut off": (
+        "A fire that caused more than $1 million in damage to Alaska Gov. Sarah Palin's church in Wasilla, "
+        "Alaska, may have been set by an arsonist, investigators say.",
+        "A fire that caused more than $1 million in damage to Alaska Gov. Sarah Palin's church in Wasilla, "
+        "Alaska, may have been set by an arsonist, investigators say."),
     "a short title stays": ("Hansbrough sets Carolina's career scoring record",
                             "Hansbrough sets Carolina's career scoring record"),
     "a wire label goes": ("Exclusive-How a Texas student blew the whistle on a rogue AI hacking attempt",
