@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from pipeline.model import Story
 from pipeline.stories.representative import aggregated
+from pipeline.stories.sentences import norm_words
 from pipeline.render.payloads import (Link, Span, _bluesky_record, _linkedin_payload, little_escape,
                                       payload_for_text)
 from pipeline.render.rules import (ELLIPSIS, LIMITS, NETWORKS, THREAD_SEPARATOR, PostError, GRAPHEME,
@@ -169,35 +170,24 @@ def _thread(prefix: str, body: str, url: Link | None, tags: Sequence[str],
 
 # --- the post -------------------------------------------------------------------------------
 
-# LinkedIn's longer post: the headline, the summary, then at most this many key facts.
-LINKEDIN_FACTS = 5
-
-
 def body_for(story: Story, network: str) -> str:
     """What a post on `network` says, from the same checked story: X a short hook (the
     headline); Bluesky, Mastodon and Threads a sentence that names the subject (the summary's
-    lead sentence when it does, else the headline); LinkedIn the headline, the lead, then one
-    line on why it matters (the summary's further sentence, else the key figures it does not
-    give already)."""
+    lead sentence when it does, else the headline); LinkedIn the headline (unless the lead opens
+    with it), the lead, then the summary's further sentence as the line on why it matters, else
+    nothing: a "Key facts" line repeats the lead or misleads on its own, and a padded line costs
+    the post more than none (the editors' reads)."""
     headline = clean_text(story.headline, strip_markup=True)
     if network == "x":
         return headline or lead_line(story)
     if network == "linkedin":
         sentences = [clean_text(s, strip_markup=True) for s, _ in story.summary]
-        parts = [headline, " ".join(sentences[:2]), _why_it_matters(story, sentences[2:])]
+        lead = " ".join(sentences[:2])
+        if lead and norm_words(lead).startswith(norm_words(headline)):
+            headline = ""       # "Bettie Page died Thursday ..." twice over
+        parts = [headline, lead, sentences[2] if len(sentences) > 2 else ""]
         return "\n\n".join(p for p in parts if p) or lead_line(story)
     return lead_line(story)
-
-
-def _why_it_matters(story: Story, further: Sequence[str]) -> str:
-    """The summary's further sentence, else the key figures the headline and lead do not give
-    already; else nothing (a padded line costs the post more than none: the editors' read)."""
-    if further:
-        return further[0]
-    told = (story.headline + " " + " ".join(s for s, _ in story.summary[:2])).casefold()
-    facts = [clean_text(f, strip_markup=True).rstrip(" .;") for f in story.key_facts[:LINKEDIN_FACTS]]
-    figures = [f for f in facts if f and any(ch.isdigit() for ch in f) and f.casefold() not in told]
-    return "Key facts: " + "; ".join(figures) + "." if figures else ""
 
 
 def lead_line(story: Story) -> str:

@@ -129,7 +129,7 @@ def is_person(phrase: str, text: str, names: Iterable[str] = ()) -> bool:
     if len(words) == 1:
         # A surname: a first name before it somewhere, alone elsewhere ("Wladimir Klitschko" ...
         # "Klitschko's left jab"), or the end of a longer name that is a person's.
-        full = regex.findall(r"(?<![\p{L}\p{M}])(\p{Lu}[\p{Ll}\p{M}]+)\s" + regex.escape(phrase)
+        full = regex.findall(r"(?<![\p{L}\p{M}])(\p{Lu}[\p{Ll}\p{M}]+)[ ]" + regex.escape(phrase)
                              + r"(?![\p{L}\p{M}])", text)
         if any(f.casefold() not in _OPENERS for f in full) and _alone(phrase, text) > 0:
             return True
@@ -169,6 +169,16 @@ def _written_as_place(phrase: str, text: str, *more: str) -> bool:
     return bool(regex.search(rf"\b(?:{before})\s+(?:the\s+)?" + regex.escape(phrase) + r"\b", text))
 
 
+def _is_place(phrase: str, text: str) -> bool:
+    """Whether `text` writes the name as a place: after a place preposition (not a report's:
+    "reported in Nature Medicine"), as "X-based", or after a town and a comma ("Newport Beach,
+    Calif.", "Wasilla, Alaska,")."""
+    name = regex.escape(phrase)
+    return bool(regex.search(rf"(?<!\b(?:reported|published|appeared|wrote|writing)\s)"
+                             rf"\b(?:in|at|near|across|outside|from)\s+(?:the\s+)?{name}\b"
+                             rf"|\b{name}-based\b|\p{{Lu}}[\p{{L}}.]*,[ ]{name}(?:[.,;]|$)", text))
+
+
 def is_fragment(phrase: str, text: str) -> bool:
     """Whether every time `text` writes the phrase it is part of a longer capitalized name
     ("Jong" in "Kim Jong Un", "Doctor" in "Doctor Who", "Wall" in "Wall Street")."""
@@ -181,7 +191,9 @@ def is_fragment(phrase: str, text: str) -> bool:
             found = True
             before, after = line[max(0, m.start() - 30):m.start()], line[m.end():m.end() + 30]
             prev = regex.search(r"(\p{Lu}[\p{L}\p{M}'’.-]*)[ ]$", before)
-            joined = bool(prev and prev.group(1).casefold() not in _OPENERS) \
+            # "Amsterdam-based Nebius": a word hyphened to a lower-case one is no part of a name.
+            joined = bool(prev and prev.group(1).casefold() not in _OPENERS
+                          and not regex.search(r"-\p{Ll}", prev.group(1))) \
                 or bool(regex.match(r"[ ](?:of[ ])?\p{Lu}", after))
             if not joined:
                 return False
@@ -214,7 +226,10 @@ def hashtags(story: Story, max_tags: int = 2, *,
     tragic = bool(_TRAGEDY.search(story.headline + " " + story.summary_text))
     tags: list[str] = []
     told = (story.headline + "\n" + story.summary_text).casefold()
-    for phrase in story.entities:
+    headline = story.headline.casefold()
+    # What the headline names comes first: a name only the summary gives is a detail of the story.
+    ordered = sorted(story.entities, key=lambda p: p.casefold() not in headline)
+    for phrase in ordered:
         if _DEMONYM.search(phrase) or phrase.casefold().rstrip(".") in _CALENDAR:
             continue        # "Korean", "South Korean": an adjective; "Aug", "Monday": a date
         if phrase.casefold() not in told:
@@ -227,6 +242,8 @@ def hashtags(story: Story, max_tags: int = 2, *,
             continue
         if is_person(phrase, text, story.entities) or is_fragment(phrase, text):
             continue
+        if phrase.casefold() not in headline and _is_place(phrase, text):
+            continue        # where it happened, not what it is about: "in Springfield", "Calif."
         if tragic and _may_be_person(phrase, text):
             continue        # a death or a crime: no name that might be a victim's or suspect's
         folded = tag.casefold()

@@ -65,7 +65,8 @@ def test_camel_case_hashtags(phrase, tag):
 
 
 def test_bluesky_facets_use_utf8_byte_offsets():
-    post = make_post(story(lead="Caf\u00e9 \U0001F680 owners in M\u00fcnchen reopen after the strike ended on Monday.",
+    post = make_post(story(headline="Caf\u00e9 owners in M\u00fcnchen reopen",
+                           lead="Caf\u00e9 \U0001F680 owners in M\u00fcnchen reopen after the strike ended on Monday.",
                            entities=("M\u00fcnchen",)),
                      "bluesky", campaign="2026-11-20", created_at=WHEN)
     record = post.payload
