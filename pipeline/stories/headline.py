@@ -43,6 +43,9 @@ PENALTY_ALL_CAPS = 0.3
 # allsides-dev headline ROUGE-1 with at most 16 words: 0.3 -> 43.14, 0.1 -> 43.32, but 0.1 let
 # 30-word sentence-titles head two ECB+ cards: the editor's rule wins.
 PENALTY_LENGTH = 0.3
+# A title still over HEADLINE_MAX_WORDS + 4 after shortening (a sentence whose verb comes last:
+# "A fire that caused ... church in Wasilla, Alaska, may have been set ...") is no headline.
+PENALTY_SENTENCE = 1.0
 PENALTY_SITE = 0.3
 # A title that reports a possibility ("X could be a game changer") rather than what happened.
 PENALTY_SPECULATIVE = 0.15
@@ -149,7 +152,7 @@ def headline_penalty(title: str, outlets: set[str]) -> float:
         penalty += PENALTY_ALL_CAPS
     n = len(title.split())
     if n < HEADLINE_MIN_WORDS or n > HEADLINE_MAX_WORDS:
-        penalty += PENALTY_LENGTH * (2 if n > HEADLINE_MAX_WORDS + 4 else 1)
+        penalty += PENALTY_SENTENCE if n > HEADLINE_MAX_WORDS + 4 else PENALTY_LENGTH
     parts = _SITE_SEPARATOR.split(title)
     if len(parts) > 1:
         ends = (parts[0], parts[-1])
