@@ -27,7 +27,7 @@ _BYLINE = re.compile(r"^(?:By|BY)\s+[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,3}
 _MARKUP = re.compile(r"\[[A-Z]{2,}:[^\]]*\]?|\b[A-Z]{3,}:\"|</?[A-Za-z][^<>]*>|&(?:[a-z]+|#\d+);"
                      r"|\{\{|\}\}")
 _CAPTION = re.compile(r"(?i)\b(?:photo|image|picture|file\s+photo|video)\s*(?::|credit|by\b)"
-                      r"|\b(?:getty\s+images|shutterstock|afp\s+via\s+getty|reuters/[A-Z])"
+                      r"|\b(?:getty\s+images|shutterstock|afp\s+via\s+getty|(?-i:REUTERS)/[A-Z])"
                       r"|\bcredit\s*:|\bcc\s+by\b|^(?:advertisement|related\s*:|read\s+more\b)")
 
 # Marks of text rebuilt from tokens or written carelessly, each one blemish.

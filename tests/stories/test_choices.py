@@ -15,6 +15,9 @@ UNUSABLE = {
     "byline glued to the lead": ("By Jane Roe Two ministers will meet on Friday to discuss the border.", "byline"),
     "wire markup": ('The agency said exports rose [USN:L1N00X0X0 TEXT:"data"] in July.', "markup"),
     "caption": ("Photo: the flooded square in the old town on Monday morning.", "caption"),
+    "wire photo credit": ("Trump waves to supporters outside the White House. REUTERS/Annabelle Gordon", "caption"),
+    "an agency's poll is news": ("A majority of Americans believe the president profited, a new Reuters/Ipsos "
+                                 "poll found.", None),
     "plain news": ("Four men rammed their car into a jewellery store in central Paris on Monday.", None),
 }
 
