@@ -95,6 +95,9 @@ NEW_INFO_MAX_SIMILARITY = 0.3
 # The representative's own sentences after its lead one: one more (a second sentence of the
 # same article never repeats the first; two more: 39.97 against 40.07).
 OWN_MORE = 1
+# How many phrases the representative's next sentence may share with its lead before it restates
+# it ("merchant vessels" and "anti-piracy operation" again).
+OWN_SHARED_PHRASES = 2
 # How much better another member's opening sentence must score for the summary to open with it
 # rather than with the representative's own (relevance and headline similarity, about 0.3-1.0).
 OPENER_MARGIN = 0.15
@@ -208,8 +211,11 @@ def choose_summary(group: DocGroup, headline: str, facts: Facts,
         if len(chosen) > OWN_MORE or (len(chosen) >= 2 and sum(len(x.text.split()) for x in chosen)
                                       + len(c.text.split()) > SUMMARY_MAX_WORDS):
             break
+        # One phrase in common is a restatement only across outlets; within one article a phrase
+        # comes back ("believe the president") in a sentence that goes on to something new.
         if max(cosine(c.vec, x.vec) for x in chosen) < REDUNDANT_SIMILARITY and not any(
-                c.pairs & x.pairs for x in chosen) and not one_for_many(c.figures, lead.text, c.text):
+                len(c.pairs & x.pairs) >= OWN_SHARED_PHRASES for x in chosen) and not one_for_many(
+                c.figures, lead.text, c.text):
             chosen.append(c)
     same_event = _same_event(group, anchor)
     others = [c for c in pool if c.doc != anchor and c.doc in same_event and not c.anaphoric and not c.short
