@@ -191,6 +191,12 @@ def choose_summary(group: DocGroup, headline: str, facts: Facts,
     openers = ([c for c in own if not c.anaphoric and not c.short]
                or [c for c in own if not c.anaphoric] or own)
     lead = max(openers, key=lambda c: (opening(c), -c.pos, c.text))
+    # News copy says what happened first: the article's earliest opener leads unless a later one
+    # scores OPENER_MARGIN more ("Stocks surged after Trump urged Congress ..." before "Trump, a
+    # vocal cryptocurrency advocate, called on lawmakers ...").
+    first = min(openers, key=lambda c: (c.pos, c.text))
+    if opening(first) + OPENER_MARGIN >= opening(lead):
+        lead = first
     # The representative's lead tells the news unless it is background (a profile, a history):
     # then the sentence of a member of the same event that is closer to the headline and scores
     # more than OPENER_MARGIN higher.

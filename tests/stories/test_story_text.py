@@ -250,6 +250,19 @@ def test_the_representatives_short_second_sentence_is_quoted_and_a_feature_opens
     assert [s for s, _ in story.summary][:2] == [first, then]
 
 
+def test_the_representatives_news_lede_opens_the_summary():
+    lede = ("Cryptocurrency and blockchain-related stocks surged in premarket trading on Thursday after U.S. "
+            "President Donald Trump urged Congress to pass legislation establishing clear rules for the sector.")
+    then = ("Trump, a vocal cryptocurrency advocate, called on lawmakers to pass a fair version of the Clarity "
+            "Act, an industry-backed bill stalled in the Senate.")
+    more = ("The act, if enacted, would define whether cryptocurrency qualifies as a security or a commodity, "
+            "clarifying which regulator oversees the sector.")
+    title = "Bitcoin, crypto shares climb after Trump pushes Clarity Act"
+    story = build_story([art("a", title, f"{lede} {then} {more}", source="Reuters"),
+                         art("b", title, f"{lede} {then} {more}", source="CNA", hours=1)], [])
+    assert [s for s, _ in story.summary][:2] == [lede, then]
+
+
 def test_a_title_case_headline_still_names_the_storys_own_terms():
     lead = ("Samsung and SK Hynix are preparing record shareholder returns after investors sent their stocks "
             "tumbling over concerns around the sustainability of AI hardware spending.")
