@@ -10,6 +10,7 @@ from functools import lru_cache
 from pipeline.stories.disputes import disputes
 from pipeline.stories.tokens import stem
 from pipeline.stories.members import DocGroup
+from pipeline.stories.novelty import background
 from pipeline.stories.keyfacts import figures, role_facts
 from pipeline.stories.quantities import NUMBER_WORDS, TIME_STEMS, Quantity, best_noun, quantities
 
@@ -50,9 +51,13 @@ def find_facts(group: DocGroup, allowed: set[str] | None = None) -> Facts:
     figure_forms: dict[str, Counter[str]] = defaultdict(Counter)
     texts: dict[str, list[str]] = defaultdict(list)
     up_top: dict[tuple[str, str], set[str]] = defaultdict(set)
+    dated = [d.article.published for d in group.docs if d.article.published]
+    year = max(dated).year if dated else None
     for d in group.docs:
         told = allowed is None or d.article.id in allowed
-        top = {d.title, *d.lead}
+        # A sentence about an earlier year is background: its figures are not this story's
+        # ("rival mob boss John Gotti died of cancer in 2002 at age 61").
+        top = {s for s in (d.title, *d.lead) if not background(s, year)}
         for s in list(dict.fromkeys([d.title, *d.sentences])):
             for q in quantities(s):
                 said[(q.key, q.value)].add(d.outlet)

@@ -250,6 +250,16 @@ def test_the_representatives_short_second_sentence_is_quoted_and_a_feature_opens
     assert [s for s, _ in story.summary][:2] == [first, then]
 
 
+def test_a_figure_from_background_is_no_key_fact():
+    lead = ("Mob boss Vincent Gigante, who avoided jail for decades by feigning mental illness, died on Monday "
+            "in a federal prison hospital, a prison spokesman said.")
+    history = "It was the same prison where rival mob boss John Gotti died of cancer in 2002 at age 61."
+    story = build_story([art("a", "Vincent Gigante dies in prison", f"{lead} {history}", source="AP"),
+                         art("b", "Mob boss Gigante dies in federal prison", f"{lead} {history}", source="NYT",
+                             hours=1)], [])
+    assert not any("61" in f for f in story.key_facts)
+
+
 def test_the_representatives_news_lede_opens_the_summary():
     lede = ("Cryptocurrency and blockchain-related stocks surged in premarket trading on Thursday after U.S. "
             "President Donald Trump urged Congress to pass legislation establishing clear rules for the sector.")
