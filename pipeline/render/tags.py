@@ -104,7 +104,7 @@ _PERSON_BEFORE = regex.compile(
     r"|governor|mayor|judge|ceo|chief\s+executive|chairman|spokes(?:man|woman|person)|coach|actress"
     r"|actor|singer|star|player|pastor|lawyer|attorney|founder|boss|captain|king|queen|prince|pope"
     r"|finalist|champion|officer|leader|referee|umpire|manager|director|economist|analyst|professor"
-    r"|prosecutor|sheriff|ambassador|general|chief|deputy|secretary|chancellor|rapper|model)\.?\s+$")
+    r"|prosecutor|sheriff|ambassador|general|chief|deputy|secretary|chancellor|rapper|model)\.?,?\s+$")
 # After a name, words that make it a person's: an age, a death ("said" is not one: "China said").
 _PERSON_AFTER = regex.compile(r"^(?:,\s*\d{1,3}\s*,|\s+(?:died|dies|was\s+born)\b|\s*\(\d{1,3}\))")
 
@@ -232,7 +232,8 @@ def hashtags(story: Story, max_tags: int = 2, *,
     for phrase in ordered:
         if _DEMONYM.search(phrase) or phrase.casefold().rstrip(".") in _CALENDAR:
             continue        # "Korean", "South Korean": an adjective; "Aug", "Monday": a date
-        if phrase.casefold() not in told:
+        if not regex.search(r"(?<![\p{L}\p{M}\p{N}])" + regex.escape(phrase.casefold()) + r"(?![\p{L}\p{M}\p{N}])",
+                            told):
             continue        # not what the card itself is about ("Lennox Lewis" in a fight's story)
         tag = camel_tag(_LEGAL_FORM.sub("", phrase))
         if not tag or len(tag) < MIN_TAG_CHARS:

@@ -97,6 +97,13 @@ TAGS = {
              lead="Amsterdam-based Nebius plans to sell $4.5 billion of convertible debt.",
              entities=("Amsterdam", "Nebius")), ("Nebius",)),
     "a place the headline names stays": (dict(), ("Aceh",)),
+    "a word inside a longer one is not named": (
+        dict(headline="Lindsay Lohan checks into rehab", lead="Lohan checked into a Southern California rehab "
+             "facility on Thursday, her attorney said.", entities=("Calif", "Lohan")), ()),
+    "a role before a comma": (
+        dict(headline="Fire damages the Wasilla Bible Church",
+             lead="No one was hurt in the fire at the Wasilla Bible Church, said the fire chief, James Steele.",
+             entities=("James Steele", "Wasilla Bible Church")), ("WasillaBibleChurch",)),
 }
 
 
