@@ -22,7 +22,9 @@ Counted per digest, over the selected stories and their posts:
   seeds_002_004      (a folder with files 002_* or 004_*) summary sentences from them
   repeated_sentence  a summary sentence that restates another (token cosine 0.5 or more, or a
                      shared phrase of two content words, not both names, that is not the
-                     story's own term: in its headline or in half its sources' titles)
+                     story's own term: in its headline or in half its sources' titles, read in
+                     lower case; two such phrases when both sentences are one article's own,
+                     whose next sentence takes a phrase up again to say something new)
   lead_off_headline  the summary's first sentence names nothing the headline names
   headline_shape     a headline over 16 words, ending in a period, opening with a subordinate
                      clause ("When ..."), or a label of under 4 words
@@ -117,7 +119,17 @@ def run(folder: Path) -> tuple[list[dict], dict]:
                  if a.id in ids and a.published and not a.published_guessed]
         cards.append({"story": s, "posts": made["posts"].get(s.id, {}),
                       "newest": max(dates) if dates else None})
-    return cards, {"origins": {a.id: a.origin for a in articles.values()}, "language": made["language"]}
+    return cards, {"origins": {a.id: a.origin for a in articles.values()}, "language": made["language"],
+                   "texts": {a.id: a.text for a in articles.values()}}
+
+
+def _same_text(texts: dict[str, str], story, a: tuple[str, str], b: tuple[str, str]) -> bool:
+    """Whether two summary sentences are one article's own: credited to it, or both in one
+    member's text (copies are credited to the earliest member that holds each)."""
+    if a[1] == b[1]:
+        return True
+    bodies = (" ".join(texts.get(m.article_id, "").split()) for m in story.members)
+    return any(a[0] in t and b[0] in t for t in bodies)
 
 
 def _body(post: str) -> str:
@@ -151,12 +163,13 @@ def count(cards: list[dict], run: dict) -> dict[str, int]:
         sentences = [t for t, _ in s.summary]
         # The story's own terms ("ballistic missile", "shareholder return": in the headline or
         # in half its sources' titles) are no restatement; another shared phrase is.
-        titles = list(dict.fromkeys(src.title for src in s.sources))
+        titles = list(dict.fromkeys(src.title.lower() for src in s.sources))
         df = collections.Counter(p for t in titles for p in _phrases(t))
-        topic = _phrases(s.headline) | {p for p, n in df.items() if n >= max(2, len(titles) / 2)}
+        topic = _phrases(s.headline.lower()) | {p for p, n in df.items() if n >= max(2, len(titles) / 2)}
         found["repeated_sentence"] += sum(
-            1 for i, a in enumerate(sentences) for b in sentences[:i]
-            if cosine(bag(a), bag(b)) >= 0.5 or (_phrases(a) & _phrases(b)) - topic)
+            1 for i, a in enumerate(s.summary) for b in s.summary[:i]
+            if cosine(bag(a[0]), bag(b[0])) >= 0.5
+            or len((_phrases(a[0]) & _phrases(b[0])) - topic) >= (2 if _same_text(run["texts"], s, a, b) else 1))
         found["lead_off_headline"] += bool(sentences) and not names_subject(sentences[0], s.headline)
         found["headline_shape"] += bool(_bad_headline(s.headline))
         found["spaced_tokens"] += bool(_SPACED.search(s.headline) or _SPACED.search(s.summary_text))
