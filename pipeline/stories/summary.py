@@ -148,8 +148,14 @@ def choose_summary(group: DocGroup, headline: str, facts: Facts,
         # with its opening sentence), unless the headline is that very sentence.
         titled = [d.title] if (_SENTENCE_END.search(d.title) and norm_words(d.title) != head_key
                                and d.title not in d.lead) else []
-        for pos, raw in enumerate(titled + d.lead):
-            s = whole_clause(undated(_unglued(raw, d.title)))
+        sentences = [(pos, raw, whole_clause(undated(_unglued(raw, d.title))))
+                     for pos, raw in enumerate(titled + d.lead)]
+        if d.article.id != headline_article:
+            # Another outlet's sentence that retells the news "and" adds to it: its last clause
+            # alone ("... sentenced to life in prison and the companies were fined more than
+            # US$2 billion" -> "The companies were fined more than US$2 billion.").
+            sentences += [(pos, None, c) for pos, _, s in sentences if s and (c := _added_clause(s))]
+        for pos, raw, s in sentences:
             if s is None or not _is_summary_sentence(s, SHORT_MIN_WORDS) or unusable(s) or _contradicts(s, state):
                 continue
             vec = bag(s)
@@ -171,10 +177,10 @@ def choose_summary(group: DocGroup, headline: str, facts: Facts,
             anaphoric = opening[0] in _ANAPHORIC or (opening[0] in _SUBORDINATORS and opening[1:2] != []
                                                      and opening[1] in _PRONOUNS)
             short = len(s.split()) < SENTENCE_MIN_WORDS
-            if short and d.article.id != headline_article:
+            if short and d.article.id != headline_article and raw is not None:
                 continue
-            pool.append(_Candidate(s, d.article.id, vec, relevance, anaphoric, short, i, pos,
-                                   frozenset(found), frozenset(group.names_in.get(raw, ())),
+            pool.append(_Candidate(s, d.article.id, vec, relevance, anaphoric, short and raw is not None, i, pos,
+                                   frozenset(found), frozenset(group.names_in.get(raw, ()) if raw else ()),
                                    phrases(s) - topic))
     if not pool:
         return _title_summary(group, headline)
@@ -276,6 +282,20 @@ def _same_event(group: DocGroup, anchor: int, need_names: bool = True) -> set[in
     need = min(SAME_EVENT_NAMES, len(names[anchor])) if need_names else 0
     return {i for i, p in enumerate(profiles)
             if i == anchor or (cosine(p, profiles[anchor]) >= SAME_EVENT_MIN and len(names[i] & names[anchor]) >= need)}
+
+
+# "... and the companies were fined ...": a clause with its own subject and verb after "and".
+_AND_CLAUSE = re.compile(r",?\s+and\s+(?=(?:the|its|their|his|her|a|an)\s+[\w-]+(?:\s+[\w-]+)?\s+"
+                         r"(?:was|were|is|are|has|have|had|will|would)\s)")
+
+
+def _added_clause(sentence: str) -> str | None:
+    """The last clause of a sentence that joins two with "and" ("... and the companies were fined
+    ..."), as a sentence of its own, or None."""
+    parts = _AND_CLAUSE.split(sentence)
+    if len(parts) < 2 or len(parts[-1].split()) < SHORT_MIN_WORDS:
+        return None
+    return parts[-1][0].upper() + parts[-1][1:]
 
 
 def _unglued(sentence: str, title: str) -> str:

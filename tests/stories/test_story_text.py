@@ -233,6 +233,20 @@ def test_a_snippet_cut_off_gives_its_whole_first_clause_to_the_summary():
     assert [s for s, _ in story.summary] == [lead, snippet.split(", a court")[0] + "."]
 
 
+def test_what_another_outlet_adds_with_and_is_quoted_without_what_it_retells():
+    lead = ("China Evergrande Group's founder Hui Ka Yan has been sentenced to life in prison, bringing an end to "
+            "one of the most dramatic rise and fall stories in China's corporate history.")
+    retold = ("Chinese property developer Hui Ka Yan, founder of the Evergrande real estate group, has been "
+              "sentenced to life in prison and the companies were fined a total of more than US$2 billion, a "
+              "court in the ...")
+    story = build_story([
+        art("a", "China Sentences Evergrande Founder Hui to Life in Prison", lead, source="Bloomberg"),
+        art("b", "Chinese court sentences Evergrande founder to life in prison", retold, source="BNN", hours=1),
+    ], [])
+    assert [s for s, _ in story.summary] == [lead, "The companies were fined a total of more than US$2 billion."]
+    assert story.summary[1][1] == "b"
+
+
 def test_the_representatives_short_second_sentence_is_quoted_and_a_feature_opens_on_its_first():
     lead = ("US stock futures were lower ahead of the market open on Thursday as a rally in government bonds "
             "sputtered, sending yields higher, and oil prices rose.")
