@@ -17,6 +17,7 @@ from pipeline.ingest.normalize import detect_language
 from pipeline.model import Article, Story
 from pipeline.stories.members import DocGroup
 from pipeline.stories.quality import unusable
+from pipeline.stories.quotable import usable_sentence
 from pipeline.stories.sentences import bag, cosine
 
 # Hosts and outlet names that pass other publishers' stories on: a redirect or a pool, never the
@@ -93,8 +94,6 @@ def _may_be(article: Article, want: str) -> bool:
 def article_bonus(group: DocGroup, allowed: set[str] | None) -> dict[str, float]:
     """Per article id, what choose_headline adds to its title's score: LEAD_BONUS for a lead of
     two usable sentences (half for one), less AGGREGATOR_PENALTY for an aggregator's copy."""
-    from pipeline.stories.summary import usable_sentence
-
     bonus: dict[str, float] = {}
     for d in group.docs:
         if allowed is not None and d.article.id not in allowed:

@@ -14,17 +14,10 @@ from pipeline.stories.members import DocGroup
 from pipeline.stories.names import name_stems
 from pipeline.stories.quality import blemishes, source_quality, undated, unusable
 from pipeline.stories.sentences import bag, cosine, norm_words, squash
+from pipeline.stories.quotable import (SENTENCE_END, SENTENCE_MIN_WORDS, SHORT_MIN_WORDS,
+                                       added_clause, is_summary_sentence, unglued)
 from pipeline.stories.tidy import whole_clause
 
-# A summary sentence is a whole sentence of readable length; shorter ones are fragments or
-# attributions ("he said on Tuesday."), longer ones run-ons from text rebuilt without punctuation.
-# 55 rather than 45: wire leads run long; on allsides-dev (--given story) ROUGE-1 41.31 vs 40.90.
-SENTENCE_MIN_WORDS = 15
-# A shorter sentence (8-14 words: "Walmart Inc.'s earnings disappointed, pressuring shares of the
-# retail giant and peers.") is whole too, but as often an aside; it is quoted only from the
-# representative: the sentence after its lead, or its first one when nothing else opens it.
-SHORT_MIN_WORDS = 8
-SENTENCE_MAX_WORDS = 55
 SUMMARY_MAX_SENTENCES = 3
 # A third sentence is added only while the summary stays this short (a short paragraph; the
 # AllSides editors' first paragraphs run ~110 words). allsides-dev ROUGE-1: 100 -> 40.04,
@@ -58,8 +51,6 @@ PENALTY_BLEMISH = 0.15
 W_CENTRAL, W_FACTS, W_SUPPORT, W_EARLY = 0.45, 0.2, 0.2, 0.15
 PENALTY_SPUN = 0.3
 
-_FIRST_PERSON = frozenset({"I", "I'm", "I’m", "I've", "I’ve", "I'd", "I’d", "I'll", "I’ll", "me",
-                           "my", "My", "we", "We", "us", "our", "Our", "ours"})
 # Openers that point back to an earlier sentence: fine second, never as the summary's first.
 _ANAPHORIC = frozenset("but and however still so also yet then meanwhile instead moreover "
                        "furthermore this that these those they it he she his her their its "
@@ -146,17 +137,17 @@ def choose_summary(group: DocGroup, headline: str, facts: Facts,
         q = source_quality(d.sentences)
         # A title written as a whole sentence is its article's first (feeds that title an item
         # with its opening sentence), unless the headline is that very sentence.
-        titled = [d.title] if (_SENTENCE_END.search(d.title) and norm_words(d.title) != head_key
+        titled = [d.title] if (SENTENCE_END.search(d.title) and norm_words(d.title) != head_key
                                and d.title not in d.lead) else []
-        sentences = [(pos, raw, whole_clause(undated(_unglued(raw, d.title))))
+        sentences = [(pos, raw, whole_clause(undated(unglued(raw, d.title))))
                      for pos, raw in enumerate(titled + d.lead)]
         if d.article.id != headline_article:
             # Another outlet's sentence that retells the news "and" adds to it: its last clause
             # alone ("... sentenced to life in prison and the companies were fined more than
             # US$2 billion" -> "The companies were fined more than US$2 billion.").
-            sentences += [(pos, None, c) for pos, _, s in sentences if s and (c := _added_clause(s))]
+            sentences += [(pos, None, c) for pos, _, s in sentences if s and (c := added_clause(s))]
         for pos, raw, s in sentences:
-            if s is None or not _is_summary_sentence(s, SHORT_MIN_WORDS) or unusable(s) or _contradicts(s, state):
+            if s is None or not is_summary_sentence(s, SHORT_MIN_WORDS) or unusable(s) or _contradicts(s, state):
                 continue
             vec = bag(s)
             if not vec:
@@ -266,11 +257,6 @@ def choose_summary(group: DocGroup, headline: str, facts: Facts,
     return tuple(copies[norm_words(c.text)][3:] for c in chosen)
 
 
-def usable_sentence(raw: str, title: str) -> bool:
-    """Whether a lead sentence could open a summary as it is read (glued title and dateline off)."""
-    return _is_summary_sentence(undated(_unglued(raw, title)))
-
-
 def _same_event(group: DocGroup, anchor: int, need_names: bool = True) -> set[int]:
     """Members about the same event as member `anchor`: title and lead at SAME_EVENT_MIN cosine
     or more to its own, and (with `need_names`), when it names anyone or anything, at least
@@ -282,29 +268,6 @@ def _same_event(group: DocGroup, anchor: int, need_names: bool = True) -> set[in
     need = min(SAME_EVENT_NAMES, len(names[anchor])) if need_names else 0
     return {i for i, p in enumerate(profiles)
             if i == anchor or (cosine(p, profiles[anchor]) >= SAME_EVENT_MIN and len(names[i] & names[anchor]) >= need)}
-
-
-# "... and the companies were fined ...": a clause with its own subject and verb after "and".
-_AND_CLAUSE = re.compile(r",?\s+and\s+(?=(?:the|its|their|his|her|a|an)\s+[\w-]+(?:\s+[\w-]+)?\s+"
-                         r"(?:was|were|is|are|has|have|had|will|would)\s)")
-
-
-def _added_clause(sentence: str) -> str | None:
-    """The last clause of a sentence that joins two with "and" ("... and the companies were fined
-    ..."), as a sentence of its own, or None."""
-    parts = _AND_CLAUSE.split(sentence)
-    if len(parts) < 2 or len(parts[-1].split()) < SHORT_MIN_WORDS:
-        return None
-    return parts[-1][0].upper() + parts[-1][1:]
-
-
-def _unglued(sentence: str, title: str) -> str:
-    """The sentence without its member's title glued to the front ("Title Four men rammed ...")."""
-    if title and len(sentence) > len(title) + 20 and sentence.startswith(title):
-        rest = sentence[len(title):].lstrip(" -–—:|")
-        if rest[:1].isupper():
-            return rest
-    return sentence
 
 
 # The state of events a headline reports, and the wording of an earlier state that contradicts
@@ -329,28 +292,6 @@ def _state(headline: str) -> int | None:
 
 def _contradicts(sentence: str, state: int | None) -> bool:
     return state is not None and bool(_STATES[state][1].search(sentence))
-
-
-def _is_summary_sentence(s: str, min_words: int = SENTENCE_MIN_WORDS) -> bool:
-    n = len(s.split())
-    if not min_words <= n <= SENTENCE_MAX_WORDS:
-        return False
-    first = s[0]
-    if not (first.isupper() or (first in "\"'“‘" and s[1:2].isupper())):
-        return False
-    if not (_SENTENCE_END.search(s) or s.endswith(("”", '"'))) or _TRAILING_OFF.search(s):
-        return False
-    if _QUESTION_END.search(s):
-        return False
-    if s.count('"') % 2 or s.count("“") != s.count("”"):
-        return False        # one piece of a quotation that runs over several sentences
-    return not any(w in _FIRST_PERSON for w in _LATIN_WORD.findall(s))
-
-
-_SENTENCE_END = re.compile(r"[.!][\"'”’)\]]*$")
-_TRAILING_OFF = re.compile(r"(?:\.\.|…)\W*$")
-_QUESTION_END = re.compile(r"\?[\"'”’)\]]*$")
-_LATIN_WORD = re.compile(r"[A-Za-z]+(?:['’][a-z]+)?")
 
 
 def _title_summary(group: DocGroup, headline: str) -> tuple[tuple[str, str], ...]:

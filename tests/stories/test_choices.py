@@ -7,7 +7,8 @@ import pytest
 from pipeline.stories.facts import _is_named_fact, _worth_a_line, quantities
 from pipeline.stories.headline import shorten, strip_site
 from pipeline.stories.quality import blemishes, source_quality, unusable
-from pipeline.stories.summary import _contradicts, _state, _unglued
+from pipeline.stories.quotable import unglued as _unglued
+from pipeline.stories.summary import _contradicts, _state
 
 UNUSABLE = {
     "paywall with a byline": ("By Jane Roe Two ministers will meet on Friday, wit Subscribe or log in to "
