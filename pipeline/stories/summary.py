@@ -238,7 +238,10 @@ def choose_summary(group: DocGroup, headline: str, facts: Facts,
                 # A third sentence must bring a figure the summary lacks (a name alone is how a
                 # restatement looks too: "... inside the Dean Smith Center").
                 counts = {(k, v) for k, v in c.figures - figures if k not in TIME_STEMS}   # not "30 days"
-                new = counts if len(chosen) >= 2 else (counts or c.names - names)
+                # A second sentence may bring a name alone; a third a name only as a reaction
+                # or a report ("..., Iran said", "X told Y"): a name in colour ("nicknamed the
+                # Oddfather", "born into a real estate family") tells no news.
+                new = counts or ((c.names - names) if len(chosen) < 2 or _REPORTED.search(c.text) else ())
                 if closest >= NEW_INFO_MAX_SIMILARITY or not new:
                     continue
             if one_for_many(c.figures, " ".join(x.text for x in chosen), c.text):
@@ -268,6 +271,11 @@ def _same_event(group: DocGroup, anchor: int, need_names: bool = True) -> set[in
     need = min(SAME_EVENT_NAMES, len(names[anchor])) if need_names else 0
     return {i for i, p in enumerate(profiles)
             if i == anchor or (cosine(p, profiles[anchor]) >= SAME_EVENT_MIN and len(names[i] & names[anchor]) >= need)}
+
+
+# A sentence that reports what someone said or did about the news.
+_REPORTED = re.compile(r"\b(?:said|says|told|tells|warned|announced|reported|according\s+to|confirmed"
+                       r"|denied|called|urged|condemned|declined)\b")
 
 
 # The state of events a headline reports, and the wording of an earlier state that contradicts

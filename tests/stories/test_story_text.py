@@ -321,6 +321,26 @@ def test_a_sentence_that_counts_many_of_what_the_summary_calls_one_is_left_out(c
     assert one_for_many(found, said, sentence) is want
 
 
+def test_a_third_sentence_brings_a_reaction_never_colour():
+    lead = ("China said President Donald Trump's threat to launch economic warfare on Iran and its trading "
+            "partners would not work, urging cool heads to prevail.")
+    then = ("Trump announced plans on Wednesday to isolate the country and punish those that trade with it, "
+            "citing its refusal to accept his terms.")
+    reaction = ("Iran's Foreign Minister Abbas Araqchi said on Thursday that Trump's move against Tehran was a "
+                "diversion from America's own problems and would fail.")
+    colour = ("Iran's Foreign Minister Abbas Araqchi, a career diplomat educated at the University of Kent, has "
+              "long been seen as a pragmatist who can deal with Trump.")
+    title = "China says Trump's economic warfare won't solve Iran crisis"
+    story = build_story([art("a", title, f"{lead} {then}", source="Bloomberg"),
+                         art("b", "Iran says US economic pressure on Tehran will fail", reaction, source="Reuters",
+                             hours=1)], [])
+    assert [s for s, _ in story.summary] == [lead, then, reaction]
+    story = build_story([art("a", title, f"{lead} {then}", source="Bloomberg"),
+                         art("b", "Iran's Araqchi on US economic pressure on Tehran", colour, source="Reuters",
+                             hours=1)], [])
+    assert [s for s, _ in story.summary] == [lead, then]
+
+
 def test_a_title_written_as_a_sentence_leads_when_the_headline_was_cut_from_it():
     title = ("Wladimir Klitschko stopped Hasim Rahman in the seventh round to retain his IBF, IBO and WBO "
              "heavyweight titles at the SAP-Arena in Mannheim, Germany.")
