@@ -30,6 +30,10 @@ _CAPTION = re.compile(r"(?i)\b(?:photo|image|picture|file\s+photo|video)\s*(?::|
                       r"|\b(?:getty\s+images|shutterstock|afp\s+via\s+getty|(?-i:REUTERS)/[A-Z])"
                       r"|\bcredit\s*:|\bcc\s+by\b|^(?:advertisement|related\s*:|read\s+more\b)")
 
+# Text spliced into the middle of a word ("Firefighters baAlaska Republican governor ... arsonttled"):
+# lower-case letters run into a capitalised word (not "iPhone", "eBay": one letter first).
+_SPLICED = re.compile(r"\b[a-z]{2,}[A-Z][a-z]{2,}")
+
 # Marks of text rebuilt from tokens or written carelessly, each one blemish.
 _ARTEFACTS = (
     re.compile(r"\d\. \d"),                    # "4. 6" for 4.6
@@ -83,6 +87,8 @@ def unusable(sentence: str) -> str | None:
         return "markup"
     if _CAPTION.search(sentence):
         return "caption"
+    if _SPLICED.search(sentence):
+        return "garbled"
     return None
 
 

@@ -92,6 +92,8 @@ OWN_SHARED_PHRASES = 2
 # How much better another member's opening sentence must score for the summary to open with it
 # rather than with the representative's own (relevance and headline similarity, about 0.3-1.0).
 OPENER_MARGIN = 0.15
+# Below this token cosine to the headline, the representative's lead hardly tells its news.
+WEAK_LEAD = 0.3
 
 
 def choose_summary(group: DocGroup, headline: str, facts: Facts,
@@ -199,10 +201,14 @@ def choose_summary(group: DocGroup, headline: str, facts: Facts,
     # more than OPENER_MARGIN higher.
     told = _same_event(group, anchor, need_names=False)
     near = cosine(lead.vec, head_vec)
-    rivals = [c for c in pool if c.doc in told and not c.anaphoric and not c.short
+    mine = {c.text for c in own}       # a copy of the representative says nothing it does not
+    rivals = [c for c in pool if c.doc in told and not c.anaphoric and not c.short and c.text not in mine
               and cosine(c.vec, head_vec) > near]
     best = max(rivals, key=lambda c: (opening(c), -c.pos, c.text), default=lead)
-    if opening(best) > opening(lead) + OPENER_MARGIN:
+    # A lead that shares little with the headline ("Larry Kroon, pastor of the church, estimates
+    # damages at $1 million" under "Palin's church badly damaged in a suspicious fire") gives way
+    # to any better opener of the same event.
+    if opening(best) > opening(lead) + (OPENER_MARGIN if near >= WEAK_LEAD else 0.0):
         lead, anchor = best, best.doc
         own = [c for c in pool if c.doc == anchor]
     chosen = [lead]

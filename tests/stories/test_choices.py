@@ -19,6 +19,9 @@ UNUSABLE = {
     "wire photo credit": ("Trump waves to supporters outside the White House. REUTERS/Annabelle Gordon", "caption"),
     "an agency's poll is news": ("A majority of Americans believe the president profited, a new Reuters/Ipsos "
                                  "poll found.", None),
+    "text spliced into a word": ("Firefighters baAlaska Republican governor Sarah Palin whose church was burned "
+                                 "arsonttled for about eight hours.", "garbled"),
+    "a brand with one lower-case letter first": ("Apple sold more iPhone models and eBay listings rose.", None),
     "plain news": ("Four men rammed their car into a jewellery store in central Paris on Monday.", None),
 }
 

@@ -321,6 +321,21 @@ def test_a_sentence_that_counts_many_of_what_the_summary_calls_one_is_left_out(c
     assert one_for_many(found, said, sentence) is want
 
 
+def test_a_lead_that_hardly_tells_the_headline_gives_way_to_one_that_does():
+    weak = "Larry Kroon, pastor of the Wasilla Bible Church, estimates damages at more than $1 million to the church."
+    then = ("Kroon declined to say if the blaze was politically based or directed at Palin, the failed Republican "
+            "vice presidential candidate.")
+    strong = ("Wasilla Bible Church, the home church of Alaska Gov. Sarah Palin and her family, received an "
+              "estimated $1 million in damage from a fire that was deliberately set Friday night.")
+    story = build_story([
+        art("a", "Gov. Sarah Palin's home church has been badly damaged in a suspicious fire", f"{weak} {then}",
+            source="City Tribune"),
+        art("b", "Arson damages Palin's church in Wasilla", strong, source="Capital Report", hours=1),
+    ], [])
+    assert story.headline == "Gov. Sarah Palin's home church has been badly damaged in a suspicious fire"
+    assert story.summary[0][0] == strong
+
+
 def test_a_third_sentence_brings_a_reaction_never_colour():
     lead = ("China said President Donald Trump's threat to launch economic warfare on Iran and its trading "
             "partners would not work, urging cool heads to prevail.")
