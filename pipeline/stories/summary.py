@@ -16,7 +16,7 @@ from pipeline.stories.quality import blemishes, source_quality, undated, unusabl
 from pipeline.stories.sentences import bag, cosine, norm_words, squash
 from pipeline.stories.quotable import (SENTENCE_END, SENTENCE_MIN_WORDS, SHORT_MIN_WORDS,
                                        added_clause, is_summary_sentence, unglued)
-from pipeline.stories.tidy import whole_clause
+from pipeline.stories.tidy import one_quote_style, whole_clause
 
 SUMMARY_MAX_SENTENCES = 3
 # A third sentence is added only while the summary stays this short (a short paragraph; the
@@ -263,7 +263,8 @@ def choose_summary(group: DocGroup, headline: str, facts: Facts,
             break
         chosen.append(best)
     # Each sentence as its cleanest copy says it, credited to the earliest member that does.
-    return tuple(copies[norm_words(c.text)][3:] for c in chosen)
+    said = [copies[norm_words(c.text)][3:] for c in chosen]
+    return tuple(zip(one_quote_style([t for t, _ in said]), (aid for _, aid in said)))
 
 
 def _same_event(group: DocGroup, anchor: int, need_names: bool = True) -> set[int]:

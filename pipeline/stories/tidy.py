@@ -134,3 +134,21 @@ def whole_clause(sentence: str) -> str | None:
             or kept.count(",") % 2 or not words or words[-1].lower().strip("\"'”’") in _NO_END):
         return None
     return kept + "."
+
+
+_STRAIGHT_PAIR = re.compile(r'"([^"]*)"')
+
+
+def one_quote_style(sentences: list[str]) -> list[str]:
+    """Sentences quoted from several sources in one style: straight double quotes and apostrophes
+    become curly ones when another sentence uses curly ones (“economic warfare” beside "ECONOMIC
+    D-DAY", Trump’s beside country's)."""
+    if any("“" in s for s in sentences):
+        sentences = [_STRAIGHT_PAIR.sub(r"“\1”", s) if s.count('"') % 2 == 0 else s for s in sentences]
+    if any(_CURLY_APOSTROPHE.search(s) for s in sentences):
+        sentences = [_STRAIGHT_APOSTROPHE.sub("’", s) for s in sentences]
+    return sentences
+
+
+_CURLY_APOSTROPHE = re.compile(r"(?<=\w)’(?=\w)")
+_STRAIGHT_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")

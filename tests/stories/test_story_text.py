@@ -17,7 +17,7 @@ from pipeline.stories.merge import build_story
 from pipeline.stories.novelty import one_for_many
 from pipeline.stories.quality import undated, unusable
 from pipeline.stories.representative import aggregated, in_language, language_of
-from pipeline.stories.tidy import rebuilt, tidy, whole_clause
+from pipeline.stories.tidy import one_quote_style, rebuilt, tidy, whole_clause
 
 T0 = datetime(2026, 8, 20, 6, 0, tzinfo=timezone.utc)
 
@@ -53,6 +53,14 @@ TIDY = {
 def test_spacing_artefacts_are_repaired(case):
     text, joined, want = TIDY[case]
     assert tidy(text, joined) == want
+
+
+def test_a_summary_quotes_in_one_style():
+    mixed = ["China said Trump\u2019s threat of \u201ceconomic warfare\u201d would not work.",
+             'Trump announced an "ECONOMIC D-DAY" against the country\'s leaders.']
+    assert one_quote_style(mixed)[1] == "Trump announced an \u201cECONOMIC D-DAY\u201d against the country\u2019s leaders."
+    plain = ['He called it "unfair".', "The country's leaders agreed."]
+    assert one_quote_style(plain) == plain          # one style already: nothing changes
 
 
 def test_text_rebuilt_from_tokens_is_told_from_ordinary_copy():
