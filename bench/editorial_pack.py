@@ -39,6 +39,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipeline.config import load_settings  # noqa: E402
+from pipeline.render.view import source_list  # noqa: E402
 from pipeline.run import run_digest  # noqa: E402
 from pipeline.stories.sentences import split_sentences  # noqa: E402
 
@@ -172,7 +173,7 @@ def digest_cards(name: str, folder: Path, gold: dict[str, str], key: str, top: i
             "baseline_headline": baseline_headline(distinct),
             "baseline_lead": baseline_lead(distinct),
             "key_facts": list(s.key_facts), "disputed": list(s.disputed),
-            "sources": [{"outlet": r.outlet, "title": r.title, "url": r.url} for r in s.sources],
+            "sources": [{"outlet": r.outlet, "title": r.title, "url": r.url} for r in source_list(s.sources)],
             "posts": made["posts"].get(s.id, {}),
             "members": [{k: v for k, v in m.items() if k != "text"} for m in members],
             "labelled_stories": len({m["story"] for m in members if m["story"]}),

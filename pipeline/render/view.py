@@ -15,6 +15,7 @@ from pipeline.render.options import DigestOptions, format_when
 from pipeline.render.plain import clean_text, safe_image_url, safe_url
 from pipeline.render.posts import best_link
 from pipeline.stories.representative import aggregated
+from pipeline.stories.sentences import norm_words
 
 # The picture's width in the e-mail: the 600 px column less the card's 20 px padding each side.
 # On a narrower screen it shrinks with the card (width:100%, height:auto).
@@ -118,6 +119,29 @@ def outlets_line(sources: Sequence[SourceRef]) -> tuple[list[dict[str, Any]], in
     return shown, len(outlets) - len(shown)
 
 
+def source_list(sources: Sequence[SourceRef]) -> list[SourceRef]:
+    """The story's sources as a reader counts them: one entry per article however many feeds
+    carried it. Two entries with one title are one article when they are one outlet (one
+    _outlet_key or one name: "CNA" and "CNA Business" linking one page, "Reuters" and
+    "reuters.com", "Reuters" through Google News) or one of them is a pool passing the other's
+    on; the publisher's own link is kept, in the place of the first. Different outlets stay
+    apart, one title or not (CNA republishing Reuters)."""
+    kept: list[tuple[SourceRef, str, str, bool]] = []       # (ref, outlet key, name, a pool's)
+    by_title: dict[str, list[int]] = {}
+    for ref in sources:
+        name = _outlet_of(ref) or clean_text(ref.title) or ""
+        mine = (ref, _outlet_key(name, ref), name.casefold(), aggregated(None, ref.outlet))
+        title = norm_words(clean_text(ref.title))
+        same = next((i for i in by_title.get(title, ()) if title and (
+            kept[i][1] == mine[1] or kept[i][2] == mine[2] or kept[i][3] or mine[3])), None)
+        if same is None:
+            by_title.setdefault(title, []).append(len(kept))
+            kept.append(mine)
+        elif aggregated(kept[same][0].url) and not aggregated(ref.url) and not mine[3]:
+            kept[same] = mine       # the publisher's own page over a copy passed on
+    return [k[0] for k in kept]
+
+
 def outlets_text(outlets: Sequence[dict[str, Any]], more: int) -> str:
     """"Reuters, Bloomberg, CNA and 9 more"; "Reuters and CNA"."""
     names = [o["name"] for o in outlets]
@@ -141,7 +165,7 @@ def anchor(story_id: str) -> str:
 def story_view(story: Story, zone: ZoneInfo) -> dict[str, Any]:
     """What the templates see of one story: cleaned text, safe links only, dates as shown."""
     sources = []
-    for ref in story.sources:
+    for ref in source_list(story.sources):
         url = safe_url(ref.url)
         outlet, title = clean_text(ref.outlet) or _host(url), clean_text(ref.title)
         # "Outlet — title": entries that can be told apart, and who said what.

@@ -17,7 +17,7 @@ from pipeline.model import Image, SourceRef, Story
 from pipeline.render.digest import DigestOptions, render_digest
 from pipeline.render.plain import clean_text
 from pipeline.render.posts import best_link
-from pipeline.render.view import IMAGE_WIDTH, image_view, outlets_line, outlets_text
+from pipeline.render.view import IMAGE_WIDTH, image_view, outlets_line, outlets_text, source_list
 
 spec = importlib.util.spec_from_file_location("newsletter_stories", Path(__file__).parents[1] / "fixtures" / "render" / "stories.py")
 fixtures = importlib.util.module_from_spec(spec)
@@ -133,11 +133,32 @@ def test_sources_are_one_line_of_outlets_each_linked_once():
     assert hrefs == ["https://reuters.example.com/story", "https://bloomberg.example.com/story",
                      "https://cna.example.com/story", f"{SITE}{EDITION}/#sources-s-chips"]
     assert "Sources: Reuters, Bloomberg, CNA and 9 more" in text
-    # The web edition lists every source behind "all sources", each a link.
+    # The web edition lists every article behind "all sources", each a link (a copy once: the
+    # second "Reuters" entry has its own title, so it is another article and stays).
     page = lxml.html.document_fromstring(web)
     listed = page.get_element_by_id("sources-s-chips")
     assert len(listed.findall(".//li")) == len(story.sources)
     assert "All sources (14)" in listed.text_content()
+
+
+def test_the_web_editions_sources_list_each_article_once():
+    t0 = datetime(2026, 8, 20, 6, tzinfo=timezone.utc)
+    title = "Samsung to announce $72 billion shareholder return programme"
+    cna = "https://channelnewsasia.com/business/samsung-return-6330"
+    refs = (
+        SourceRef("Reuters", "https://news.google.com/rss/articles/CBMi1", title, t0, "g1"),
+        SourceRef("Reuters", "https://news.google.com/rss/articles/CBMi1", title, t0, "g2"),    # a second feed
+        SourceRef("CNA Business", cna, title, t0, "c1"),          # CNA republishes Reuters: its own page
+        SourceRef("channelnewsasia.com", cna, title, t0, "c2"),   # the same page through another feed
+        SourceRef("Bloomberg", "https://bloomberg.com/news/a", "Samsung, SK Hynix prepare record returns", t0, "b1"),
+        SourceRef("Reuters/Bloomberg resource pool", "https://bloomberg.com/news/a",
+                  "Samsung, SK Hynix prepare record returns", t0, "p1"),
+        SourceRef("Bloomberg", "https://bloomberg.com/news/b", "Samsung plans record payout", t0, "b2"),
+    )
+    assert [r.article_id for r in source_list(refs)] == ["g1", "c1", "b1", "b2"]
+    # A copy passed on first, the publisher's own page later: the page is listed, in the first place.
+    passed = SourceRef("Bloomberg", "https://news.google.com/rss/articles/CBMi9", "Samsung plans record payout", t0, "g9")
+    assert [r.article_id for r in source_list((passed, refs[6]))] == ["b2"]
 
 
 def test_four_outlets_are_all_named():
