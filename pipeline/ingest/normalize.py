@@ -148,6 +148,20 @@ def _squash(s: str) -> str:
     return re.sub(r"[^0-9a-z]+", "", s.lower())
 
 
+# A title that only dates its page ("Updated: November 11, 2011 20:09 IST", "Friday, June 7,
+# 2013"): the words a date line holds besides the date itself.
+_DATE_PARTS = re.compile(
+    r"(?i)\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?"
+    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?"
+    r"|\b(?:updated|published|posted|last|modified|on|at|am|pm|a\.m\.|p\.m\.|ist|gmt|utc|bst|cet|e[sd]t|p[sd]t)\b"
+    r"|\d+|[,:/.\-–—|]")
+
+
+def is_date_only(title: str) -> bool:
+    """Whether a title says nothing but when its page was dated."""
+    return bool(title) and any(ch.isdigit() for ch in title) and not _DATE_PARTS.sub(" ", title).strip()
+
+
 def clean_title(title: str | None, *, outlet: str | None = None, url: str | None = None) -> str:
     """A headline without the site suffix (" - Bloomberg.com", " | Reuters") or prefix."""
     title = clean_inline(title)

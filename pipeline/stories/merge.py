@@ -35,7 +35,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
 
-from pipeline.ingest.normalize import clean_title, stable_id
+from pipeline.ingest.normalize import clean_title, is_date_only, stable_id
 from pipeline.model import Article, Member, SourceRef, Story
 from pipeline.stories.facts import find_facts
 from pipeline.stories.tokens import STOP_WORDS, stem
@@ -50,6 +50,15 @@ log = logging.getLogger(__name__)
 
 ENTITIES_LIMIT = 8
 KEYWORDS_LIMIT = 8
+
+
+LISTED_TITLE_WORDS = 14
+
+
+def _opening(d: Doc) -> str:
+    """The first words of an article's text, for a title that is no title."""
+    words = (d.lead or d.sentences or [d.title])[0].split()
+    return " ".join(words[:LISTED_TITLE_WORDS]) + ("\u2026" if len(words) > LISTED_TITLE_WORDS else "")
 
 
 def story_id_for(articles: Sequence[Article]) -> str:
@@ -89,7 +98,9 @@ def build_story(articles: Sequence[Article], members: Sequence[Member], *,
     # Dated by its articles (a date the feed gave), never by the run that first saw them.
     published = [a.published for a in ordered if a.published and not a.published_guessed]
     seen = [a.published for a in ordered if a.published]
-    titles = {d.article.id: d.title for d in docs}
+    # A title that only dates its page ("Updated: November 11, 2011 20:09 IST") is listed by the
+    # start of its text instead: entries a reader can tell apart.
+    titles = {d.article.id: _opening(d) if is_date_only(d.title) else d.title for d in docs}
     tag_union = dict.fromkeys(tags)
     tag_union.update(dict.fromkeys(sorted({t for a in ordered for t in a.tags})))
     log.debug("story of %d articles: %r from %s", len(docs), headline, headline_doc)

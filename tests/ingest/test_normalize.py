@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 import pytest
 
 from pipeline.ingest.normalize import (canonical_url, clean_text, clean_title, detect_language,
-                                parse_date, stable_id)
+                                       is_date_only, parse_date, stable_id)
 
 URLS = [
     ("tracking", "https://example.com/a?utm_source=rss&utm_medium=x&id=3", "https://example.com/a?id=3"),
@@ -45,6 +45,14 @@ TITLES = [
      "Storm hits coast - thousands without power"),
     ("entities-decoded-and-space", "  Caf&eacute;  opens\n", None, "Café opens"),
 ]
+
+
+@pytest.mark.parametrize("title,dated", [
+    ("Updated: November 11, 2011 20:09 IST", True), ("Friday, June 7, 2013", True), ("May 2, 2013, 1: 12 PM", True),
+    ("Watergate figure Fred LaRue dies, July 24", False), ("May Day marches draw thousands", False),
+    ("No date here", False)])
+def test_a_title_that_only_dates_its_page(title, dated):
+    assert is_date_only(title) is dated
 
 
 @pytest.mark.parametrize("raw,outlet,expected", [(r, o, e) for _, r, o, e in TITLES], ids=[n for n, *_ in TITLES])

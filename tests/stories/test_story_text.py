@@ -282,6 +282,16 @@ def test_a_figure_from_background_is_no_key_fact():
     assert not any("61" in f for f in story.key_facts)
 
 
+def test_a_source_whose_title_only_dates_its_page_is_listed_by_its_opening():
+    text = ("The Indian Navy patrolling the Gulf of Aden on Thursday thwarted a multi-boat attack by pirates on "
+            "merchant vessels, apprehending 26 Somali pirates.")
+    story = build_story([art("a", "Indian Navy foils attack in Gulf of Aden, nabs 26 pirates", text),
+                         art("b", "Updated: November 11, 2011 20:09 IST", text, hours=1)], [])
+    listed = {r.article_id: r.title for r in story.sources}
+    assert listed["b"] == "The Indian Navy patrolling the Gulf of Aden on Thursday thwarted a multi-boat attack\u2026"
+    assert story.headline == "Indian Navy foils attack in Gulf of Aden, nabs 26 pirates"
+
+
 def test_the_representatives_news_lede_opens_the_summary():
     lede = ("Cryptocurrency and blockchain-related stocks surged in premarket trading on Thursday after U.S. "
             "President Donald Trump urged Congress to pass legislation establishing clear rules for the sector.")
