@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from pipeline.stories.disputes import disputes
+from pipeline.stories.sentences import WORD
 from pipeline.stories.tokens import stem
 from pipeline.stories.members import DocGroup
 from pipeline.stories.novelty import background
@@ -32,7 +33,7 @@ class Facts:
     names: tuple[tuple[str, ...], ...]         # agreed name keys
 
 
-def find_facts(group: DocGroup, allowed: set[str] | None = None) -> Facts:
+def find_facts(group: DocGroup, allowed: set[str] | None = None, headline: str = "") -> Facts:
     """Key facts an editor would print, each stated by at least MIN_OUTLETS outlets, most
     outlets first, at most KEY_FACTS_LIMIT:
     - money, shares and magnitudes with what they measure (keyfacts.figures);
@@ -96,7 +97,14 @@ def find_facts(group: DocGroup, allowed: set[str] | None = None) -> Facts:
     shown_names = [group.names[k].display() for k, _ in ranked]
     # Roles of the story's main people only (the most supported names), not of everyone quoted.
     named = [n for n in shown_names if _is_named_fact(n, outlet_keys, long_keys)][:ROLE_NAMES]
+    said_in_headline = {w.casefold() for w in WORD.findall(headline)}
     for outlets, shown in role_facts(named, texts, MIN_OUTLETS):
+        name = next((n for n in named if n in shown), "")
+        # A title before a name the headline gives ("President Donald Trump" under "... Trump
+        # pushes Clarity Act") tells a reader nothing; a role that says more does ("Larry Kroon,
+        # pastor of the Wasilla Bible Church").
+        if name and name.split()[-1].casefold() in said_in_headline and len(shown.replace(name, "").split()) <= 2:
+            continue
         facts.append((-outlets, 2, shown))
     facts.sort(key=lambda f: (f[0], f[1], f[2].lower(), f[2]))
     key_facts = tuple(dict.fromkeys(f[2] for f in facts))[:KEY_FACTS_LIMIT]

@@ -92,7 +92,7 @@ def build_story(articles: Sequence[Article], members: Sequence[Member], *,
     language = language or language_of(ordered)
     allowed = in_language([d.article for d in docs], language)
     headline, headline_doc = choose_headline(group, allowed, article_bonus(group, allowed))
-    facts = find_facts(group, allowed)
+    facts = find_facts(group, allowed, headline)
     summary = choose_summary(group, headline, facts, headline_doc, allowed)
     told = allowed if allowed is not None else {a.id for a in ordered}
     # Dated by its articles (a date the feed gave), never by the run that first saw them.

@@ -272,6 +272,18 @@ def test_the_representatives_short_second_sentence_is_quoted_and_a_feature_opens
     assert [s for s, _ in story.summary][:2] == [first, then]
 
 
+def test_a_title_before_a_name_the_headline_gives_is_no_key_fact():
+    text = ("President Donald Trump urged Congress on Wednesday to pass the Clarity Act, a bill that would set "
+            "rules for the crypto industry.")
+    story = build_story([art("a", "Bitcoin climbs after Trump pushes Clarity Act", text, source="Reuters"),
+                         art("b", "Crypto shares rise as Trump backs Clarity Act", text, source="CNA", hours=1)], [])
+    assert "President Donald Trump" not in story.key_facts
+    # Under a headline that does not name him, his role is a fact.
+    story = build_story([art("a", "Crypto shares climb as Congress weighs the Clarity Act", text, source="Reuters"),
+                         art("b", "Crypto shares rise on Clarity Act hopes", text, source="CNA", hours=1)], [])
+    assert "President Donald Trump" in story.key_facts
+
+
 def test_a_figure_from_background_is_no_key_fact():
     lead = ("Mob boss Vincent Gigante, who avoided jail for decades by feigning mental illness, died on Monday "
             "in a federal prison hospital, a prison spokesman said.")
