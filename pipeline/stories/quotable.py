@@ -1,6 +1,6 @@
 """Whether a source's sentence can be quoted in a summary as it is read: a whole sentence of
 readable length, no question, no first person, no quotation cut in two; a title glued to its
-front taken off; the last clause of one that retells the news "and" adds to it."""
+front taken off."""
 from __future__ import annotations
 
 import re
@@ -48,20 +48,6 @@ _LATIN_WORD = re.compile(r"[A-Za-z]+(?:['’][a-z]+)?")
 def usable_sentence(raw: str, title: str) -> bool:
     """Whether a lead sentence could open a summary as it is read (glued title and dateline off)."""
     return is_summary_sentence(undated(unglued(raw, title)))
-
-
-# "... and the companies were fined ...": a clause with its own subject and verb after "and".
-_AND_CLAUSE = re.compile(r",?\s+and\s+(?=(?:the|its|their|his|her|a|an)\s+[\w-]+(?:\s+[\w-]+)?\s+"
-                         r"(?:was|were|is|are|has|have|had|will|would)\s)")
-
-
-def added_clause(sentence: str) -> str | None:
-    """The last clause of a sentence that joins two with "and" ("... and the companies were fined
-    ..."), as a sentence of its own, or None."""
-    parts = _AND_CLAUSE.split(sentence)
-    if len(parts) < 2 or len(parts[-1].split()) < SHORT_MIN_WORDS:
-        return None
-    return parts[-1][0].upper() + parts[-1][1:]
 
 
 def unglued(sentence: str, title: str) -> str:

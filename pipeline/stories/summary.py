@@ -15,7 +15,7 @@ from pipeline.stories.names import name_stems
 from pipeline.stories.quality import blemishes, source_quality, undated, unusable
 from pipeline.stories.sentences import bag, cosine, norm_words, squash
 from pipeline.stories.quotable import (SENTENCE_END, SENTENCE_MIN_WORDS, SHORT_MIN_WORDS,
-                                       added_clause, is_summary_sentence, unglued)
+                                       is_summary_sentence, unglued)
 from pipeline.stories.tidy import one_quote_style, whole_clause
 
 SUMMARY_MAX_SENTENCES = 3
@@ -141,14 +141,8 @@ def choose_summary(group: DocGroup, headline: str, facts: Facts,
         # with its opening sentence), unless the headline is that very sentence.
         titled = [d.title] if (SENTENCE_END.search(d.title) and norm_words(d.title) != head_key
                                and d.title not in d.lead) else []
-        sentences = [(pos, raw, whole_clause(undated(unglued(raw, d.title))))
-                     for pos, raw in enumerate(titled + d.lead)]
-        if d.article.id != headline_article:
-            # Another outlet's sentence that retells the news "and" adds to it: its last clause
-            # alone ("... sentenced to life in prison and the companies were fined more than
-            # US$2 billion" -> "The companies were fined more than US$2 billion.").
-            sentences += [(pos, None, c) for pos, _, s in sentences if s and (c := added_clause(s))]
-        for pos, raw, s in sentences:
+        for pos, raw in enumerate(titled + d.lead):
+            s = whole_clause(undated(unglued(raw, d.title)))
             if s is None or not is_summary_sentence(s, SHORT_MIN_WORDS) or unusable(s) or _contradicts(s, state):
                 continue
             vec = bag(s)
@@ -170,10 +164,10 @@ def choose_summary(group: DocGroup, headline: str, facts: Facts,
             anaphoric = opening[0] in _ANAPHORIC or (opening[0] in _SUBORDINATORS and opening[1:2] != []
                                                      and opening[1] in _PRONOUNS)
             short = len(s.split()) < SENTENCE_MIN_WORDS
-            if short and d.article.id != headline_article and raw is not None:
+            if short and d.article.id != headline_article:
                 continue
-            pool.append(_Candidate(s, d.article.id, vec, relevance, anaphoric, short and raw is not None, i, pos,
-                                   frozenset(found), frozenset(group.names_in.get(raw, ()) if raw else ()),
+            pool.append(_Candidate(s, d.article.id, vec, relevance, anaphoric, short, i, pos,
+                                   frozenset(found), frozenset(group.names_in.get(raw, ())),
                                    phrases(s) - topic))
     if not pool:
         return _title_summary(group, headline)
@@ -244,10 +238,7 @@ def choose_summary(group: DocGroup, headline: str, facts: Facts,
                 # A third sentence must bring a figure the summary lacks (a name alone is how a
                 # restatement looks too: "... inside the Dean Smith Center").
                 counts = {(k, v) for k, v in c.figures - figures if k not in TIME_STEMS}   # not "30 days"
-                # A second sentence may bring a name alone; a third a name only as a reaction
-                # or a report ("..., Iran said", "X told Y"): a name in colour ("nicknamed the
-                # Oddfather", "born into a real estate family") tells no news.
-                new = counts or ((c.names - names) if len(chosen) < 2 or _REPORTED.search(c.text) else ())
+                new = counts if len(chosen) >= 2 else (counts or c.names - names)
                 if closest >= NEW_INFO_MAX_SIMILARITY or not new:
                     continue
             if one_for_many(c.figures, " ".join(x.text for x in chosen), c.text):
@@ -278,11 +269,6 @@ def _same_event(group: DocGroup, anchor: int, need_names: bool = True) -> set[in
     need = min(SAME_EVENT_NAMES, len(names[anchor])) if need_names else 0
     return {i for i, p in enumerate(profiles)
             if i == anchor or (cosine(p, profiles[anchor]) >= SAME_EVENT_MIN and len(names[i] & names[anchor]) >= need)}
-
-
-# A sentence that reports what someone said or did about the news.
-_REPORTED = re.compile(r"\b(?:said|says|told|tells|warned|announced|reported|according\s+to|confirmed"
-                       r"|denied|called|urged|condemned|declined)\b")
 
 
 # The state of events a headline reports, and the wording of an earlier state that contradicts
