@@ -38,8 +38,15 @@ def one_for_many(figures: frozenset[tuple[str, str]], said: str, text: str = "")
 
 def background(sentence: str, year: int | None) -> bool:
     """A sentence about an earlier year than the story's ("In 2001 he beat Lennox Lewis", "During
-    the spring of 1977"): background, not this story's news."""
+    the spring of 1977") or an earlier time it names ("a shin injury earlier in the season"):
+    background, not this story's news."""
+    if _EARLIER.search(sentence):
+        return True
     return year is not None and any(int(y) < year for y in _YEAR.findall(sentence))
+
+
+_EARLIER = re.compile(r"(?i)\b(?:earlier\s+(?:in\s+the|this)\s+(?:season|year|month|decade)"
+                      r"|(?:last|previous)\s+(?:season|year|decade))\b")
 
 
 def phrases(sentence: str) -> frozenset[tuple[str, str]]:

@@ -58,6 +58,7 @@ _ANAPHORIC = frozenset("but and however still so also yet then meanwhile instead
 
 
 _PRONOUNS = frozenset("he she they him her them his hers their theirs it its".split())
+_PREPOSITIONS = frozenset("beyond like unlike among besides for with without behind apart".split())
 _SUBORDINATORS = frozenset("when as after while because since if though although before once until".split())
 
 
@@ -161,8 +162,10 @@ def choose_summary(group: DocGroup, headline: str, facts: Facts,
                          - PENALTY_BLEMISH * flaws - PENALTY_SPUN * (1 - q))
             opening = [w.lower().rstrip(",") for w in s.lstrip("\"'“‘(").split(" ", 4)[:4]]
             # "But ...", "They ...", "When he posted ...": it points back to what came before.
-            anaphoric = opening[0] in _ANAPHORIC or (opening[0] in _SUBORDINATORS and opening[1:2] != []
-                                                     and opening[1] in _PRONOUNS)
+            # "Beyond them, ...", "Like him, ...": a pronoun right after a preposition does too.
+            anaphoric = opening[0] in _ANAPHORIC or (
+                (opening[0] in _SUBORDINATORS or opening[0] in _PREPOSITIONS) and opening[1:2] != []
+                and opening[1] in _PRONOUNS)
             short = len(s.split()) < SENTENCE_MIN_WORDS
             if short and d.article.id != headline_article:
                 continue

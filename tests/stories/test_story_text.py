@@ -14,7 +14,7 @@ from pipeline.stories.headline import shorten
 from pipeline.stories.keyfacts import figures, role_of
 from pipeline.stories.facts import quantities
 from pipeline.stories.merge import build_story
-from pipeline.stories.novelty import one_for_many
+from pipeline.stories.novelty import background, one_for_many
 from pipeline.stories.quality import undated, unusable
 from pipeline.stories.representative import aggregated, in_language, language_of
 from pipeline.stories.tidy import one_quote_style, rebuilt, tidy, whole_clause
@@ -315,6 +315,30 @@ def test_a_title_case_headline_still_names_the_storys_own_terms():
             "programme in South Korea.", source="CNA", hours=1),
     ], [])
     assert [s for s, _ in story.summary] == [lead, other]      # "shareholder return" restates nothing
+
+
+@pytest.mark.parametrize("sentence,is_background", [
+    ("In 2001 he knocked out Lennox Lewis in South Africa.", True),
+    ("The Missouri native suffered through a shin injury earlier in the season that forced him to miss games.", True),
+    ("He was named player of the year last season.", True),
+    ("He scored 20 points on Thursday night to break the record.", False),
+    ("The record had stood for 30 years.", False),
+])
+def test_background_is_an_earlier_year_or_time(sentence, is_background):
+    assert background(sentence, 2008) is is_background
+
+
+def test_a_sentence_pointing_back_after_a_preposition_is_left_out():
+    lead = ("Tyler Hansbrough scored 20 points on Thursday night to break North Carolina's career scoring record "
+            "and help the top-ranked Tar Heels beat Evansville 91-73.")
+    then = ("The senior needed nine points against Evansville to pass Phil Ford, who had held the record for 30 "
+            "years.")
+    colour = ("Beyond them, more than 20,000 fans at the Dean Smith Center cheered as Hansbrough passed the 2,290 "
+              "points Phil Ford scored for North Carolina.")
+    story = build_story([art("a", "Hansbrough breaks Carolina's career scoring record", f"{lead} {then}", source="AP"),
+                         art("b", "Hansbrough makes history at North Carolina", colour, source="News Observer",
+                             hours=1)], [])
+    assert [s for s, _ in story.summary] == [lead, then]
 
 
 ONE_FOR_MANY = {
