@@ -241,7 +241,10 @@ def choose_summary(group: DocGroup, headline: str, facts: Facts,
                 # A third sentence must bring a figure the summary lacks (a name alone is how a
                 # restatement looks too: "... inside the Dean Smith Center").
                 counts = {(k, v) for k, v in c.figures - figures if k not in TIME_STEMS}   # not "30 days"
-                new = counts if len(chosen) >= 2 else (counts or c.names - names)
+                # A third sentence's figure is one another outlet reports too ("six AK-47
+                # rifles", "44 seconds into the seventh"): a figure one feature writer gives
+                # ("20 sportswriters typing behind the basket") is colour.
+                new = {kv for kv in counts if kv in facts.quantities} if len(chosen) >= 2 else (counts or c.names - names)
                 if closest >= NEW_INFO_MAX_SIMILARITY or not new:
                     continue
             if one_for_many(c.figures, " ".join(x.text for x in chosen), c.text):

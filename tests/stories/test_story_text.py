@@ -183,10 +183,10 @@ NEXT_A = ("The company has come under scrutiny from counterparties in recent wee
           "invoices provided to its banks.")
 RESTATED = ("Singapore's police force said it has received reports about the iron ore trader Radiant World and that "
             "it is looking into the matter.")
-NEW = ("Commodities broker Marex Group has frozen all of the trader's accounts, two sources with knowledge of "
-       "the matter told Reuters on Thursday.")
-BACKGROUND = ("The trader was founded by Pinkesh Nahar in 2003 and has since grown to trade more than 80 million "
-              "tons of iron ore a year.")
+NEW = ("Commodities broker Marex Group has frozen 14 accounts of the trader, two sources with knowledge of the "
+       "matter told Reuters on Thursday.")
+BACKGROUND = ("The trader, whose 14 accounts Marex has frozen, was founded by Pinkesh Nahar in 2003 and trades "
+              "more than 80 million tons of iron ore a year.")
 
 
 def test_the_summary_is_the_representatives_lead_then_only_what_is_new():
@@ -201,6 +201,17 @@ def test_the_summary_is_the_representatives_lead_then_only_what_is_new():
     assert said[:2] == [LEAD_A, NEXT_A] and story.summary[0][1] == "a"
     assert RESTATED not in said and BACKGROUND not in said     # a restatement, and history
     assert said[2:] == [NEW]
+    # A figure only one outlet gives ("14 accounts" nowhere else) makes no third sentence: colour
+    # such as "20 sportswriters typing behind the basket" looks the same.
+    alone = BACKGROUND.replace("whose 14 accounts Marex has frozen", "based in Singapore")
+    story = build_story([
+        art("a", "Singapore police look into iron ore trader Radiant World", f"{LEAD_A} {NEXT_A}", source="CNA"),
+        art("b", "Singapore police looking into trader Radiant World", f"{RESTATED} {alone}",
+            source="Bloomberg", hours=1),
+        art("c", "Singapore police probe Radiant World as Marex freezes accounts", f"{RESTATED} {NEW}",
+            source="Reuters", hours=2),
+    ], [])
+    assert [s for s, _ in story.summary] == [LEAD_A, NEXT_A]
 
 
 CUT = {
