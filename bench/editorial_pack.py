@@ -241,7 +241,7 @@ def build(bench: Path, out: Path, seed: int) -> None:
         opened.append("Sources differ on: " + ("; ".join(c["disputed"]) or "(none)"))
         opened.append(f"\nSources ({len(c['sources'])}):\n")
         for s in c["sources"]:
-            opened.append(f"- {s['outlet']} — {s['title']} <{s['url']}>")
+            opened.append(f"- {s['outlet'] or '(no outlet named)'} — {s['title']} <{s['url'] or 'no link'}>")
         for net in NETWORKS:
             if net in c["posts"]:
                 opened.append(f"\n[{net}]\n```\n{c['posts'][net].strip()}\n```")

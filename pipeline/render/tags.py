@@ -176,7 +176,7 @@ def _is_place(phrase: str, text: str) -> bool:
     name = regex.escape(phrase)
     return bool(regex.search(rf"(?<!\b(?:reported|published|appeared|wrote|writing)\s)"
                              rf"\b(?:in|at|near|across|outside|from)\s+(?:the\s+)?{name}\b"
-                             rf"|\b{name}-based\b|\p{{Lu}}[\p{{L}}.]*,[ ]{name}(?:[.,;]|$)", text))
+                             rf"|\b{name}-(?:based|headquartered)\b|\p{{Lu}}[\p{{L}}.]*,[ ]{name}(?:[.,;]|$)", text))
 
 
 def is_fragment(phrase: str, text: str) -> bool:

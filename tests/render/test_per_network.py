@@ -92,6 +92,10 @@ TAGS = {
         dict(headline="Lindsay Lohan checks into rehab",
              lead="Lindsay Lohan checked into a rehab facility in Newport Beach, Calif., her lawyer said.",
              entities=("Calif", "Newport Beach")), ()),
+    "a company's headquarters": (
+        dict(headline="Nebius plans $4.5 billion debt sale to fund data centers",
+             lead="The Amsterdam-headquartered company plans to issue notes worth $2.75 billion maturing in 2030.",
+             entities=("Amsterdam", "Nebius")), ("Nebius",)),
     "a company's home town": (
         dict(headline="Nebius plans $4.5 billion debt sale to fund data centers",
              lead="Amsterdam-based Nebius plans to sell $4.5 billion of convertible debt.",
