@@ -189,29 +189,26 @@ BACKGROUND = ("The trader, whose 14 accounts Marex has frozen, was founded by Pi
               "more than 80 million tons of iron ore a year.")
 
 
-def test_the_summary_is_the_representatives_lead_then_only_what_is_new():
-    story = build_story([
+def _radiant_world(background: str):
+    return build_story([
         art("a", "Singapore police look into iron ore trader Radiant World", f"{LEAD_A} {NEXT_A}", source="CNA"),
-        art("b", "Singapore police looking into trader Radiant World", f"{RESTATED} {BACKGROUND}",
+        art("b", "Singapore police looking into trader Radiant World", f"{RESTATED} {background}",
             source="Bloomberg", hours=1),
         art("c", "Singapore police probe Radiant World as Marex freezes accounts", f"{RESTATED} {NEW}",
             source="Reuters", hours=2),
     ], [])
+
+
+def test_the_summary_is_the_representatives_lead_then_only_what_is_new():
+    story = _radiant_world(BACKGROUND)
     said = [s for s, _ in story.summary]
     assert said[:2] == [LEAD_A, NEXT_A] and story.summary[0][1] == "a"
     assert RESTATED not in said and BACKGROUND not in said     # a restatement, and history
     assert said[2:] == [NEW]
     # A figure only one outlet gives ("14 accounts" nowhere else) makes no third sentence: colour
     # such as "20 sportswriters typing behind the basket" looks the same.
-    alone = BACKGROUND.replace("whose 14 accounts Marex has frozen", "based in Singapore")
-    story = build_story([
-        art("a", "Singapore police look into iron ore trader Radiant World", f"{LEAD_A} {NEXT_A}", source="CNA"),
-        art("b", "Singapore police looking into trader Radiant World", f"{RESTATED} {alone}",
-            source="Bloomberg", hours=1),
-        art("c", "Singapore police probe Radiant World as Marex freezes accounts", f"{RESTATED} {NEW}",
-            source="Reuters", hours=2),
-    ], [])
-    assert [s for s, _ in story.summary] == [LEAD_A, NEXT_A]
+    alone = _radiant_world(BACKGROUND.replace("whose 14 accounts Marex has frozen", "based in Singapore"))
+    assert [s for s, _ in alone.summary] == [LEAD_A, NEXT_A]
 
 
 CUT = {
