@@ -117,15 +117,18 @@ def choose_summary(group: DocGroup, headline: str, facts: Facts,
 
     The summary is built on the headline's article (`headline_article`, the representative;
     else the member with the most relevant sentence): its best sentence among those that do not
-    open by pointing back ("But", "They"), by relevance + 0.3 * cosine to the headline, then the
-    sentence that follows it there. A sentence of another member about the same event (title and
-    lead at SAME_EVENT_MIN cosine or more, sharing SAME_EVENT_NAMES names) is added only when it
-    is new (cosine below NEW_INFO_MAX_SIMILARITY to every chosen sentence, with a figure or name
-    they lack), contradicts neither a chosen figure nor the headline's state of events ("charged
-    with" under "convicted"), and fits in SUMMARY_MAX_WORDS; while fewer than two sentences are
-    chosen, any sentence of the event that does not repeat one (REDUNDANT_SIMILARITY) may fill.
-    With no usable sentence (headline-only feeds), up to two other titles that add to the
-    headline.
+    open by pointing back ("But", "They", "Beyond them"), by relevance + 0.3 * cosine to the
+    headline, its earliest such sentence unless that scores OPENER_MARGIN less; then the sentence
+    that follows it there (8 words or more). A lead under WEAK_LEAD cosine to the headline gives
+    way to any better opener of the same event. A sentence of another member about the same
+    event (title and lead at SAME_EVENT_MIN cosine or more, sharing SAME_EVENT_NAMES names) is
+    added only when it is new (cosine below NEW_INFO_MAX_SIMILARITY to every chosen sentence,
+    with a figure or name they lack; a third one with a figure another outlet gives too), is not
+    background, counts as one what the summary calls one, contradicts neither a chosen figure nor
+    the headline's state of events ("charged with" under "convicted"), and fits in
+    SUMMARY_MAX_WORDS; while fewer than two sentences are chosen, any sentence of the event that
+    does not repeat one (REDUNDANT_SIMILARITY) may fill. With no usable sentence (headline-only
+    feeds), up to two other titles that add to the headline.
     """
     df = Counter(t for d in group.docs for t in d.vocab)
     alone = 0 if len(group.docs) > 1 else 1     # a one-article story has no other wording
