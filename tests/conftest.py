@@ -15,6 +15,29 @@ def http_server() -> Iterator[LoopbackServer]:
         yield server
 
 
+# Debian's Chromium, driven by Playwright. As the machine's notes say: without the
+# background-networking flags, Chromium keeps dialling out into a closed network.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+                  "--disable-background-networking", "--disable-component-update"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A real Chromium for a module's page tests; a clear failure where it is not installed."""
+    from pathlib import Path
+
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is not installed: install the Debian package `chromium` "
+                    "(apt-get install -y chromium); this test needs a real browser", pytrace=False)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield b
+        b.close()
+
+
 # Property tests: the same examples on every run (reproducible in CI); set
 # HYPOTHESIS_PROFILE=explore to search with fresh random examples while developing.
 import os as _os

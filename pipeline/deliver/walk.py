@@ -267,7 +267,7 @@ def _ask_a_person(d: ob.DraftEntry, marked: str | None) -> str:
 
 def _next_step(d: ob.DraftEntry, sender: Sender) -> str:
     if sender.resume_window is None or sender.resume_window:
-        return f"left in `sending`; the next `newsdesk deliver` finds out whether it went out"
+        return "left in `sending`; the next `newsdesk deliver` finds out whether it went out"
     return f"left in `sending`: check, then `newsdesk outbox sent {d.id}` or `newsdesk outbox retry {d.id}`"
 
 

@@ -190,12 +190,17 @@ class Review:
     async def digest_page(self, request: Request) -> Response:
         return self._page(request.path_params["name"], notice=DONE.get(request.query_params.get("done", "")))
 
+    def _digest_file(self, request: Request, name: str) -> str | None:
+        """A rendered file of the requested digest, or None when it has none."""
+        try:
+            return (self._digest(request.path_params["name"]).folder / name).read_text(encoding="utf-8")
+        except OSError:
+            return None
+
     async def web_html(self, request: Request) -> Response:
         """The web edition as rendered (before it is published): its links lead into the archive."""
-        info = self._digest(request.path_params["name"])
-        try:
-            html = (info.folder / "web.html").read_text(encoding="utf-8")
-        except OSError:
+        html = self._digest_file(request, "web.html")
+        if html is None:
             return PlainTextResponse("This digest has no web edition (web.html).", 404)
         return HTMLResponse(html, headers={"content-security-policy": DIGEST_CSP})
 
@@ -217,10 +222,8 @@ class Review:
                         headers={"content-security-policy": ARCHIVE_CSP})
 
     async def digest_html(self, request: Request) -> Response:
-        info = self._digest(request.path_params["name"])
-        try:
-            html = (info.folder / "digest.html").read_text(encoding="utf-8")
-        except OSError:
+        html = self._digest_file(request, "digest.html")
+        if html is None:
             return PlainTextResponse("This digest has no digest.html.", 404)
         # The preview shows one scheme at a time: the dark rules always or never apply.
         scheme = request.query_params.get("scheme")

@@ -16,29 +16,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from pipeline.outbox.edit import measure
 from pipeline.outbox.manifest import _sha
 from review_fixtures import ROOT, NETWORKS, entry, manifest, seeds_digest
 
-CHROMIUM = "/usr/bin/chromium"
 expect.set_options(timeout=20_000)   # the machine is shared: waits, never fixed sleeps
-# As the machine's notes say: without the background-networking flags, Chromium keeps dialling
-# out into a closed network.
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-         "--disable-background-networking", "--disable-component-update"]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Browser:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is not installed: install the Debian package `chromium` "
-                    "(apt-get install -y chromium); this test needs a real browser", pytrace=False)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
 
 from loopback import Response
 from pictures import png, picture_server
@@ -27,25 +26,11 @@ _spec = importlib.util.spec_from_file_location(
 fixtures = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(fixtures)
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-         "--disable-background-networking", "--disable-component-update"]
 HOLD = 1.5      # seconds the picture server waits before answering: the page is measured first
 # (stated size or None, the picture's real size): stated like a feed's media:content, or not
 # stated at all (a 4:3 picture then shown in the 16:9 frame), a portrait, one narrower than the column.
 SHAPES = [((640, 360), (640, 360)), (None, (480, 360)), ((300, 450), (300, 450)), ((400, 300), (400, 300)),
           ((800, 450), (800, 450))]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Browser:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is not installed: install the Debian package `chromium` "
-                    "(apt-get install -y chromium); this test needs a real browser", pytrace=False)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield b
-        b.close()
 
 
 def _held(data: bytes):

@@ -1,6 +1,5 @@
 """Posts per network within each network's real counting rule, for any Unicode input."""
 import json
-from dataclasses import replace
 from datetime import datetime, timezone
 from urllib.parse import parse_qs, urlsplit
 
